@@ -1,8 +1,13 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
+import { registerRun } from "./commands/run.ts";
+import { registerValidate } from "./commands/validate.ts";
 
 const program = new Command("hokr")
   .description("HOKR motor-learning experiments: run, validate, analyse, fit, replay, simulate")
   .showHelpAfterError();
+
+registerRun(program);
+registerValidate(program);
 
 await program.parseAsync(process.argv);

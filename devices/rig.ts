@@ -1,0 +1,69 @@
+// What the session engine needs from a rig's devices. Real drivers (serial, Firmata) and the simulated rig
+// implement these same interfaces; every stream is timestamped by the device (µs) and by the session clock (ms).
+import type { Observable } from "rxjs";
+import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
+
+/**
+ * Sample times sit on a 1 µs grid of the session clock and positions on a 0.0001° grid: the resolution the
+ * recording keeps, so that a recorded session replays bit-identically.
+ */
+export const onMicrosecondGrid = (tMs: number): number => Math.round(tMs * 1000) / 1000;
+export const onPositionGrid = (deg: number): number => Math.round(deg * 1e4) / 1e4;
+
+export interface StimulusSample {
+  /** Session clock, ms. */
+  tMs: number;
+  /** Device clock, µs. */
+  deviceUs: number;
+  /** Angular position of the pattern, degrees (positive = rightward). */
+  positionDeg: number;
+}
+
+/** A drum or stripe display that generates its own sinusoid once started. */
+export interface VisualStimulus {
+  /** Start a sinusoid of the given amplitude/frequency at position 0 moving rightward. */
+  start(settings: StimulusSettings): void;
+  stop(): void;
+  /** Position reports while running. */
+  readonly samples$: Observable<StimulusSample>;
+}
+
+export interface LightEdge {
+  tMs: number;
+  deviceUs: number;
+  channel: string;
+  on: boolean;
+  powerMw: number;
+}
+
+/** One or more light channels with device-timed patterns. */
+export interface LightSource {
+  readonly channels: readonly { name: string; wavelengthNm: number }[];
+  /** Start a pattern (continuous or pulse trains) at the given power; runs until `off`. */
+  start(channel: string, powerMw: number, pattern: LightPattern): void;
+  off(channel: string): void;
+  /** Safety: every channel off, now. Must not throw. */
+  allOff(): void;
+  /** Every actual on/off transition. */
+  readonly edges$: Observable<LightEdge>;
+}
+
+export interface EyeSample {
+  tMs: number;
+  deviceUs: number;
+  /** Horizontal eye position, degrees (positive = rightward); NaN while the pupil is not tracked (blink). */
+  xDeg: number;
+}
+
+export interface EyeTracker {
+  readonly samples$: Observable<EyeSample>;
+}
+
+export interface Rig {
+  readonly name: string;
+  readonly stimulus: VisualStimulus;
+  readonly light: LightSource;
+  readonly eyeTracker: EyeTracker;
+  /** Lights off, stimulus stopped, ports closed. */
+  close(): Promise<void>;
+}

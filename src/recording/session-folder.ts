@@ -1,0 +1,87 @@
+// The session folder format. session.json is rewritten atomically at start and end; the other files are
+// append-only and flushed at least every 250 ms, so a session killed at any moment keeps everything up to
+// the last flush and still reads back (its status stays "running": incomplete).
+//
+//   session.json   SessionMeta (below): protocol as run + hash, rig, subject, software, times, status, summary
+//   events.jsonl   one SessionEvent per line, t in s of session time
+//   eye.tsv        t_us (session clock, µs)  device_us  x_deg (NaN = pupil lost)
+//   stimulus.tsv   t_us  device_us  position_deg
+//   gain.tsv       one row per block (see gain-table.ts)
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { AnalysisSettings } from "../analysis/settings.ts";
+import { FileProblem, readJsonFile } from "../config/json-file.ts";
+import { Protocol } from "../protocol/schema.ts";
+import { RigConfig } from "../rig/rig-config.ts";
+import { type GainBlock, parseGainTable } from "./gain-table.ts";
+
+export const SESSION_FILES = {
+  meta: "session.json",
+  events: "events.jsonl",
+  eye: "eye.tsv",
+  stimulus: "stimulus.tsv",
+  gain: "gain.tsv",
+} as const;
+
+const maybeNumber = z.number().nullable();
+
+export const SessionMeta = z.object({
+  format: z.literal("hokr-session/1"),
+  status: z.enum(["running", "complete", "interrupted", "failed"]),
+  protocolFile: z.string(),
+  protocolHash: z.string(),
+  protocol: Protocol,
+  rig: RigConfig,
+  subject: z.object({
+    id: z.string(),
+    flags: z.array(z.string()),
+    seed: z.number().int().nullable(),
+    simulated: z.boolean(),
+  }),
+  software: z.object({ name: z.string(), version: z.string(), node: z.string() }),
+  clock: z.enum(["virtual", "real"]),
+  analysis: AnalysisSettings,
+  /** Wall-clock start (ISO 8601); everything else is session time. */
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  timeline: z.object({
+    durationS: z.number(),
+    trainingStartS: z.number(),
+    phases: z.array(
+      z.object({ name: z.string(), startS: z.number(), endS: z.number(), stimulusOn: z.boolean() }),
+    ),
+  }),
+  end: z.object({ reason: z.string(), sessionS: z.number() }).optional(),
+  summary: z
+    .object({
+      blocks: z.number().int(),
+      firstTrainingGain: maybeNumber,
+      lastTrainingGain: maybeNumber,
+      testGain: maybeNumber,
+      onlineLearning: maybeNumber,
+      offlineLearning: maybeNumber,
+    })
+    .optional(),
+});
+export type SessionMeta = z.infer<typeof SessionMeta>;
+
+export interface SessionFolder {
+  dir: string;
+  meta: SessionMeta;
+  /** False when the session did not finish (killed, interrupted, failed): its data end early. */
+  complete: boolean;
+  blocks: GainBlock[];
+}
+
+export function readSessionFolder(dir: string): SessionFolder {
+  const meta = readJsonFile(join(dir, SESSION_FILES.meta), SessionMeta);
+  const gainFile = join(dir, SESSION_FILES.gain);
+  let text: string;
+  try {
+    text = readFileSync(gainFile, "utf8");
+  } catch {
+    throw new FileProblem(gainFile, ["missing; is this a hokr session folder?"]);
+  }
+  return { dir, meta, complete: meta.status === "complete", blocks: parseGainTable(text, gainFile) };
+}
