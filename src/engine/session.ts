@@ -2,7 +2,13 @@
 // and stimulus streams into gain blocks. Device commands and recording are the only side effects, and both
 // sit at the edges: in `applyToRig` and in the sink.
 import { map, merge, mergeMap, Subject, type Subscription, share, takeUntil } from "rxjs";
-import type { EyeSample, LightEdge, Rig, StimulusSample } from "../../devices/rig.ts";
+import {
+  type EyeSample,
+  type LightEdge,
+  onMicrosecondGrid,
+  type Rig,
+  type StimulusSample,
+} from "../../devices/rig.ts";
 import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from "../analysis/cycles.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
 import type { LightPattern, StimulusSettings } from "../protocol/schema.ts";
@@ -56,7 +62,7 @@ export const epochsOf = (e: TimelineEvent): AnalysisInput[] =>
           epoch: {
             phase: e.phase.name,
             startMs: e.tMs,
-            endMs: e.phase.endS * 1000,
+            endMs: onMicrosecondGrid(e.phase.endS * 1000),
             frequencyHz: e.phase.stimulus.frequencyHz,
             amplitudeDeg: e.phase.stimulus.amplitudeDeg,
             cyclesPerBlock: e.phase.cyclesPerBlock,

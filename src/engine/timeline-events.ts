@@ -1,5 +1,6 @@
 // The protocol's timeline as timed events, played on the session clock.
 import { Observable, type SchedulerLike } from "rxjs";
+import { onMicrosecondGrid } from "../../devices/rig.ts";
 import type { Timeline, TimelineLight, TimelinePhase } from "../protocol/timeline.ts";
 
 export type TimelineEvent =
@@ -16,14 +17,16 @@ const ORDER: Record<TimelineEvent["kind"], number> = {
   "session-end": 3,
 };
 
+/** Events on the 1 µs grid, so sums of phase durations in seconds do not leave 13.999999999999998 ms. */
 export function timelineEvents(t: Timeline): TimelineEvent[] {
+  const ms = (s: number) => onMicrosecondGrid(s * 1000);
   const events: TimelineEvent[] = [
-    ...t.phases.map((phase) => ({ kind: "phase-start" as const, tMs: phase.startS * 1000, phase })),
+    ...t.phases.map((phase) => ({ kind: "phase-start" as const, tMs: ms(phase.startS), phase })),
     ...t.light.flatMap((light) => [
-      { kind: "light-start" as const, tMs: light.startS * 1000, light },
-      { kind: "light-off" as const, tMs: light.endS * 1000, light },
+      { kind: "light-start" as const, tMs: ms(light.startS), light },
+      { kind: "light-off" as const, tMs: ms(light.endS), light },
     ]),
-    { kind: "session-end", tMs: t.durationS * 1000 },
+    { kind: "session-end", tMs: ms(t.durationS) },
   ];
   return events.sort((a, b) => a.tMs - b.tMs || ORDER[a.kind] - ORDER[b.kind]);
 }

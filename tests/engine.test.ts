@@ -1,0 +1,153 @@
+// The engine's RxJS stages and its clocks, on virtual time.
+import { map } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
+import { describe, expect, it } from "vitest";
+import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
+import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
+import { scheduleTicks, VirtualClock } from "../src/engine/clock.ts";
+import { playTimeline, timelineEvents } from "../src/engine/timeline-events.ts";
+import { Protocol } from "../src/protocol/schema.ts";
+import { buildTimeline } from "../src/protocol/timeline.ts";
+
+const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe("playTimeline", () => {
+  it("emits phase and light events at their times, lights off before the next phase", () => {
+    const protocol = Protocol.parse({
+      name: "t",
+      phases: [
+        { name: "training", durationS: 0.01, stimulus: { on: true } },
+        { name: "rest", durationS: 0.005 },
+      ],
+      light: [
+        {
+          channel: "blue",
+          opsin: "ChR2",
+          wavelengthNm: 470,
+          powerMw: 1,
+          window: { phase: "training", startOffsetS: 0.002 },
+          pattern: { kind: "continuous" },
+        },
+        {
+          channel: "amber",
+          opsin: "ArchT",
+          wavelengthNm: 593,
+          powerMw: 1,
+          window: { phase: "rest", startOffsetS: 0.001, endOffsetS: -0.001 },
+          pattern: { kind: "continuous" },
+        },
+      ],
+    });
+    const ts = testScheduler();
+    ts.run(() => {
+      const seen: string[] = [];
+      playTimeline(timelineEvents(buildTimeline(protocol)), ts).subscribe({
+        next: (e) => seen.push(`${ts.now()}:${e.kind}${"light" in e ? `:${e.light.channel}` : ""}`),
+        complete: () => seen.push(`${ts.now()}:complete`),
+      });
+      ts.flush();
+      expect(seen).toEqual([
+        "0:phase-start",
+        "2:light-start:blue",
+        "10:light-off:blue",
+        "10:phase-start",
+        "11:light-start:amber",
+        "14:light-off:amber",
+        "15:session-end",
+        "15:complete",
+      ]);
+    });
+  });
+});
+
+describe("assembleCycles", () => {
+  const epoch: StimulusEpoch = {
+    phase: "training",
+    startMs: 10,
+    endMs: 40,
+    frequencyHz: 100, // 10 ms cycles: three whole cycles in the epoch
+    amplitudeDeg: 10,
+    cyclesPerBlock: 2,
+  };
+  const eye = (tMs: number): AnalysisInput => ({
+    kind: "eye",
+    sample: { tMs, deviceUs: tMs * 1000, xDeg: tMs },
+  });
+
+  it("cuts the sample stream into whole stimulus cycles and ignores samples outside the epoch", () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const input = cold<AnalysisInput>("a 4ms b 4ms c 4ms d 4ms e 4ms f 4ms g 4ms h 4ms i|", {
+        a: eye(0),
+        b: { kind: "epoch", epoch },
+        c: eye(10),
+        d: eye(15),
+        e: eye(20),
+        f: eye(25),
+        g: eye(30),
+        h: eye(39),
+        i: eye(45),
+      });
+      const cycles = input.pipe(
+        assembleCycles(),
+        map((c) => `${c.index}:${c.eyeX.join(",")}`),
+      );
+      expectObservable(cycles).toBe("20ms x 9ms y 9ms z|", { x: "0:10,15", y: "1:20,25", z: "2:30,39" });
+    });
+  });
+});
+
+describe("VirtualClock", () => {
+  it("ticks at exact multiples of the period however long it runs (no drift)", () => {
+    const clock = new VirtualClock();
+    const times: number[] = [];
+    scheduleTicks(clock, 0, 5, (k, t) => {
+      if (k % 100_000 === 0) times.push(t, clock.now());
+    });
+    clock.advanceTo(4_500_000); // 75 min at 200 Hz: 900,000 ticks
+    expect(times).toEqual([
+      0, 0, 500_000, 500_000, 1_000_000, 1_000_000, 1_500_000, 1_500_000, 2_000_000, 2_000_000, 2_500_000,
+      2_500_000, 3_000_000, 3_000_000, 3_500_000, 3_500_000, 4_000_000, 4_000_000, 4_500_000, 4_500_000,
+    ]);
+  });
+
+  it("runs actions in time order, equal times in the order they were scheduled", () => {
+    const clock = new VirtualClock();
+    const log: string[] = [];
+    clock.schedule(() => log.push("b@5"), 5);
+    clock.schedule(() => log.push("a@1"), 1);
+    clock.schedule(() => log.push("c@5"), 5);
+    const cancelled = clock.schedule(() => log.push("never"), 3);
+    cancelled.unsubscribe();
+    clock.advanceTo(4);
+    expect(log).toEqual(["a@1"]);
+    expect(clock.now()).toBe(4);
+    clock.advanceTo(10);
+    expect(log).toEqual(["a@1", "b@5", "c@5"]);
+  });
+});
+
+describe("simulated light source", () => {
+  it("times pulse trains on the device and stops them on off()", () => {
+    const clock = new VirtualClock();
+    const light = new SimulatedLightSource(clock, [{ name: "blue", wavelengthNm: 470 }]);
+    const edges: string[] = [];
+    light.edges$.subscribe((e) => edges.push(`${e.tMs}:${e.on ? "on" : "off"}`));
+    light.start("blue", 3, {
+      kind: "pulses",
+      pulseWidthMs: 10,
+      periodMs: 50,
+      trainDurationS: 0.1,
+      interTrainIntervalS: 0.1,
+    });
+    clock.advanceTo(290);
+    light.off("blue");
+    clock.advanceTo(1000);
+    expect(edges).toEqual(["0:on", "10:off", "50:on", "60:off", "200:on", "210:off", "250:on", "260:off"]);
+    light.start("blue", 3, { kind: "continuous" });
+    clock.advanceTo(1500);
+    light.allOff();
+    expect(edges.slice(-2)).toEqual(["1000:on", "1500:off"]);
+    expect(light.isOn("blue")).toBe(false);
+  });
+});
