@@ -52,7 +52,7 @@ describe("shipped protocols", () => {
     const { timeline } = loadProtocol(join("protocols", f), SIMULATED_RIG);
     expect(timeline.phases.map((p) => p.name)).toEqual(["training", "rest", "test"]);
     const durations = timeline.phases.map((p) => p.endS - p.startS);
-    [900, 3600, 10 / 0.17].forEach((d, i) => expect(durations[i]).toBeCloseTo(d, 9));
+    for (const [i, d] of [900, 3600, 10 / 0.17].entries()) expect(durations[i]).toBeCloseTo(d, 9);
     expect(timeline.phases[0]?.stimulus).toMatchObject({ amplitudeDeg: 10, frequencyHz: 0.17 });
   });
 });
