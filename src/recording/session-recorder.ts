@@ -30,7 +30,7 @@ class AppendFile {
   write(text: string): void {
     this.chunks.push(text);
     this.size += text.length;
-    if (this.size > 1 << 20) this.flush();
+    if (this.size > 1 << 16) this.flush();
   }
 
   flush(): void {

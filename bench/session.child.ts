@@ -1,0 +1,49 @@
+// One simulated session in a fresh process, so its peak memory (max RSS) is its own.
+// Usage: tsx bench/session.child.ts REST_MIN OUT_DIR [--samples-only]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
+import { VirtualMouse } from "../mocks/virtual-mouse.ts";
+import { runSimulated } from "../src/cli/commands/run.ts";
+import { checkProtocol } from "../src/protocol/load.ts";
+import { Protocol } from "../src/protocol/schema.ts";
+import { Random } from "../src/random.ts";
+import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
+
+const restMin = Number(process.argv[2] ?? 60);
+const samplesOnly = process.argv.includes("--samples-only");
+const protocol = Protocol.parse({
+  name: "bench",
+  phases: [
+    { name: "training", durationS: 900, stimulus: { on: true } },
+    { name: "rest", durationS: restMin * 60 },
+    { name: "test", cycles: 10, stimulus: { on: true } },
+  ],
+});
+const loaded = checkProtocol("bench", protocol, SIMULATED_RIG);
+const sessionS = loaded.timeline.durationS;
+const dir = mkdtempSync(join(tmpdir(), "hokr-bench-"));
+const t0 = performance.now();
+if (samplesOnly) {
+  // Reference: the virtual mouse alone producing the same 200 Hz eye samples, no engine, analysis or disk.
+  const params = MouseParameters.parse({});
+  const random = new Random(1);
+  const mouse = new VirtualMouse(
+    drawMouse(params, random, [], []),
+    params,
+    { stimulus: () => null, litWavelengthsNm: () => [] },
+    random,
+  );
+  let sink = 0;
+  for (let k = 0; k * 5 <= sessionS * 1000; k++) sink += mouse.sample(k * 0.005) || 0;
+  if (sink === 42) process.stdout.write("");
+} else {
+  await runSimulated({ loaded, seed: 1, outDir: join(dir, "session") });
+}
+const wallS = (performance.now() - t0) / 1000;
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(
+  `${JSON.stringify({ sessionS, wallS, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+);
