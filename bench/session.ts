@@ -27,7 +27,7 @@ export async function bench(): Promise<void> {
   const line = (name: string, r: Run) =>
     `${name.padEnd(44)} ${(r.sessionS / 60).toFixed(1).padStart(6)} min  ${r.wallS.toFixed(2).padStart(6)} s wall  ${speed(r).toFixed(0).padStart(6)}× real time  peak ${r.maxRssMB.toFixed(0)} MB`;
   process.stdout.write(
-    [
+    `${[
       line("reference: virtual mouse samples only", reference),
       line("full session, default protocol", standard),
       line("full session, 4× longer rest", long),
@@ -36,6 +36,6 @@ export async function bench(): Promise<void> {
       `pipeline cost vs sample generation alone: ${(standard.wallS / reference.wallS).toFixed(1)}× the reference's wall time`,
       `peak memory: ${standard.maxRssMB.toFixed(0)} MB (target < 200 MB: ${standard.maxRssMB < 200 ? "met" : "MISSED"}); ` +
         `${(long.sessionS / standard.sessionS).toFixed(1)}× longer session → ${(long.maxRssMB / standard.maxRssMB).toFixed(2)}× the memory`,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
 }
