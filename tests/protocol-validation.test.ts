@@ -1,8 +1,9 @@
 // Protocol files: the shipped ones are valid; broken ones are rejected with the place and the fix.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { jsonSchemaText } from "../src/cli/commands/schema.ts";
 import { FileProblem } from "../src/config/json-file.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
@@ -48,6 +49,12 @@ describe("shipped protocols", () => {
       "control.json",
     ]);
   });
+  it("reference a JSON Schema that matches the zod schema (regenerate: hokr schema protocol > protocols/protocol.schema.json)", () => {
+    expect(readFileSync("protocols/protocol.schema.json", "utf8")).toBe(jsonSchemaText("protocol"));
+    for (const f of files)
+      expect(JSON.parse(readFileSync(join("protocols", f), "utf8")).$schema).toBe("./protocol.schema.json");
+  });
+
   it.each(files)("%s is valid and follows the study's schedule", (f) => {
     const { timeline } = loadProtocol(join("protocols", f), SIMULATED_RIG);
     expect(timeline.phases.map((p) => p.name)).toEqual(["training", "rest", "test"]);
@@ -66,6 +73,21 @@ describe("protocol defaults and timeline", () => {
     const t = buildTimeline(p);
     expect(t.phases[0]?.stimulus).toMatchObject({ kind: "drum", amplitudeDeg: 10, frequencyHz: 0.17 });
     expect(t.phases[0]?.cyclesPerBlock).toBe(10);
+  });
+
+  it("applies the protocol's stimulus to every phase, and a phase's own settings over it", () => {
+    const p = Protocol.parse({
+      name: "fast",
+      stimulus: { frequencyHz: 0.5, amplitudeDeg: 5 },
+      phases: [
+        { name: "training", durationS: 60, stimulus: { on: true } },
+        { name: "test", cycles: 4, stimulus: { on: true, frequencyHz: 1, kind: "stripe" } },
+      ],
+    });
+    const [training, test] = buildTimeline(p).phases;
+    expect(training?.stimulus).toMatchObject({ kind: "drum", amplitudeDeg: 5, frequencyHz: 0.5 });
+    expect(test?.stimulus).toMatchObject({ kind: "stripe", amplitudeDeg: 5, frequencyHz: 1 });
+    expect((test?.endS ?? 0) - (test?.startS ?? 0)).toBeCloseTo(4);
   });
 
   it("expands pulse trains within their window", () => {

@@ -1,6 +1,7 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
 import { registerRun } from "./commands/run.ts";
+import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
 
 const program = new Command("hokr")
@@ -8,6 +9,7 @@ const program = new Command("hokr")
   .showHelpAfterError();
 
 registerRun(program);
+registerSchema(program);
 registerValidate(program);
 
 await program.parseAsync(process.argv);

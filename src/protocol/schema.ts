@@ -13,20 +13,29 @@ export const STUDY_DEFAULTS = {
 
 const positive = (unit: string) => z.number().positive({ message: `must be > 0 ${unit}` });
 
-export const StimulusSettings = z.strictObject({
+const stimulusFields = {
   /** A rotating drum, or a stripe pattern on screens. */
-  kind: z.enum(["drum", "stripe"]).default("drum"),
-  waveform: z.literal("sinusoidal").default("sinusoidal"),
+  kind: z.enum(["drum", "stripe"]),
+  waveform: z.literal("sinusoidal"),
   /** Peak angular displacement, degrees. */
-  amplitudeDeg: positive("degrees")
-    .max(90, { message: "must be ≤ 90 degrees" })
-    .default(STUDY_DEFAULTS.amplitudeDeg),
+  amplitudeDeg: positive("degrees").max(90, { message: "must be ≤ 90 degrees" }),
   /** Oscillation frequency, Hz. */
-  frequencyHz: positive("Hz").max(5, { message: "must be ≤ 5 Hz" }).default(STUDY_DEFAULTS.frequencyHz),
+  frequencyHz: positive("Hz").max(5, { message: "must be ≤ 5 Hz" }),
   /** Stripe spatial frequency, cycles per degree (stripe displays; informational for drums). */
-  spatialFrequencyCpd: positive("cycles/degree").optional(),
+  spatialFrequencyCpd: positive("cycles/degree"),
+};
+
+export const StimulusSettings = z.strictObject({
+  kind: stimulusFields.kind.default("drum"),
+  waveform: stimulusFields.waveform.default("sinusoidal"),
+  amplitudeDeg: stimulusFields.amplitudeDeg.default(STUDY_DEFAULTS.amplitudeDeg),
+  frequencyHz: stimulusFields.frequencyHz.default(STUDY_DEFAULTS.frequencyHz),
+  spatialFrequencyCpd: stimulusFields.spatialFrequencyCpd.optional(),
 });
 export type StimulusSettings = z.infer<typeof StimulusSettings>;
+
+/** A phase overrides only the stimulus settings it names (no defaults here, or they would mask the protocol's). */
+const StimulusOverrides = z.strictObject(stimulusFields).partial();
 
 export const Phase = z
   .strictObject({
@@ -39,10 +48,7 @@ export const Phase = z
     /** Length of the phase in stimulus cycles (stimulus must be on). Give this or `durationS`. */
     cycles: z.number().int().positive().optional(),
     /** Whether the stimulus moves during the phase; when it does, settings override the protocol's `stimulus`. */
-    stimulus: z
-      .strictObject({ on: z.boolean() })
-      .extend(StimulusSettings.partial().shape)
-      .default({ on: false }),
+    stimulus: z.strictObject({ on: z.boolean() }).extend(StimulusOverrides.shape).default({ on: false }),
     /** Gain blocks: this many consecutive stimulus cycles are averaged into one learning-curve point. */
     cyclesPerBlock: z.number().int().positive().default(STUDY_DEFAULTS.cyclesPerBlock),
   })
