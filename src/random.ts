@@ -1,13 +1,14 @@
 // Seeded random numbers, so simulated animals and sessions are reproducible from a seed.
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { mersenne } from "pure-rand/generator/mersenne";
 
 export class Random {
   private readonly rng;
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.rng = xoroshiro128plus(seed | 0);
+    // Mersenne Twister: unlike xoroshiro128+, its first draws from small seeds (1, 2, 42…) are not skewed.
+    this.rng = mersenne(seed | 0);
   }
 
   /** Uniform on [0, 1). */
