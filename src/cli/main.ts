@@ -1,5 +1,6 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
+import { registerFit } from "./commands/fit.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
@@ -8,6 +9,7 @@ const program = new Command("hokr")
   .description("HOKR motor-learning experiments: run, validate, analyse, fit, replay, simulate")
   .showHelpAfterError();
 
+registerFit(program);
 registerRun(program);
 registerSchema(program);
 registerValidate(program);

@@ -1,0 +1,232 @@
+// `hokr fit` end to end on session folders and bare gain.tsv files written here from simulated animals.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { loadAnimal } from "../src/fitting/inputs.ts";
+import type { AnimalData } from "../src/fitting/model-fit.ts";
+import { STUDY_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
+import { LEARNING_MODELS } from "../src/models/learning/index.ts";
+import { formatGainRow, type GainBlock, gainTableHeader } from "../src/recording/gain-table.ts";
+
+const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+const root = mkdtempSync(join(tmpdir(), "hokr-fit-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function hokrFit(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "fit", ...args], { encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const PRETEST_S = 300;
+
+/** Blocks of one simulated animal; `spoil` marks block indices as NaN gain or flagged. */
+function blocksOf(animal: AnimalData, spoil: Record<number, "nan" | "flag"> = {}): GainBlock[] {
+  return Array.from(animal.t, (t, i) => ({
+    block: i,
+    phase: t < 0 ? "pretest" : t < 15 * 60 ? "training" : "test",
+    t_s: t,
+    t_start_s: t - 30,
+    t_end_s: t + 30,
+    gain: spoil[i] === "nan" ? Number.NaN : (animal.gain[i] as number),
+    phase_lag_deg: 5,
+    r2: 0.95,
+    cycles_used: spoil[i] === "nan" ? 0 : 10,
+    cycles_total: 10,
+    quality: spoil[i] === "flag" ? "few-good-cycles" : "ok",
+  }));
+}
+
+/** A session folder: gain.tsv plus a session.json whose timeline has pretest, training, rest and test. */
+function writeSession(name: string, animal: AnimalData, spoil: Record<number, "nan" | "flag"> = {}): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "gain.tsv"),
+    gainTableHeader() + blocksOf(animal, spoil).map(formatGainRow).join(""),
+  );
+  const at = (min: number) => PRETEST_S + min * 60;
+  const phases = [
+    { name: "pretest", startS: 0, endS: at(0), stimulusOn: true },
+    { name: "training", startS: at(0), endS: at(15), stimulusOn: true },
+    { name: "rest", startS: at(15), endS: at(75), stimulusOn: false },
+    { name: "test", startS: at(75), endS: at(85), stimulusOn: true },
+  ];
+  writeFileSync(
+    join(dir, "session.json"),
+    JSON.stringify({ format: "any", timeline: { trainingStartS: at(0), phases } }),
+  );
+  return dir;
+}
+
+const SCHEDULE: ReadonlyArray<readonly [number, number]> = [[-5, 0], ...STUDY_SCHEDULE_MIN];
+const simulate = (seed: number, aOn: number, aOff: number) =>
+  simulateAnimal(LEARNING_MODELS.parallel, [0.45, aOn, 5, 20, aOff, 30], SCHEDULE, 0.01, seed);
+
+// null where the data do not determine a parameter (JSON has no NaN)
+const Estimate = z.object({
+  value: z.number(),
+  stderr: z.number().nullable(),
+  ci95: z.tuple([z.number().nullable(), z.number().nullable()]),
+});
+const Output = z.object({
+  models: z.array(
+    z.looseObject({
+      name: z.string(),
+      params: z.record(z.string(), Estimate.loose()),
+      sse: z.number(),
+      n: z.number(),
+      aic: z.number(),
+      aicc: z.number(),
+      bic: z.number(),
+      weight: z.number(),
+    }),
+  ),
+  best: z.string(),
+  animals: z.array(
+    z.looseObject({ name: z.string(), excluded: z.array(z.looseObject({ reason: z.string() })) }),
+  ),
+  correlation: z
+    .looseObject({ r: z.number(), ci95: z.tuple([z.number(), z.number()]), n: z.number() })
+    .nullable(),
+  warnings: z.array(z.string()),
+});
+
+const lastBlock = simulate(1, 0.2, 0.1).t.length - 1;
+const folder = writeSession("m1", simulate(1, 0.2, 0.1), { 3: "nan", [lastBlock]: "flag" });
+
+describe("hokr fit", () => {
+  it("fits all models to a session folder, ranks them, and reports excluded blocks", () => {
+    const r = hokrFit(folder, "--json", "--fix", "tau_off_min=30,tau_recov_min=60");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const out = Output.parse(JSON.parse(r.stdout));
+    expect(out.models.map((m) => m.name).sort()).toEqual(["parallel", "serial", "transfer", "two-state"]);
+    expect(out.best).toBe(out.models[0]?.name);
+    expect(out.models.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 10);
+    const blocks = simulate(1, 0.2, 0.1).t.length;
+    for (const m of out.models) expect(m.n).toBe(blocks - 2);
+    expect(out.animals[0]?.excluded.map((e) => e.reason)).toEqual(["gain is NaN", "quality few-good-cycles"]);
+    expect(Object.keys(out.models.find((m) => m.name === "parallel")?.params ?? {})).not.toContain(
+      "tau_off_min",
+    );
+  });
+
+  it("gives the same fit for a bare gain.tsv with --training-min/--rest-min as for its session folder", () => {
+    const args = ["--model", "serial", "--json"];
+    const viaFolder = Output.parse(JSON.parse(hokrFit(folder, ...args).stdout));
+    const viaFile = Output.parse(
+      JSON.parse(
+        hokrFit(join(folder, "gain.tsv"), ...args, "--training-min", "15", "--rest-min", "60").stdout,
+      ),
+    );
+    expect(viaFile.models[0]?.sse).toBeCloseTo(viaFolder.models[0]?.sse ?? Number.NaN, 12);
+    const other = Output.parse(
+      JSON.parse(hokrFit(join(folder, "gain.tsv"), ...args, "--rest-min", "30").stdout),
+    );
+    expect(other.models[0]?.sse).not.toBeCloseTo(viaFolder.models[0]?.sse ?? Number.NaN, 6);
+  });
+
+  it("fits a cohort with shared parameters, correlates online and offline learning, and plots", () => {
+    const dirs = [0.05, 0.1, 0.15, 0.2, 0.25].map((aOn, i) =>
+      writeSession(`c${i}`, simulate(20 + i, aOn, 0.1)),
+    );
+    const svg = join(root, "cohort.svg");
+    const r = hokrFit(
+      ...dirs,
+      "--model",
+      "parallel",
+      "--shared",
+      "tau_on_min",
+      "--fix",
+      "tau_off_min=30,tau_decay_min=20",
+      "--json",
+      "--plot",
+      svg,
+    );
+    expect(r.stderr).toBe("");
+    const out = Output.parse(JSON.parse(r.stdout));
+    const params = Object.keys(out.models[0]?.params ?? {});
+    expect(params).toContain("tau_on_min");
+    expect(params).toContain("a_on@c3");
+    expect(out.warnings).toEqual([]);
+    for (const p of Object.values(out.models[0]?.params ?? {})) expect(p.stderr).toBeGreaterThan(0);
+    expect(out.correlation?.n).toBe(5);
+    const text = readFileSync(svg, "utf8");
+    expect(text.startsWith("<svg")).toBe(true);
+    expect(text).toContain("parallel");
+    expect(text).toContain("c4");
+  });
+
+  it("fails with one clear line and exit 1 on bad inputs", () => {
+    const bare = join(root, "no-gain-column.tsv");
+    writeFileSync(bare, "block\tphase\tt_s\n0\ttraining\t30\n");
+    const few = join(root, "few.tsv");
+    writeFileSync(
+      few,
+      gainTableHeader() +
+        blocksOf(simulate(3, 0.2, 0.1))
+          .slice(5, 10)
+          .map(formatGainRow)
+          .join(""),
+    );
+    const noMeta = join(root, "no-meta");
+    mkdirSync(noMeta, { recursive: true });
+    writeFileSync(join(noMeta, "gain.tsv"), gainTableHeader());
+    const cases: Array<[string[], RegExp]> = [
+      [
+        [join(root, "missing")],
+        /missing: no such file or folder \(give a session folder or a gain\.tsv file\)/,
+      ],
+      [[bare], /no-gain-column\.tsv: missing column\(s\) t_start_s, t_end_s, gain/],
+      [
+        [few, "--model", "parallel"],
+        /parallel: 5 usable block\(s\) for 6 free parameter\(s\); needs at least 8/,
+      ],
+      [[noMeta], /no-meta: session folder has no session\.json/],
+      [[folder, "--fix", "tau=3"], /no model has parameter\(s\) tau/],
+      [[folder, "--training-min", "-3"], /--training-min must be a number > 0/],
+    ];
+    for (const [args, message] of cases) {
+      const r = hokrFit(...args);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+    }
+  });
+});
+
+describe("fit inputs", () => {
+  const options = { trainingMin: 15, restMin: 60, weights: "none" as const };
+
+  it("takes the schedule from session.json: stimulus-on phases relative to training start", () => {
+    const a = loadAnimal(folder, options);
+    expect(a.schedule.stimulusOn).toEqual([
+      [-PRETEST_S, 0],
+      [0, 900],
+      [4500, 5100],
+    ]);
+    expect(a.trainingEndS).toBe(900);
+    expect(a.testStartS).toBe(4500);
+    expect(a.sigma).toBeUndefined();
+  });
+
+  it("weights blocks by the cycles they average when asked", () => {
+    const a = loadAnimal(folder, { ...options, weights: "cycles" });
+    expect(Array.from(a.sigma ?? [])).toEqual(a.blocks.map((b) => 1 / Math.sqrt(b.cycles_used)));
+  });
+
+  it("names the missing session.json fields", () => {
+    const dir = join(root, "bad-meta");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "gain.tsv"), gainTableHeader());
+    writeFileSync(join(dir, "session.json"), JSON.stringify({ timeline: { phases: [] } }));
+    expect(() => loadAnimal(dir, options)).toThrow(
+      /session\.json: .*trainingStartS.*the fitter needs timeline\.trainingStartS/,
+    );
+  });
+});
