@@ -1,6 +1,7 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
 import { registerFit } from "./commands/fit.ts";
+import { registerKuramoto } from "./commands/kuramoto.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
@@ -10,6 +11,7 @@ const program = new Command("hokr")
   .showHelpAfterError();
 
 registerFit(program);
+registerKuramoto(program);
 registerRun(program);
 registerSchema(program);
 registerValidate(program);

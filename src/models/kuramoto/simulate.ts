@@ -1,0 +1,216 @@
+// Fixed-step integration of the EI-Kuramoto network (equations in model.ts), O(N) per step through the
+// populations' order parameters. Euler–Maruyama: θ ← θ + dt·f(θ) + √(2D·dt)·N(0,1); RK4 (D = 0): classic
+// four-stage Runge–Kutta, the order parameters re-evaluated at every stage. One run can be split across
+// worker threads sharing the state (SharedArrayBuffer), one barrier per stage.
+import type { Worker } from "node:worker_threads";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import {
+  type Arrays,
+  allocate,
+  CHUNK,
+  CTRL_DONE,
+  CTRL_GEN,
+  EULER,
+  type Field,
+  INIT,
+  type Layout,
+  layout,
+  orderParameters,
+  PARAM_EXIT,
+  pass,
+  RK1,
+  RK2,
+  RK3,
+  RK4,
+  waitWhile,
+} from "./kernel.ts";
+import { fillFrequencies, fillInitialPhases, inputFields, type Run } from "./model.ts";
+import { gainAt } from "./modulation.ts";
+import { runStreams } from "./rng.ts";
+import { tsWorker } from "./ts-worker.ts";
+
+/** Order parameters sampled every `recordEvery`: R in [0, 1], ψ in (−π, π] rad, t in s. */
+export interface Recording {
+  t: Float64Array;
+  RE: Float64Array;
+  psiE: Float64Array;
+  RI: Float64Array;
+  psiI: Float64Array;
+  R: Float64Array;
+  psi: Float64Array;
+  /** inhibition gain g(t) applied at that time (1 without modulation) */
+  gain: Float64Array;
+}
+
+export interface SimResult {
+  recording: Recording;
+  steps: number;
+  /** wall-clock seconds of the integration loop (excluding set-up) */
+  seconds: number;
+}
+
+type Executor = (kind: number, f: Field) => void;
+
+interface Prepared {
+  lay: Layout;
+  arrays: Arrays;
+  noise: RandomGenerator[];
+  /** initial phases, rad */
+  theta: Float64Array;
+}
+
+function prepare(run: Run, shared: boolean): Prepared {
+  const { E, I } = run.model;
+  const lay = layout(E.n, I.n);
+  const arrays = allocate(lay, run.method === "rk4", shared);
+  const streams = runStreams(run.seed, run.model.noise > 0 ? lay.nChunks : 0);
+  const { distribution, sampling } = run.model;
+  fillFrequencies(E, distribution, sampling, streams.init, arrays.omega.subarray(0, E.n));
+  fillFrequencies(I, distribution, sampling, streams.init, arrays.omega.subarray(E.n));
+  const theta = new Float64Array(E.n + I.n);
+  fillInitialPhases(run.initR0, streams.init, theta, E.n + I.n);
+  for (let i = 0; i < theta.length; i++) {
+    arrays.C[i] = Math.cos(theta[i] as number);
+    arrays.S[i] = Math.sin(theta[i] as number);
+  }
+  return { lay, arrays, noise: streams.chunks, theta };
+}
+
+function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
+  const { dt, method, modulation } = run;
+  const K = run.model.K;
+  const steps = Math.round(run.duration / dt);
+  const stride = Math.max(1, Math.round(run.recordEvery / dt));
+  const nRec = Math.floor(steps / stride) + 1;
+  const rec: Recording = {
+    t: new Float64Array(nRec),
+    RE: new Float64Array(nRec),
+    psiE: new Float64Array(nRec),
+    RI: new Float64Array(nRec),
+    psiI: new Float64Array(nRec),
+    R: new Float64Array(nRec),
+    psi: new Float64Array(nRec),
+    gain: new Float64Array(nRec),
+  };
+  const { nE, nI } = p.lay;
+  const sigma = Math.sqrt(2 * run.model.noise * dt);
+  const gains = (t: number) => {
+    const g = gainAt(modulation, t);
+    const on = modulation?.targets ?? [];
+    return { EI: on.includes("EI") ? g : 1, II: on.includes("II") ? g : 1 };
+  };
+  const field = (t: number): Field => {
+    const [hEre, hEim, hIre, hIim] = inputFields(K, gains(t), orderParameters(p.arrays, p.lay));
+    return { hEre, hEim, hIre, hIim, dt, sigma };
+  };
+  const record = (n: number, t: number) => {
+    const j = n / stride;
+    const [er, ei, ir, ii] = orderParameters(p.arrays, p.lay);
+    const tr = (nE * er + nI * ir) / (nE + nI);
+    const ti = (nE * ei + nI * ii) / (nE + nI);
+    rec.t[j] = t;
+    rec.RE[j] = Math.hypot(er, ei);
+    rec.psiE[j] = Math.atan2(ei, er);
+    rec.RI[j] = Math.hypot(ir, ii);
+    rec.psiI[j] = Math.atan2(ii, ir);
+    rec.R[j] = Math.hypot(tr, ti);
+    rec.psi[j] = Math.atan2(ti, tr);
+    rec.gain[j] = gainAt(modulation, t);
+  };
+  const zero: Field = { hEre: 0, hEim: 0, hIre: 0, hIim: 0, dt, sigma };
+  const t0 = performance.now();
+  exec(INIT, zero);
+  for (let n = 0; n <= steps; n++) {
+    const t = n * dt;
+    if (n % stride === 0) record(n, t);
+    if (n === steps) break;
+    if (method === "euler") {
+      exec(EULER, field(t));
+    } else {
+      exec(RK1, field(t));
+      exec(RK2, field(t + 0.5 * dt));
+      exec(RK3, field(t + 0.5 * dt));
+      exec(RK4, field(t + dt));
+    }
+  }
+  return { recording: rec, steps, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Natural frequencies ω (rad/s) and initial phases θ(0) (rad) a run starts from, E first then I. */
+export function initialConditions(run: Run): { omega: Float64Array; theta: Float64Array } {
+  const { arrays, theta } = prepare(run, false);
+  return { omega: arrays.omega, theta };
+}
+
+/** One run in this thread (used by tests and by sweep workers). */
+export function simulateInProcess(run: Run): SimResult {
+  const p = prepare(run, false);
+  const scratch = new Float64Array(CHUNK);
+  return integrate(run, p, (kind, f) => pass(p.arrays, p.lay, kind, f, 0, p.lay.nChunks, p.noise, scratch));
+}
+
+/** Chunk boundaries giving each of `parts` threads about the same number of oscillators. */
+function split(lay: Layout, parts: number): number[] {
+  const n = lay.nE + lay.nI;
+  const bounds = [0];
+  for (let w = 1; w < parts; w++) {
+    const target = (n * w) / parts;
+    let k = bounds[w - 1] as number;
+    while (k < lay.nChunks && (lay.start[k] as number) < target) k++;
+    bounds.push(k);
+  }
+  bounds.push(lay.nChunks);
+  return bounds;
+}
+
+/** One run split across `run.threads` threads: this thread takes the first share, workers the rest. */
+export async function simulate(run: Run): Promise<SimResult> {
+  if (run.threads === 1) return simulateInProcess(run);
+  const p = prepare(run, true);
+  const bounds = split(p.lay, run.threads);
+  const ctrl = new Int32Array(new SharedArrayBuffer(8));
+  const params = new Float64Array(new SharedArrayBuffer(7 * 8));
+  const workers: Worker[] = [];
+  const exits: Promise<unknown>[] = [];
+  try {
+    for (let w = 1; w < run.threads; w++) {
+      const k0 = bounds[w] as number;
+      const k1 = bounds[w + 1] as number;
+      const noiseStates = p.noise.slice(k0, k1).map((g) => g.getState());
+      const worker = tsWorker(new URL("./sim.worker.ts", import.meta.url), {
+        arrays: p.arrays,
+        nE: p.lay.nE,
+        nI: p.lay.nI,
+        k0,
+        k1,
+        noiseStates,
+        ctrl,
+        params,
+      });
+      workers.push(worker);
+      exits.push(new Promise((resolve) => worker.once("exit", resolve)));
+      await new Promise<void>((resolve, reject) => {
+        worker.once("message", () => resolve());
+        worker.once("error", reject);
+      });
+    }
+    const nw = workers.length;
+    const scratch = new Float64Array(CHUNK);
+    const k1 = bounds[1] as number;
+    return integrate(run, p, (kind, f) => {
+      params.set([kind, f.hEre, f.hEim, f.hIre, f.hIim, f.dt, f.sigma]);
+      Atomics.store(ctrl, CTRL_DONE, 0);
+      Atomics.add(ctrl, CTRL_GEN, 1);
+      Atomics.notify(ctrl, CTRL_GEN);
+      pass(p.arrays, p.lay, kind, f, 0, k1, p.noise, scratch);
+      for (let d = Atomics.load(ctrl, CTRL_DONE); d < nw; d = Atomics.load(ctrl, CTRL_DONE)) {
+        waitWhile(ctrl, CTRL_DONE, d);
+      }
+    });
+  } finally {
+    params[0] = PARAM_EXIT;
+    Atomics.add(ctrl, CTRL_GEN, 1);
+    Atomics.notify(ctrl, CTRL_GEN);
+    await Promise.all(exits);
+  }
+}
