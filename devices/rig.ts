@@ -15,6 +15,8 @@ export interface StimulusSample {
   tMs: number;
   /** Device clock, µs. */
   deviceUs: number;
+  /** Session clock when the host received it, ms. */
+  hostMs: number;
   /** Angular position of the pattern, degrees (positive = rightward). */
   positionDeg: number;
 }
@@ -51,6 +53,7 @@ export interface LightSource {
 export interface EyeSample {
   tMs: number;
   deviceUs: number;
+  hostMs: number;
   /** Horizontal eye position, degrees (positive = rightward); NaN while the pupil is not tracked (blink). */
   xDeg: number;
 }
@@ -59,11 +62,29 @@ export interface EyeTracker {
   readonly samples$: Observable<EyeSample>;
 }
 
+/** A device stopped working: unplugged, silent, or refusing commands. */
+export interface DeviceFault {
+  device: string;
+  message: string;
+}
+
+export interface DeviceReport {
+  port: string;
+  rejectedLines: number;
+  clock?: { offsetMs: number; driftPpm: number; residualMs: number; blocks: number };
+}
+
 export interface Rig {
   readonly name: string;
   readonly stimulus: VisualStimulus;
   readonly light: LightSource;
   readonly eyeTracker: EyeTracker;
+  /** Device faults, as they happen. */
+  readonly faults$: Observable<DeviceFault>;
+  /** Resolves once data the devices already sent has been received (end of session). */
+  drain(): Promise<void>;
+  /** Per device: lines rejected as malformed, and how its clock aligned to the session clock. */
+  report(): Record<string, DeviceReport>;
   /** Lights off, stimulus stopped, ports closed. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // An in-process simulated rig on the session clock: a drum that generates its sinusoid, a light source with
 // device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
 // sit behind the real serial codecs; here they implement the device interfaces directly.
-import { Observable, Subject, type Subscription, share } from "rxjs";
+import { NEVER, Observable, Subject, type Subscription, share } from "rxjs";
 import {
   type EyeSample,
   type LightEdge,
@@ -34,7 +34,7 @@ export class SimulatedStimulus implements VisualStimulus {
 
   constructor(
     private readonly clock: SessionClock,
-    private readonly reportRateHz = 100,
+    public reportRateHz = 100,
   ) {}
 
   /** Position of the pattern, degrees. */
@@ -55,6 +55,7 @@ export class SimulatedStimulus implements VisualStimulus {
     this.ticks = scheduleTicks(this.clock, t0Ms, 1000 / this.reportRateHz, (_k, tMs) =>
       this.samples.next({
         tMs: onMicrosecondGrid(tMs),
+        hostMs: onMicrosecondGrid(tMs),
         deviceUs: deviceUs(tMs),
         positionDeg: onPositionGrid(this.positionAt(tMs)),
       }),
@@ -145,6 +146,7 @@ export class SimulatedEyeTracker {
       const ticks = scheduleTicks(clock, clock.now(), 1000 / sampleRateHz, (_k, tMs) =>
         subscriber.next({
           tMs: onMicrosecondGrid(tMs),
+          hostMs: onMicrosecondGrid(tMs),
           deviceUs: deviceUs(tMs),
           xDeg: onPositionGrid(mouse.sample(tMs / 1000)),
         }),
@@ -191,6 +193,9 @@ export function createSimulatedRig(
     light,
     mouse,
     eyeTracker: new SimulatedEyeTracker(clock, mouse, sampleRateHz),
+    faults$: NEVER,
+    drain: async () => {},
+    report: () => ({}),
     close: async () => {
       light.allOff();
       stimulus.stop();

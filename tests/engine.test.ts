@@ -71,7 +71,7 @@ describe("assembleCycles", () => {
   };
   const eye = (tMs: number): AnalysisInput => ({
     kind: "eye",
-    sample: { tMs, deviceUs: tMs * 1000, xDeg: tMs },
+    sample: { tMs, hostMs: tMs, deviceUs: tMs * 1000, xDeg: tMs },
   });
 
   it("cuts the sample stream into whole stimulus cycles and ignores samples outside the epoch", () => {

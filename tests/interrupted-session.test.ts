@@ -58,7 +58,7 @@ describe("interrupted sessions", () => {
     expect(events.at(-1)).toMatchObject({ type: "session-end", status: "interrupted" });
     // The data up to the interruption are all there and parse.
     const eye = lines(join(out, "eye.tsv"));
-    expect(eye[0]).toBe("t_us\tdevice_us\tx_deg");
+    expect(eye[0]).toBe("t_us\tdevice_us\thost_us\tx_deg");
     const lastT = Number(eye.at(-1)?.split("\t")[0]) / 1e6;
     expect(lastT).toBeCloseTo(folder.meta.end?.sessionS ?? 0, 1);
   });

@@ -11,6 +11,7 @@ import type { SessionMeta } from "../recording/session-folder.ts";
 import { SessionRecorder } from "../recording/session-recorder.ts";
 import { RealClock, type SessionClock, VirtualClock } from "./clock.ts";
 import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "./session.ts";
+import { timelineEvents } from "./timeline-events.ts";
 
 export interface Progress {
   tMs: number;
@@ -26,7 +27,7 @@ export interface RunOptions<R extends Rig> {
   clock: "virtual" | "real";
   /** Virtual clock only: session seconds per wall second; undefined = as fast as possible. */
   speed?: number;
-  makeRig: (clock: SessionClock) => R;
+  makeRig: (clock: SessionClock) => R | Promise<R>;
   /** Session folder and the metadata written into it (status is set here). */
   outDir: string;
   meta: Omit<SessionMeta, "status" | "clock">;
@@ -47,8 +48,14 @@ export interface RunOutcome<R extends Rig> {
   rig: R;
 }
 
-/** Session seconds advanced per step of the virtual clock between yields to the event loop. */
-const VIRTUAL_STEP_MS = 1000;
+/**
+ * Virtual clock: session ms advanced per step between yields to the event loop, where serial bytes move.
+ * Steps also stop at every timeline event, so commands reach devices at the event's own session time.
+ */
+const VIRTUAL_STEP_MS = 250;
+
+/** How long closing the rig may take before the session gives up on it (a dead port must not hang us). */
+const CLOSE_TIMEOUT_MS = 3000;
 
 export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOutcome<R>> {
   // One signal for every way a session can be cut short: the caller's (SIGINT) or a fault on the real clock.
@@ -62,7 +69,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
           failure = e;
           stopper.abort("fault");
         });
-  const rig = o.makeRig(clock);
+  const rig = await o.makeRig(clock);
   const recorder = new SessionRecorder(o.outDir, { ...o.meta, status: "running", clock: o.clock });
   const durationMs = o.timeline.durationS * 1000;
   let phase = o.timeline.phases[0]?.name ?? "";
@@ -91,6 +98,14 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     },
   };
   const session = startSession({ timeline: o.timeline, rig, clock, analysis: o.analysis, sink });
+  // Fault policy "end": the first device fault ends the session (lights off in session.stop).
+  let fault: string | undefined;
+  const faults = rig.faults$.subscribe((f) => {
+    sink.event({ type: "fault", tMs: clock.now(), device: f.device, message: f.message });
+    fault ??= `${f.device}: ${f.message}`;
+    stopper.abort("fault");
+  });
+  const stops = timelineEvents(o.timeline).map((e) => e.tMs);
 
   let status: SessionStatus = "complete";
   let reason = "protocol finished";
@@ -99,15 +114,17 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     const aborted = new Promise<void>((resolve) =>
       signal.addEventListener("abort", () => resolve(), { once: true }),
     );
+    let reached = false;
+    session.reachedEnd.then(() => {
+      reached = true;
+    });
     if (clock instanceof VirtualClock) {
-      let reached = false;
-      session.reachedEnd.then(() => {
-        reached = true;
-      });
       const wallStart = performance.now();
       while (!reached && !signal.aborted) {
-        clock.advanceTo(Math.min(clock.now() + VIRTUAL_STEP_MS, durationMs));
-        await yieldToEventLoop(); // lets SIGINT, flush timers and `reached` run
+        const now = clock.now();
+        const nextStop = stops.find((t) => t > now) ?? durationMs;
+        clock.advanceTo(Math.min(now + VIRTUAL_STEP_MS, nextStop, durationMs));
+        await yieldToEventLoop(); // lets serial bytes, SIGINT, flush timers and `reached` run
         progress();
         if (o.speed !== undefined) {
           const aheadMs = clock.now() / o.speed - (performance.now() - wallStart);
@@ -119,6 +136,8 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
       (clock as RealClock).stop();
     }
     if (failure !== undefined) throw failure;
+    if (fault !== undefined) throw new Error(`device fault: ${fault}`);
+    if (reached) await rig.drain();
     if (signal.aborted) {
       status = "interrupted";
       reason = String(signal.reason ?? "aborted");
@@ -127,14 +146,18 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     status = "failed";
     reason = e instanceof Error ? e.message : String(e);
   } finally {
-    session.stop(status, reason);
-    await rig.close();
+    await session.stop(status, reason);
+    faults.unsubscribe();
+    await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS)]);
     progress();
   }
   const summary = learningSummary(recorder.blocks);
-  recorder.finish(status, { reason, sessionS: clock.now() / 1000 }, o.wallClock().toISOString(), {
-    blocks: recorder.blocks.length,
-    ...summary,
-  });
+  recorder.finish(
+    status,
+    { reason, sessionS: clock.now() / 1000 },
+    o.wallClock().toISOString(),
+    { blocks: recorder.blocks.length, ...summary },
+    rig.report(),
+  );
   return { status, reason, dir: o.outDir, blocks: recorder.blocks, summary, rig };
 }

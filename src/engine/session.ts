@@ -34,6 +34,7 @@ export type SessionEvent =
   | ({ type: "light-edge" } & LightEdge)
   | { type: "block"; tMs: number; block: GainBlock }
   | { type: "lights-off"; tMs: number; reason: string }
+  | { type: "fault"; tMs: number; device: string; message: string }
   | { type: "session-end"; tMs: number; status: SessionStatus; reason: string };
 
 export type SessionStatus = "complete" | "interrupted" | "failed";
@@ -49,8 +50,11 @@ export interface SessionSink {
 export interface SessionHandle {
   /** Resolves when the timeline reaches its end. */
   readonly reachedEnd: Promise<void>;
-  /** Stops everything: every light off (recorded), stimulus stopped, streams closed, end event written. */
-  stop(status: SessionStatus, reason: string): void;
+  /**
+   * Stops everything: every light off, stimulus stopped; waits for the devices to report it (the off edges
+   * land in the log), then closes the streams and writes the end event.
+   */
+  stop(status: SessionStatus, reason: string): Promise<void>;
 }
 
 /** Stimulus epochs for the analysis: one per phase with the stimulus on. */
@@ -151,13 +155,14 @@ export function startSession(o: {
   let stopped = false;
   return {
     reachedEnd,
-    stop(status, reason) {
+    async stop(status, reason) {
       if (stopped) return;
       stopped = true;
       // Light safety first: off before anything else can fail.
       rig.light.allOff();
       sink.event({ type: "lights-off", tMs: now(), reason });
       rig.stimulus.stop();
+      await rig.drain();
       // Completing the streams lets the analysis emit a last cycle that ended with the session.
       ended.next();
       for (const s of subscriptions) s.unsubscribe();

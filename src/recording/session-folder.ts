@@ -4,8 +4,9 @@
 //
 //   session.json   SessionMeta (below): protocol as run + hash, rig, subject, software, times, status, summary
 //   events.jsonl   one SessionEvent per line, t in s of session time
-//   eye.tsv        t_us (session clock, µs)  device_us  x_deg (NaN = pupil lost)
-//   stimulus.tsv   t_us  device_us  position_deg
+//   eye.tsv        t_us (device time on the session clock, µs)  device_us (device's own clock)
+//                  host_us (session clock when received)  x_deg (NaN = pupil lost)
+//   stimulus.tsv   t_us  device_us  host_us  position_deg
 //   gain.tsv       one row per block (see gain-table.ts)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -62,6 +63,19 @@ export const SessionMeta = z.object({
       onlineLearning: maybeNumber,
       offlineLearning: maybeNumber,
     })
+    .optional(),
+  /** Per device: port, malformed lines rejected, clock alignment (offset, drift, residual error). */
+  devices: z
+    .record(
+      z.string(),
+      z.object({
+        port: z.string(),
+        rejectedLines: z.number().int(),
+        clock: z
+          .object({ offsetMs: z.number(), driftPpm: z.number(), residualMs: z.number(), blocks: z.number() })
+          .optional(),
+      }),
+    )
     .optional(),
 });
 export type SessionMeta = z.infer<typeof SessionMeta>;

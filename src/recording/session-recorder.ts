@@ -70,8 +70,11 @@ export class SessionRecorder implements SessionSink {
       );
     this.writeMeta();
     this.events = new AppendFile(join(dir, SESSION_FILES.events), "");
-    this.eyeFile = new AppendFile(join(dir, SESSION_FILES.eye), "t_us\tdevice_us\tx_deg\n");
-    this.stimulusFile = new AppendFile(join(dir, SESSION_FILES.stimulus), "t_us\tdevice_us\tposition_deg\n");
+    this.eyeFile = new AppendFile(join(dir, SESSION_FILES.eye), "t_us\tdevice_us\thost_us\tx_deg\n");
+    this.stimulusFile = new AppendFile(
+      join(dir, SESSION_FILES.stimulus),
+      "t_us\tdevice_us\thost_us\tposition_deg\n",
+    );
     this.gain = new AppendFile(join(dir, SESSION_FILES.gain), gainTableHeader());
     this.timer = setInterval(() => this.flush(), 250);
     this.timer.unref();
@@ -89,11 +92,13 @@ export class SessionRecorder implements SessionSink {
   }
 
   eye(s: EyeSample): void {
-    this.eyeFile.write(`${micros(s.tMs)}\t${s.deviceUs}\t${fixed4(s.xDeg)}\n`);
+    this.eyeFile.write(`${micros(s.tMs)}\t${s.deviceUs}\t${micros(s.hostMs)}\t${fixed4(s.xDeg)}\n`);
   }
 
   stimulus(s: StimulusSample): void {
-    this.stimulusFile.write(`${micros(s.tMs)}\t${s.deviceUs}\t${fixed4(s.positionDeg)}\n`);
+    this.stimulusFile.write(
+      `${micros(s.tMs)}\t${s.deviceUs}\t${micros(s.hostMs)}\t${fixed4(s.positionDeg)}\n`,
+    );
   }
 
   block(b: GainBlock): void {
@@ -112,12 +117,20 @@ export class SessionRecorder implements SessionSink {
     end: NonNullable<SessionMeta["end"]>,
     endedAt: string,
     summary?: SessionMeta["summary"],
+    devices?: SessionMeta["devices"],
   ): void {
     if (this.closed) return;
     clearInterval(this.timer);
     for (const f of [this.events, this.eyeFile, this.stimulusFile, this.gain]) f.close();
     this.closed = true;
-    this.meta = { ...this.meta, status, end, endedAt, ...(summary ? { summary } : {}) };
+    this.meta = {
+      ...this.meta,
+      status,
+      end,
+      endedAt,
+      ...(summary ? { summary } : {}),
+      ...(devices ? { devices } : {}),
+    };
     this.writeMeta();
   }
 }

@@ -1,6 +1,7 @@
 // The rig configuration: which light channels exist and the safety limits the rig owner sets for them.
 // Protocols are checked against it before anything is switched on.
 import { z } from "zod";
+import { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
 
 export const LightLimits = z.strictObject({
   /** Highest power a protocol may ask for, mW at the fibre tip. */
@@ -17,8 +18,53 @@ export const LightChannel = z.strictObject({
   /** LED/laser centre wavelength, nm. */
   wavelengthNm: z.number().min(350).max(800),
   limits: LightLimits.default(LightLimits.parse({})),
+  /** Channel number on a hokr light controller (default: position in this list). */
+  index: z.number().int().nonnegative().optional(),
+  /** PWM pin on a Firmata board (firmata backend). */
+  pin: z.number().int().nonnegative().optional(),
 });
 export type LightChannel = z.infer<typeof LightChannel>;
+
+/**
+ * Where a device is plugged in. A path alone is fragile (a replug can turn ttyACM0 into ttyACM1); a USB
+ * serial number or vendor:product id finds the device wherever it lands.
+ */
+export const PortRef = z
+  .strictObject({
+    path: z.string().min(1).optional(),
+    serialNumber: z.string().min(1).optional(),
+    /** USB vendor:product, hex, e.g. "2341:0043" (Arduino Uno). */
+    usb: z
+      .string()
+      .regex(/^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$/, { message: "use vendor:product in hex, e.g. 2341:0043" })
+      .optional(),
+    baudRate: z.number().int().positive().default(115200),
+  })
+  .refine((p) => p.path !== undefined || p.serialNumber !== undefined || p.usb !== undefined, {
+    message: "give the port's path, serialNumber or usb (vendor:product)",
+  });
+export type PortRef = z.infer<typeof PortRef>;
+
+export const RigDevices = z.strictObject({
+  light: z.strictObject({ port: PortRef, backend: z.enum(["line", "firmata"]).default("line") }),
+  stimulus: z.strictObject({
+    kind: z.enum(["drum", "stripe"]).default("drum"),
+    port: PortRef,
+    backend: z.enum(["line", "firmata"]).default("line"),
+    /** Position reports per second. */
+    reportRateHz: z.number().int().min(1).max(1000).default(100),
+    /** Firmata backend: the servo driving the drum. */
+    servo: z
+      .strictObject({
+        pin: z.number().int().nonnegative(),
+        centreDeg: z.number().default(90),
+        degreesPerStimulusDegree: z.number().default(1),
+      })
+      .optional(),
+  }),
+  eyeTracker: z.strictObject({ port: PortRef, calibration: EyeCalibration.optional() }),
+});
+export type RigDevices = z.infer<typeof RigDevices>;
 
 export const RigConfig = z.strictObject({
   $schema: z.string().optional(),
@@ -32,6 +78,17 @@ export const RigConfig = z.strictObject({
     ]),
   /** How far a protocol's wavelength may be from the channel's, nm. */
   wavelengthToleranceNm: z.number().nonnegative().default(15),
+  /** The devices and their ports; absent for the simulated rig. */
+  devices: RigDevices.optional(),
+  /** Light controller watchdog: lights go off after this long without hearing from the host, ms. */
+  watchdogMs: z.number().int().min(100).max(60_000).default(2000),
+  /** How long a device may take to answer its handshake, ms (boards that reset on open need ~2 s). */
+  handshakeTimeoutMs: z.number().int().positive().default(3000),
+  /**
+   * What a device fault does to the session: "end" (default) — every light off at once, the fault logged,
+   * the recording flushed and the session ended as failed.
+   */
+  faultPolicy: z.enum(["end"]).default("end"),
 });
 export type RigConfig = z.infer<typeof RigConfig>;
 

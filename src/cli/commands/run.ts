@@ -4,8 +4,9 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import type { Rig } from "../../../devices/rig.ts";
 import { drawMouse, MouseParameters, type Opsin, SubjectFlag } from "../../../mocks/mouse-parameters.ts";
-import { createSimulatedRig } from "../../../mocks/simulated-rig.ts";
-import { VirtualMouse } from "../../../mocks/virtual-mouse.ts";
+import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../../mocks/serial-simulated-rig.ts";
+import { createSimulatedRig, type SimulatedRig } from "../../../mocks/simulated-rig.ts";
+import { type MouseWorld, VirtualMouse } from "../../../mocks/virtual-mouse.ts";
 import { DEFAULT_ANALYSIS } from "../../analysis/settings.ts";
 import { readJsonFile } from "../../config/json-file.ts";
 import { type Progress, type RunOutcome, runSession } from "../../engine/run.ts";
@@ -26,6 +27,8 @@ export interface SimulatedRunOptions {
   clock?: "virtual" | "real";
   speed?: number;
   mouse?: MouseParameters;
+  /** Devices behind the real drivers, codecs and (simulated) serial ports; false = in-process devices. */
+  throughSerial?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -38,18 +41,17 @@ export function runSimulated(o: SimulatedRunOptions) {
   const random = new Random(o.seed);
   const opsins = [...new Set(o.loaded.protocol.light.map((l) => l.opsin))] as Opsin[];
   const individual = drawMouse(params, random.fork(), flags, opsins);
-  return runSession({
+  return runSession<SimulatedRig | SerialSimulatedRig>({
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: o.clock ?? "virtual",
     ...(o.speed === undefined ? {} : { speed: o.speed }),
-    makeRig: (c) =>
-      createSimulatedRig(
-        c,
-        rig,
-        params.sampleRateHz,
-        (world) => new VirtualMouse(individual, params, world, random.fork()),
-      ),
+    makeRig: (c): SimulatedRig | Promise<SerialSimulatedRig> => {
+      const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
+      return o.throughSerial === false
+        ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
+        : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
+    },
     outDir: o.outDir,
     meta: {
       format: "hokr-session/1",

@@ -1,0 +1,51 @@
+// Eye-tracker wire protocol (devices/PROTOCOLS.md, `hokr-eye`), and the conversion of raw pixel frames to
+// degrees with the rig's calibration.
+import { z } from "zod";
+import { commandCodec, dec, eventCodec, type MessageOf, text, time, word } from "../messages.ts";
+
+export const EYE_COMMANDS = { HELLO: [], START: [], STOP: [], PING: [] } as const;
+
+export const EYE_EVENTS = {
+  /** A frame in degrees; nan while the pupil is lost. */
+  S: [
+    time("deviceUs"),
+    dec("xDeg", -90, 90, true),
+    dec("yDeg", -90, 90, true).opt(),
+    dec("pupilPx", 0, 10000, true).opt(),
+  ],
+  /** A frame in camera pixels: pupil centre and corneal reflection. */
+  R: [
+    time("deviceUs"),
+    dec("pupilXPx", 0, 10000, true),
+    dec("crXPx", 0, 10000, true),
+    dec("pupilYPx", 0, 10000, true).opt(),
+    dec("crYPx", 0, 10000, true).opt(),
+  ],
+  T: [time("deviceUs"), word("status", ["tracking", "lost", "calibrating"] as const)],
+  "!": [time("deviceUs"), text("text")],
+} as const;
+
+export type EyeCommand = MessageOf<typeof EYE_COMMANDS>;
+export type EyeEvent = MessageOf<typeof EYE_EVENTS>;
+export const eyeCommands = commandCodec(EYE_COMMANDS);
+export const eyeEvents = eventCodec(EYE_EVENTS);
+
+/**
+ * Pixel → degree calibration of a video eye tracker.
+ * - `pixels-per-degree`: x = (pupil − cr) / pxPerDeg  (small angles; linear)
+ * - `stahl`: x = asin((pupil − cr) / Rp) in degrees, Rp = radius of pupil rotation in pixels (Stahl 2000),
+ *   measured by rotating the camera about the eye.
+ * Pupil minus corneal reflection cancels camera/head translation.
+ */
+export const EyeCalibration = z.discriminatedUnion("method", [
+  z.strictObject({ method: z.literal("pixels-per-degree"), pxPerDeg: z.number().positive() }),
+  z.strictObject({ method: z.literal("stahl"), rpPx: z.number().positive() }),
+]);
+export type EyeCalibration = z.infer<typeof EyeCalibration>;
+
+export function pixelsToDegrees(pupilPx: number, crPx: number, c: EyeCalibration): number {
+  const d = pupilPx - crPx;
+  if (c.method === "pixels-per-degree") return d / c.pxPerDeg;
+  const s = d / c.rpPx;
+  return Math.abs(s) > 1 ? Number.NaN : (Math.asin(s) * 180) / Math.PI;
+}

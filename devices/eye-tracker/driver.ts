@@ -1,0 +1,74 @@
+// Host driver for a `hokr-eye` tracker: streams frames in degrees (`S`), or in pixels (`R`) converted with
+// the rig's calibration. A tracker that goes silent while streaming is a fault.
+import { map, type Observable, Subject, type Subscription } from "rxjs";
+import type { SessionClock } from "../../src/engine/clock.ts";
+import { eventsOf, type LinePort } from "../line-port.ts";
+import { type DeviceFault, type EyeSample, type EyeTracker, onPositionGrid } from "../rig.ts";
+import { type EYE_EVENTS, type EyeCalibration, eyeCommands, pixelsToDegrees } from "./codec.ts";
+
+type EyePort = LinePort<typeof EYE_EVENTS>;
+
+export class SerialEyeTracker implements EyeTracker {
+  private readonly faults = new Subject<DeviceFault>();
+  private lastFrameMs = Number.NaN;
+  private watchdog: Subscription | undefined;
+  readonly faults$ = this.faults.asObservable();
+  readonly samples$: Observable<EyeSample>;
+  readonly status$;
+
+  constructor(
+    private readonly port: EyePort,
+    private readonly clock: SessionClock,
+    private readonly calibration: EyeCalibration | undefined,
+  ) {
+    this.samples$ = eventsOf(port, "S", "R").pipe(
+      map(({ event, tMs, hostMs }) => {
+        this.lastFrameMs = hostMs;
+        const xDeg =
+          event.tag === "S"
+            ? event.xDeg
+            : calibration
+              ? onPositionGrid(pixelsToDegrees(event.pupilXPx, event.crXPx, calibration))
+              : Number.NaN;
+        return { tMs, hostMs, deviceUs: event.deviceUs, xDeg };
+      }),
+    );
+    this.status$ = eventsOf(port, "T");
+  }
+
+  /** Handshake and start streaming; then watch for silence longer than `silenceMs`. */
+  async connect(timeoutMs: number, silenceMs = 1000): Promise<void> {
+    const hello = await this.port.request(
+      "HELLO",
+      (id) => eyeCommands.encode(id, { tag: "HELLO" }),
+      timeoutMs,
+    );
+    if (hello.values[0] !== "hokr-eye")
+      throw new Error(
+        `${this.port.path}: answered as '${hello.values[0] ?? "?"}', not a hokr eye tracker; check the rig configuration's ports`,
+      );
+    if (hello.values[3] === "px" && !this.calibration)
+      throw new Error(
+        `${this.port.path}: the tracker streams camera pixels; add eyeTracker.calibration to the rig configuration`,
+      );
+    await this.port.request("START", (id) => eyeCommands.encode(id, { tag: "START" }), timeoutMs);
+    this.lastFrameMs = this.clock.now();
+    const self = this;
+    this.watchdog = this.clock.schedule(function () {
+      if (self.clock.now() - self.lastFrameMs > silenceMs) {
+        self.faults.next({
+          device: "eye tracker",
+          message: `${self.port.path}: no frame for ${silenceMs} ms`,
+        });
+        return;
+      }
+      this.schedule(undefined, silenceMs / 4);
+    }, silenceMs / 4);
+  }
+
+  async close(): Promise<void> {
+    this.watchdog?.unsubscribe();
+    if (!this.port.closed)
+      await this.port.request("STOP", (id) => eyeCommands.encode(id, { tag: "STOP" })).catch(() => {});
+  }
+}

@@ -1,0 +1,125 @@
+// Host driver for a `hokr-light` (or `hokr-rig`) light controller over a LinePort: patterns are handed to
+// the device, which times every pulse; edges come back with device timestamps. A heartbeat keeps the
+// device's watchdog from switching the light off while the host is alive.
+import { map, type Observable, Subject, type Subscription } from "rxjs";
+import type { SessionClock } from "../../src/engine/clock.ts";
+import type { LightPattern } from "../../src/protocol/schema.ts";
+import { eventsOf, type LinePort } from "../line-port.ts";
+import type { DeviceFault, LightEdge, LightSource } from "../rig.ts";
+import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
+
+export interface LightChannelConfig {
+  name: string;
+  wavelengthNm: number;
+  /** Channel number on the controller. */
+  index: number;
+}
+
+type LightPort = LinePort<typeof LIGHT_EVENTS>;
+
+/** The controller's TRAIN arguments for a protocol pattern (continuous light is `ON`). */
+export function trainCommand(channel: number, p: LightPattern & { kind: "pulses" }): LightCommand {
+  return {
+    tag: "TRAIN",
+    channel,
+    widthUs: Math.round(p.pulseWidthMs * 1000),
+    periodUs: Math.round(p.periodMs * 1000),
+    trainUs: p.trainDurationS === undefined ? 0 : Math.round(p.trainDurationS * 1e6),
+    gapUs: Math.round(p.interTrainIntervalS * 1e6),
+    trains: 0,
+  };
+}
+
+export class SerialLightSource implements LightSource {
+  private readonly power = new Map<string, number>();
+  private readonly faults = new Subject<DeviceFault>();
+  private heartbeat: Subscription | undefined;
+  readonly edges$: Observable<LightEdge>;
+  readonly faults$ = this.faults.asObservable();
+
+  constructor(
+    private readonly port: LightPort,
+    private readonly clock: SessionClock,
+    readonly channels: readonly LightChannelConfig[],
+  ) {
+    const byIndex = new Map(channels.map((c) => [c.index, c.name]));
+    this.edges$ = eventsOf(port, "E").pipe(
+      map(({ event, tMs, hostMs }) => {
+        const channel = byIndex.get(event.channel) ?? `#${event.channel}`;
+        return {
+          tMs,
+          hostMs,
+          deviceUs: event.deviceUs,
+          channel,
+          on: event.on,
+          powerMw: event.on ? (this.power.get(channel) ?? 0) : 0,
+        };
+      }),
+    );
+  }
+
+  /** Handshake, then arms the device watchdog and starts the heartbeat (a PING every quarter period). */
+  async connect(watchdogMs: number, timeoutMs: number): Promise<void> {
+    const hello = await this.port.request(
+      "HELLO",
+      (id) => lightCommands.encode(id, { tag: "HELLO" }),
+      timeoutMs,
+    );
+    const [device, , channels] = hello.values;
+    if (device !== "hokr-light" && device !== "hokr-rig")
+      throw new Error(
+        `${this.port.path}: answered as '${device ?? "?"}', not a hokr light controller; check the rig configuration's ports`,
+      );
+    const n = Number(channels);
+    const missing = this.channels.filter((c) => !(c.index < n));
+    if (missing.length > 0)
+      throw new Error(
+        `${this.port.path}: the controller has ${n} channels; channel '${missing[0]?.name}' needs index ${missing[0]?.index}`,
+      );
+    await this.send({ tag: "ALLOFF" });
+    await this.send({ tag: "WDG", ms: watchdogMs });
+    const clock = this.clock;
+    const self = this;
+    this.heartbeat = clock.schedule(function () {
+      self.fireAndForget({ tag: "PING" });
+      this.schedule(undefined, watchdogMs / 4);
+    }, watchdogMs / 4);
+  }
+
+  private send(c: LightCommand): Promise<unknown> {
+    return this.port.request(c.tag, (id) => lightCommands.encode(id, c));
+  }
+
+  private fireAndForget(c: LightCommand): void {
+    this.send(c).catch((e: Error) => this.faults.next({ device: "light source", message: e.message }));
+  }
+
+  private index(name: string): number {
+    const c = this.channels.find((x) => x.name === name);
+    if (!c) throw new Error(`light source has no channel '${name}'`);
+    return c.index;
+  }
+
+  start(channel: string, powerMw: number, pattern: LightPattern): void {
+    const ch = this.index(channel);
+    this.power.set(channel, powerMw);
+    this.fireAndForget({ tag: "PWR", channel: ch, powerMw });
+    this.fireAndForget(
+      pattern.kind === "continuous" ? { tag: "ON", channel: ch } : trainCommand(ch, pattern),
+    );
+  }
+
+  off(channel: string): void {
+    this.fireAndForget({ tag: "OFF", channel: this.index(channel) });
+  }
+
+  allOff(): void {
+    if (this.port.closed) return; // the controller's own watchdog switches it off
+    this.send({ tag: "ALLOFF" }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.heartbeat?.unsubscribe();
+    if (!this.port.closed) await this.send({ tag: "ALLOFF" }).catch(() => {});
+  }
+}

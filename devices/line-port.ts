@@ -1,0 +1,179 @@
+// A serial port speaking the hokr line framing: owns the port, splits lines, matches replies to commands,
+// decodes events with the devices' tables, counts what it rejects, and reports when the port goes away.
+// Several drivers may share one LinePort (the combined rig controller).
+import type { BindingInterface } from "@serialport/bindings-interface";
+import { ReadlineParser } from "@serialport/parser-readline";
+import { SerialPortStream } from "@serialport/stream";
+import { Observable, Subject } from "rxjs";
+import type { SessionClock } from "../src/engine/clock.ts";
+import { DeviceClockSync } from "./clock-sync.ts";
+import { eventCodec, type MessageOf, type Table } from "./messages.ts";
+import { onMicrosecondGrid } from "./rig.ts";
+import { type Reply, WireError } from "./wire.ts";
+
+export class DeviceError extends Error {}
+
+export interface Received<E> {
+  event: E;
+  /** Session clock when the line arrived, ms. */
+  hostMs: number;
+  /** The event's device time mapped onto the session clock (µs grid), ms. */
+  tMs: number;
+}
+
+/** Opens a port with a clear error naming it and what to check. */
+export async function openSerialStream(
+  binding: BindingInterface,
+  path: string,
+  baudRate: number,
+): Promise<SerialPortStream> {
+  const stream = new SerialPortStream({ binding, path, baudRate, autoOpen: false });
+  try {
+    await new Promise<void>((resolve, reject) => stream.open((e) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    const msg = String((e as Error).message);
+    const hint = /no such file|ENOENT|cannot open/i.test(msg)
+      ? "no such port; check the cable and run `hokr ports`"
+      : /lock|busy|EBUSY|unavailable/i.test(msg)
+        ? "the port is in use by another program (a serial monitor, another hokr); close it"
+        : /EACCES|permission/i.test(msg)
+          ? "permission denied; add your user to the 'dialout' group and log in again"
+          : msg;
+    throw new DeviceError(`cannot open ${path}: ${hint}`);
+  }
+  return stream;
+}
+
+export class LinePort<T extends Table> {
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: Reply & { kind: "ok" }) => void; reject: (e: Error) => void; verb: string }
+  >();
+  private readonly events = new Subject<Received<MessageOf<T>>>();
+  private readonly rejections = new Subject<WireError>();
+  private readonly closing = new Subject<Error | null>();
+  private readonly codec;
+  private isClosed = false;
+  /** This device's clock against the session clock, learnt from every timestamped line. */
+  readonly sync = new DeviceClockSync();
+  /** Lines rejected as malformed since the port opened. */
+  rejected = 0;
+  readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
+  readonly rejected$ = this.rejections.asObservable();
+  /** Emits once when the port closes: null when we closed it, the error when it went away. */
+  readonly closed$: Observable<Error | null> = this.closing.asObservable();
+
+  constructor(
+    readonly path: string,
+    private readonly stream: SerialPortStream,
+    private readonly clock: SessionClock,
+    table: T,
+  ) {
+    this.codec = eventCodec(table);
+    stream
+      .pipe(new ReadlineParser({ delimiter: "\n", encoding: "latin1" }))
+      .on("data", (line: string) => this.onLine(line));
+    stream.on("close", (err?: Error | null) => this.onClose(err ?? null));
+    stream.on("error", (err: Error) => this.onClose(err));
+  }
+
+  private onLine(line: string): void {
+    const hostMs = this.clock.now();
+    let decoded: ReturnType<typeof this.codec.decode>;
+    try {
+      decoded = this.codec.decode(line);
+    } catch (e) {
+      if (!(e instanceof WireError)) throw e;
+      this.rejected++;
+      this.rejections.next(e);
+      return;
+    }
+    const deviceUs = "deviceUs" in decoded ? decoded.deviceUs : undefined;
+    const deviceMs = typeof deviceUs === "number" ? this.sync.observe(deviceUs, hostMs) : undefined;
+    if ("kind" in decoded) {
+      const waiter = this.pending.get(decoded.id);
+      if (!waiter) {
+        this.rejected++;
+        this.rejections.next(new WireError(line, `reply to unknown command id ${decoded.id}`));
+        return;
+      }
+      this.pending.delete(decoded.id);
+      if (decoded.kind === "ok") waiter.resolve(decoded);
+      else
+        waiter.reject(
+          new DeviceError(`${this.path}: ${waiter.verb} refused: ERR ${decoded.code} ${decoded.text}`),
+        );
+      return;
+    }
+    const tMs = deviceMs === undefined ? hostMs : onMicrosecondGrid(this.sync.toSessionMs(deviceMs));
+    this.events.next({ event: decoded, hostMs, tMs });
+  }
+
+  private onClose(err: Error | null): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const reason = err ?? new DeviceError(`${this.path}: port closed`);
+    for (const w of this.pending.values())
+      w.reject(new DeviceError(`${this.path}: ${w.verb}: ${reason.message}`));
+    this.pending.clear();
+    this.closing.next(err);
+    this.closing.complete();
+    this.events.complete();
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Sends a command and resolves with its OK reply; rejects on ERR, on closing, or after `timeoutMs` of the
+   * session clock without a reply.
+   */
+  request(verb: string, encode: (id: number) => string, timeoutMs = 1000): Promise<Reply & { kind: "ok" }> {
+    if (this.isClosed) return Promise.reject(new DeviceError(`${this.path}: ${verb}: port is closed`));
+    const id = this.nextId;
+    this.nextId = (this.nextId % 65535) + 1;
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.schedule(() => {
+        if (this.pending.delete(id))
+          reject(new DeviceError(`${this.path}: no reply to ${verb} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        verb,
+        resolve: (r) => {
+          timer.unsubscribe();
+          resolve(r);
+        },
+        reject: (e) => {
+          timer.unsubscribe();
+          reject(e);
+        },
+      });
+      this.stream.write(`${encode(id)}\n`);
+    });
+  }
+
+  /** Commands in flight. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    await new Promise<void>((resolve) => this.stream.close(() => resolve()));
+    this.onClose(null);
+  }
+}
+
+/** Observable of one port's events of the given tags. */
+export const eventsOf = <T extends Table, K extends keyof T & string>(port: LinePort<T>, ...tags: K[]) =>
+  new Observable<Received<Extract<MessageOf<T>, { tag: K }>>>((sub) =>
+    port.events$.subscribe({
+      next: (r) => {
+        if ((tags as string[]).includes(r.event.tag))
+          sub.next(r as Received<Extract<MessageOf<T>, { tag: K }>>);
+      },
+      complete: () => sub.complete(),
+    }),
+  );

@@ -1,0 +1,17 @@
+// Host driver for a `hokr-stripe` display: the drum's protocol plus the stripes' spatial frequency.
+import type { StimulusSettings } from "../../src/protocol/schema.ts";
+import type { STIMULUS_EVENTS } from "../drum/codec.ts";
+import { SerialStimulus } from "../drum/driver.ts";
+import type { LinePort } from "../line-port.ts";
+
+export class SerialStripeDisplay extends SerialStimulus {
+  constructor(port: LinePort<typeof STIMULUS_EVENTS>) {
+    super(port, ["hokr-stripe"]);
+  }
+
+  override start(s: StimulusSettings): void {
+    if (s.spatialFrequencyCpd !== undefined)
+      this.fireAndForget({ tag: "SF", cyclesPerDeg: s.spatialFrequencyCpd });
+    super.start(s);
+  }
+}

@@ -1,0 +1,72 @@
+// The device side of the hokr line framing, for simulated devices: assembles command lines from host bytes,
+// answers each with OK/ERR, and stamps everything with a 32-bit µs device clock that started before the
+// session (so the host's unwrapping and clock alignment are exercised).
+
+import { formatErr, formatOk, parseCommand, UINT32, WireError } from "../../devices/wire.ts";
+import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SimulatedSerialDevice } from "../serial-binding.ts";
+
+/** A command the device refuses: `ERR <code> <text>`. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: 1 | 2 | 3,
+    text: string,
+  ) {
+    super(text);
+  }
+}
+
+export abstract class LineDevice implements SimulatedSerialDevice {
+  private send: ((bytes: Uint8Array) => void) | undefined;
+  private partial = "";
+
+  constructor(
+    protected readonly clock: SessionClock,
+    /** Device clock at session time 0, µs: the device booted this long before the session. */
+    private readonly bootUs = 3_000_000_000,
+  ) {}
+
+  deviceUs(): number {
+    return (Math.round(this.clock.now() * 1000) + this.bootUs) % UINT32;
+  }
+
+  attach(send: (bytes: Uint8Array) => void): void {
+    this.send = send;
+  }
+
+  detach(): void {
+    this.send = undefined;
+    this.onDetach();
+  }
+
+  protected onDetach(): void {}
+
+  protected emit(line: string): void {
+    this.send?.(Buffer.from(`${line}\n`, "latin1"));
+  }
+
+  receive(bytes: Uint8Array): void {
+    const text = this.partial + Buffer.from(bytes).toString("latin1");
+    const lines = text.split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.onCommandLine(line);
+  }
+
+  private onCommandLine(line: string): void {
+    let id = 0;
+    try {
+      const c = parseCommand(line);
+      id = c.id;
+      const values = this.command(c.verb, c.args, line);
+      this.emit(formatOk(c.id, this.deviceUs(), values));
+    } catch (e) {
+      if (e instanceof Refusal) this.emit(formatErr(id, e.code, e.message));
+      else if (e instanceof WireError && id > 0) this.emit(formatErr(id, 2, e.reason));
+      else if (!(e instanceof WireError)) throw e;
+      // A line without a usable id cannot be answered; a real device drops it too.
+    }
+  }
+
+  /** Handles one command; returns the OK reply's values, or throws Refusal / WireError (→ ERR 2). */
+  protected abstract command(verb: string, args: string[], line: string): (string | number)[];
+}
