@@ -125,7 +125,8 @@ export function eventCodec<T extends Table>(table: T) {
       const reply = parseReply(line, f);
       if (reply) return reply;
       const tag = f[0] as string;
-      const specs = table[tag];
+      // Own keys only: a line starting with "constructor" must not find Object.prototype's.
+      const specs = Object.hasOwn(table, tag) ? table[tag] : undefined;
       if (!specs) throw new WireError(line, `unknown event '${tag}'`);
       return decodeFields({ tag }, line, tag, f, specs, 1) as MessageOf<T>;
     },
@@ -139,7 +140,7 @@ export function commandCodec<T extends Table>(table: T) {
       encodeFields(`@${id} ${c.tag}`, table[c.tag] ?? [], c as Record<string, unknown>),
     /** Device side: the command, or WireError (→ `ERR 2`) / null for an unknown verb (→ `ERR 1`). */
     decode(verb: string, args: string[], line: string): MessageOf<T> | null {
-      const specs = table[verb];
+      const specs = Object.hasOwn(table, verb) ? table[verb] : undefined;
       if (!specs) return null;
       return decodeFields({ tag: verb }, line, verb, ["", ...args], specs, 1) as MessageOf<T>;
     },

@@ -93,6 +93,8 @@ class SimulatedPort implements BindingPortInterface {
 
   read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
     if (!this.isOpen) return Promise.reject(bindingError("port is not open", { canceled: true }));
+    if (!this.entry.plugged)
+      return Promise.reject(bindingError("EIO: device disconnected", { disconnected: true }));
     return new Promise((resolve, reject) => {
       this.pendingRead = { buffer, offset, length, resolve, reject };
       this.serve();
@@ -147,8 +149,7 @@ export const SimulatedBinding: BindingInterface<SimulatedPort> = {
   },
   async open(options) {
     const entry = ports.get(options.path);
-    if (!entry?.plugged)
-      throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
+    if (!entry?.plugged) throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
     if (entry.open)
       throw new Error(`Error Resource temporarily unavailable Cannot lock port ${options.path}`);
     entry.open = new SimulatedPort(entry, options);

@@ -120,10 +120,12 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     });
     if (clock instanceof VirtualClock) {
       const wallStart = performance.now();
+      let nextStop = 0;
       while (!reached && !signal.aborted) {
-        const now = clock.now();
-        const nextStop = stops.find((t) => t > now) ?? durationMs;
-        clock.advanceTo(Math.min(now + VIRTUAL_STEP_MS, nextStop, durationMs));
+        const stop = stops[nextStop] ?? durationMs;
+        const target = Math.min(clock.now() + VIRTUAL_STEP_MS, stop, durationMs);
+        clock.advanceTo(target);
+        if (target === stop) nextStop++;
         await yieldToEventLoop(); // lets serial bytes, SIGINT, flush timers and `reached` run
         progress();
         if (o.speed !== undefined) {

@@ -1,0 +1,190 @@
+// The wire codecs: every message round-trips; malformed lines are rejected with an error naming the line;
+// arbitrary input never crashes a decoder nor yields a value outside the declared ranges (fast-check).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { stimulusCommands, stimulusEvents } from "../devices/drum/codec.ts";
+import { eyeCommands, eyeEvents, pixelsToDegrees } from "../devices/eye-tracker/codec.ts";
+import { lightCommands, lightEvents } from "../devices/light-source/codec.ts";
+import { parseCommand, WireError } from "../devices/wire.ts";
+
+const decoders = { light: lightEvents, stimulus: stimulusEvents, eye: eyeEvents };
+
+describe("round trips", () => {
+  it("light commands and events", () => {
+    const train = {
+      tag: "TRAIN",
+      channel: 1,
+      widthUs: 500_000,
+      periodUs: 1_000_000,
+      trainUs: 60_000_000,
+      gapUs: 5_000_000,
+      trains: 0,
+    } as const;
+    const line = lightCommands.encode(42, train);
+    expect(line).toBe("@42 TRAIN 1 500000 1000000 60000000 5000000 0");
+    const c = parseCommand(line);
+    expect(lightCommands.decode(c.verb, c.args, line)).toEqual(train);
+    expect(lightEvents.decode("E 4294967295 1 0")).toEqual({
+      tag: "E",
+      deviceUs: 4294967295,
+      channel: 1,
+      on: false,
+    });
+    expect(lightEvents.decode("W 17")).toEqual({ tag: "W", deviceUs: 17 });
+    expect(lightEvents.decode("@9 ERR 2 power above 100 mW")).toEqual({
+      kind: "err",
+      id: 9,
+      code: 2,
+      text: "power above 100 mW",
+    });
+    expect(lightEvents.decode("@9 OK 5 hokr-light 1 2\r")).toEqual({
+      kind: "ok",
+      id: 9,
+      deviceUs: 5,
+      values: ["hokr-light", "1", "2"],
+    });
+  });
+
+  it("stimulus and eye-tracker messages", () => {
+    expect(stimulusCommands.encode(3, { tag: "SINE", amplitudeDeg: 10, frequencyHz: 0.17 })).toBe(
+      "@3 SINE 10 0.1700",
+    );
+    expect(stimulusEvents.decode("P 123 -9.5")).toEqual({ tag: "P", deviceUs: 123, positionDeg: -9.5 });
+    expect(eyeEvents.decode("S 100 nan")).toMatchObject({ tag: "S", xDeg: Number.NaN });
+    expect(eyeEvents.decode("S 100 1.25 -2 3.5")).toEqual({
+      tag: "S",
+      deviceUs: 100,
+      xDeg: 1.25,
+      yDeg: -2,
+      pupilPx: 3.5,
+    });
+    expect(eyeEvents.decode("R 7 412.5 400 300 310")).toMatchObject({
+      tag: "R",
+      pupilXPx: 412.5,
+      crXPx: 400,
+    });
+    expect(eyeEvents.decode("T 7 lost")).toEqual({ tag: "T", deviceUs: 7, status: "lost" });
+    expect(eyeCommands.encode(1, { tag: "START" })).toBe("@1 START");
+  });
+});
+
+describe("malformed lines are rejected, naming the line", () => {
+  const cases: [keyof typeof decoders, string, RegExp][] = [
+    ["eye", "garbage", /unknown event 'garbage'/],
+    ["eye", "S 100", /takes 2–4 fields after it, got 1/], // truncated
+    ["eye", "S 100 1 2 3 4", /got 5/], // wrong field count
+    ["eye", "S 100 95", /xDeg 95 outside -90…90/], // out of range
+    ["eye", "S 100 1e3", /not a decimal number/],
+    ["eye", "S -5 1", /device time -5 outside/],
+    ["eye", "S 4294967296 1", /device time 4294967296 outside/],
+    ["eye", "S 100 Infinity", /not a decimal number/],
+    ["eye", "S 100  1", /exactly one space/],
+    ["eye", "S 100 1\u0000", /non-printable/],
+    ["eye", "", /empty line/],
+    ["light", "E 100 1 nan", /on must be 0 or 1/], // NaN where a flag is due
+    ["light", "E 100 99 1", /channel 99 outside 0…15/],
+    ["light", "@x OK 1", /command id 'x'/],
+    ["light", "@3 MAYBE 1", /reply must be OK or ERR/],
+    ["stimulus", "P 1 0.5.5", /not a decimal number/],
+    ["stimulus", `P 1 ${"1".repeat(130)}`, /longer than 120 bytes/],
+  ];
+  it.each(cases)("%s: %j", (device, line, reason) => {
+    try {
+      decoders[device].decode(line);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(WireError);
+      expect((e as WireError).line).toBe(line);
+      expect((e as Error).message).toMatch(reason);
+    }
+  });
+});
+
+describe("decoders under arbitrary input (property-based)", () => {
+  const lineLike = fc.oneof(
+    fc.string({ maxLength: 140 }),
+    fc
+      .array(
+        fc.constantFrom(
+          "S",
+          "R",
+          "T",
+          "E",
+          "W",
+          "P",
+          "!",
+          "@1",
+          "OK",
+          "ERR",
+          "nan",
+          "-",
+          ".",
+          "1",
+          "-0.5",
+          "99999999999",
+          "4294967295",
+          "tracking",
+          " ",
+          "\r",
+        ),
+        { maxLength: 8 },
+      )
+      .map((a) => a.join(" ")),
+    fc.uint8Array({ maxLength: 140 }).map((b) => Buffer.from(b).toString("latin1")),
+  );
+
+  it.each(Object.entries(decoders))(
+    "%s: never crashes, every value within its declared range",
+    (_name, codec) => {
+      fc.assert(
+        fc.property(lineLike, (line) => {
+          let m: unknown;
+          try {
+            m = codec.decode(line);
+          } catch (e) {
+            expect(e).toBeInstanceOf(WireError);
+            return;
+          }
+          const v = m as Record<string, unknown>;
+          if (typeof v.deviceUs === "number")
+            expect(v.deviceUs >= 0 && v.deviceUs < 2 ** 32 && Number.isInteger(v.deviceUs)).toBe(true);
+          for (const k of ["xDeg", "yDeg", "positionDeg"])
+            if (typeof v[k] === "number" && !Number.isNaN(v[k]))
+              expect(Math.abs(v[k] as number)).toBeLessThanOrEqual(90);
+          if (typeof v.channel === "number") expect(v.channel >= 0 && v.channel <= 15).toBe(true);
+        }),
+        { numRuns: 3000 },
+      );
+    },
+  );
+
+  it("eye samples survive encode → decode exactly (at the wire's 0.0001° resolution)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.integer({ min: -900000, max: 900000 }),
+        (deviceUs, x) => {
+          const xDeg = x / 1e4;
+          const line = eyeEvents.encode({ tag: "S", deviceUs, xDeg, yDeg: undefined, pupilPx: undefined });
+          expect(eyeEvents.decode(line)).toEqual({
+            tag: "S",
+            deviceUs,
+            xDeg,
+            yDeg: undefined,
+            pupilPx: undefined,
+          });
+        },
+      ),
+    );
+  });
+});
+
+describe("pixel calibration", () => {
+  it("pixels-per-degree is linear and Stahl's method is asin((P − CR)/Rp)", () => {
+    expect(pixelsToDegrees(430, 400, { method: "pixels-per-degree", pxPerDeg: 6 })).toBeCloseTo(5);
+    expect(
+      pixelsToDegrees(400 + 300 * Math.sin((20 * Math.PI) / 180), 400, { method: "stahl", rpPx: 300 }),
+    ).toBeCloseTo(20, 10);
+    expect(pixelsToDegrees(800, 400, { method: "stahl", rpPx: 300 })).toBeNaN(); // beyond the eye's radius
+  });
+});

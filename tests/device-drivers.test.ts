@@ -1,0 +1,241 @@
+// Drivers against simulated devices on simulated serial ports: handshakes, commands and acks, streams split
+// at arbitrary byte boundaries, malformed lines counted, unplug and reconnect, port errors.
+import { setImmediate as tick } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { EYE_EVENTS } from "../devices/eye-tracker/codec.ts";
+import { SerialEyeTracker } from "../devices/eye-tracker/driver.ts";
+import { LIGHT_EVENTS } from "../devices/light-source/codec.ts";
+import { SerialLightSource } from "../devices/light-source/driver.ts";
+import { LinePort, openSerialStream } from "../devices/line-port.ts";
+import type { EyeSample, LightEdge } from "../devices/rig.ts";
+import { SimulatedLightController } from "../mocks/devices/light-controller.ts";
+import {
+  plugSimulatedDevice,
+  resetSimulatedPorts,
+  SimulatedBinding,
+  type SimulatedSerialDevice,
+  unplugSimulatedDevice,
+} from "../mocks/serial-binding.ts";
+import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
+import { VirtualClock } from "../src/engine/clock.ts";
+import { resolvePort } from "../src/rig/connect.ts";
+
+afterEach(() => resetSimulatedPorts());
+
+/** Lets bytes cross the simulated ports (they move on the event loop, like real I/O). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await tick();
+}
+
+/** A device that answers HELLO as an eye tracker, then sends whatever bytes the test gives it. */
+class ScriptedEye implements SimulatedSerialDevice {
+  send: ((b: Uint8Array) => void) | undefined;
+  received = "";
+  constructor(private readonly hello = "hokr-eye 1 200 deg") {}
+  attach(send: (b: Uint8Array) => void) {
+    this.send = send;
+  }
+  detach() {
+    this.send = undefined;
+  }
+  receive(bytes: Uint8Array) {
+    this.received += Buffer.from(bytes).toString("latin1");
+    for (const m of this.received.matchAll(/@(\d+) (HELLO|START|STOP)\n/g)) {
+      const reply = m[2] === "HELLO" ? `@${m[1]} OK 0 ${this.hello}` : `@${m[1]} OK 0`;
+      this.send?.(Buffer.from(`${reply}\n`));
+    }
+    this.received = "";
+  }
+  bytes(text: string) {
+    this.send?.(Buffer.from(text, "latin1"));
+  }
+}
+
+async function openEye(clock: VirtualClock, device: SimulatedSerialDevice, path = "sim/eye") {
+  plugSimulatedDevice(device, { path, serialNumber: "EYE-1" });
+  const port = new LinePort(path, await openSerialStream(SimulatedBinding, path, 115200), clock, EYE_EVENTS);
+  const tracker = new SerialEyeTracker(port, clock, undefined);
+  await tracker.connect(1000);
+  return { port, tracker };
+}
+
+describe("eye tracker stream", () => {
+  it("decodes samples split across arbitrary chunk boundaries, rejecting and counting malformed lines", async () => {
+    const clock = new VirtualClock();
+    const device = new ScriptedEye();
+    const { port, tracker } = await openEye(clock, device);
+    const samples: EyeSample[] = [];
+    tracker.samples$.subscribe((s) => samples.push(s));
+    const good = Array.from(
+      { length: 200 },
+      (_, i) => `S ${1000 + i * 5000} ${(Math.sin(i / 10) * 5).toFixed(4)}`,
+    );
+    const bad = ["S 1 2 3 4 5", "garbage!", "S 99 nan nan nan nan", "S 5 123", "S -3 1", "S 7"];
+    const stream = [...good.slice(0, 100), ...bad, ...good.slice(100)].join("\n") + "\n";
+    // Cut the byte stream at pseudo-random places, including inside numbers and line ends.
+    let at = 0;
+    for (let k = 1; at < stream.length; k++) {
+      const n = 1 + ((k * 7919) % 37);
+      device.bytes(stream.slice(at, at + n));
+      at += n;
+      if (k % 5 === 0) await tick();
+    }
+    await settle();
+    expect(samples.map((s) => s.deviceUs)).toEqual(good.map((l) => Number(l.split(" ")[1])));
+    expect(samples.map((s) => s.xDeg)).toEqual(good.map((l) => Number(l.split(" ")[2])));
+    expect(port.rejected).toBe(bad.length);
+  });
+
+  it("reports an unplug as the port closing with an error, and a silent tracker as a fault", async () => {
+    const clock = new VirtualClock();
+    const device = new ScriptedEye();
+    const { port, tracker } = await openEye(clock, device);
+    const faults: string[] = [];
+    tracker.faults$.subscribe((f) => faults.push(f.message));
+    clock.advanceTo(1500); // no frames for 1.5 s
+    expect(faults).toEqual(["sim/eye: no frame for 1000 ms"]);
+    const closed: (Error | null)[] = [];
+    port.closed$.subscribe((e) => closed.push(e));
+    unplugSimulatedDevice("sim/eye");
+    await settle();
+    expect(closed).toHaveLength(1);
+    expect(String(closed[0])).toMatch(/disconnected/);
+  });
+
+  it("refuses a device that answers as something else, and one that does not answer at all", async () => {
+    const clock = new VirtualClock();
+    await expect(openEye(clock, new ScriptedEye("hokr-drum 1 45"))).rejects.toThrow(
+      /answered as 'hokr-drum', not a hokr eye tracker/,
+    );
+    const mute: SimulatedSerialDevice = { attach() {}, detach() {}, receive() {} };
+    plugSimulatedDevice(mute, { path: "sim/mute" });
+    const port = new LinePort(
+      "sim/mute",
+      await openSerialStream(SimulatedBinding, "sim/mute", 115200),
+      clock,
+      EYE_EVENTS,
+    );
+    const hello = new SerialEyeTracker(port, clock, undefined).connect(3000);
+    clock.advanceTo(3001);
+    await expect(hello).rejects.toThrow(/sim\/mute: no reply to HELLO within 3000 ms/);
+  });
+});
+
+describe("opening ports", () => {
+  it("names a missing port and a busy one, with what to check", async () => {
+    await expect(openSerialStream(SimulatedBinding, "/dev/ttyACM7", 115200)).rejects.toThrow(
+      "cannot open /dev/ttyACM7: no such port; check the cable and run `hokr ports`",
+    );
+    plugSimulatedDevice(new ScriptedEye(), { path: "sim/busy" });
+    await openSerialStream(SimulatedBinding, "sim/busy", 115200);
+    await expect(openSerialStream(SimulatedBinding, "sim/busy", 115200)).rejects.toThrow(
+      /sim\/busy: the port is in use by another program/,
+    );
+  });
+
+  it("finds a replugged device by serial number after Linux renamed its port", async () => {
+    plugSimulatedDevice(new ScriptedEye(), {
+      path: "/dev/ttyACM0",
+      serialNumber: "85735313",
+      vendorId: "2341",
+      productId: "0043",
+    });
+    expect(await resolvePort(SimulatedBinding, { serialNumber: "85735313", baudRate: 115200 })).toBe(
+      "/dev/ttyACM0",
+    );
+    unplugSimulatedDevice("/dev/ttyACM0");
+    await expect(
+      resolvePort(SimulatedBinding, { serialNumber: "85735313", baudRate: 115200 }),
+    ).rejects.toThrow(/no serial port matches serial number 85735313; ports present: none/);
+    plugSimulatedDevice(new ScriptedEye(), {
+      path: "/dev/ttyACM1",
+      serialNumber: "85735313",
+      vendorId: "2341",
+      productId: "0043",
+    });
+    expect(await resolvePort(SimulatedBinding, { serialNumber: "85735313", baudRate: 115200 })).toBe(
+      "/dev/ttyACM1",
+    );
+    expect(await resolvePort(SimulatedBinding, { usb: "2341:0043", baudRate: 115200 })).toBe("/dev/ttyACM1");
+  });
+});
+
+describe("light source", () => {
+  async function setup() {
+    const clock = new VirtualClock();
+    const model = new SimulatedLightSource(clock, [
+      { name: "blue", wavelengthNm: 470 },
+      { name: "amber", wavelengthNm: 593 },
+    ]);
+    const controller = new SimulatedLightController(clock, model, 20);
+    plugSimulatedDevice(controller, { path: "sim/light" });
+    const port = new LinePort(
+      "sim/light",
+      await openSerialStream(SimulatedBinding, "sim/light", 115200),
+      clock,
+      LIGHT_EVENTS,
+    );
+    const light = new SerialLightSource(port, clock, [
+      { name: "blue", wavelengthNm: 470, index: 0 },
+      { name: "amber", wavelengthNm: 593, index: 1 },
+    ]);
+    await light.connect(2000, 1000);
+    return { clock, model, port, light };
+  }
+
+  it("hands pulse trains to the device and reports its edges on the session clock", async () => {
+    const { clock, light } = await setup();
+    const edges: LightEdge[] = [];
+    light.edges$.subscribe((e) => edges.push(e));
+    light.start("blue", 3, { kind: "pulses", pulseWidthMs: 10, periodMs: 50, interTrainIntervalS: 0 });
+    await settle();
+    for (let t = 50; t <= 200; t += 50) {
+      clock.advanceTo(t);
+      await settle();
+    }
+    light.off("blue");
+    await settle();
+    expect(edges.map((e) => [e.tMs, e.on, e.powerMw])).toEqual([
+      [0, true, 3],
+      [10, false, 0],
+      [50, true, 3],
+      [60, false, 0],
+      [100, true, 3],
+      [110, false, 0],
+      [150, true, 3],
+      [160, false, 0],
+      [200, true, 3],
+      [200, false, 0],
+    ]);
+  });
+
+  it("keeps the device watchdog fed while the host lives; the device switches off when the host goes quiet", async () => {
+    const { clock, model, port, light } = await setup();
+    light.start("amber", 5, { kind: "continuous" });
+    await settle();
+    for (let t = 250; t <= 10_000; t += 250) {
+      clock.advanceTo(t);
+      await settle();
+    }
+    expect(model.isOn("amber")).toBe(true); // 10 s on, watchdog 2 s: the heartbeat kept it alive
+    await light.close(); // stops the heartbeat (and switches off)
+    light.start("amber", 5, { kind: "continuous" });
+    await settle();
+    clock.advanceTo(clock.now()); // the device acts on its clock
+    expect(model.isOn("amber")).toBe(true);
+    await port.close(); // the host is gone without a word
+    clock.advanceTo(11_999);
+    expect(model.isOn("amber")).toBe(true);
+    clock.advanceTo(12_300);
+    expect(model.isOn("amber")).toBe(false);
+  });
+
+  it("turns a refused command into a fault naming it", async () => {
+    const { light } = await setup();
+    const faults: string[] = [];
+    light.faults$.subscribe((f) => faults.push(f.message));
+    light.start("blue", 50, { kind: "continuous" }); // above the controller's 20 mW
+    await settle();
+    expect(faults[0]).toMatch(/sim\/light: PWR refused: ERR 2 power above 20 mW/);
+  });
+});

@@ -1,0 +1,97 @@
+// Faults in a running session on the simulated rig (through the real drivers and serial stack): a device
+// vanishing mid-session ends it with every light off within 1 s, the fault logged and the folder readable.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import type { LightEdge } from "../devices/rig.ts";
+import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
+import { createSerialSimulatedRig } from "../mocks/serial-simulated-rig.ts";
+import { VirtualMouse } from "../mocks/virtual-mouse.ts";
+import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
+import { runSession } from "../src/engine/run.ts";
+import { checkProtocol } from "../src/protocol/load.ts";
+import { Protocol } from "../src/protocol/schema.ts";
+import { Random } from "../src/random.ts";
+import { readSessionFolder } from "../src/recording/session-folder.ts";
+import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
+
+const root = mkdtempSync(join(tmpdir(), "hokr-faults-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+it("eye tracker unplugged while the light is on: light off within 1 s, fault recorded, session ended", async () => {
+  const protocol = Protocol.parse({
+    name: "fault",
+    phases: [
+      { name: "training", durationS: 120, stimulus: { on: true } },
+      { name: "rest", durationS: 60 },
+    ],
+    light: [
+      {
+        channel: "blue",
+        opsin: "ChR2",
+        wavelengthNm: 470,
+        powerMw: 3,
+        window: { phase: "training" },
+        pattern: { kind: "pulses", pulseWidthMs: 500, periodMs: 1000 },
+      },
+    ],
+  });
+  const loaded = checkProtocol("fault", protocol, SIMULATED_RIG);
+  const params = MouseParameters.parse({});
+  const random = new Random(5);
+  const deviceEdges: LightEdge[] = [];
+  const unplugAtMs = 30_200; // mid-pulse: blue is on
+  const outDir = join(root, "unplug");
+  const out = await runSession({
+    timeline: loaded.timeline,
+    analysis: DEFAULT_ANALYSIS,
+    clock: "virtual",
+    outDir,
+    wallClock: () => new Date(0),
+    meta: {
+      format: "hokr-session/1",
+      protocolFile: "fault",
+      protocolHash: loaded.hash,
+      protocol,
+      rig: SIMULATED_RIG,
+      subject: { id: "m", flags: [], seed: 5, simulated: true },
+      software: { name: "hokr-lab", version: "test", node: process.version },
+      analysis: DEFAULT_ANALYSIS,
+      startedAt: new Date(0).toISOString(),
+      timeline: { durationS: 180, trainingStartS: 0, phases: [] },
+    },
+    makeRig: async (clock) => {
+      const rig = await createSerialSimulatedRig(
+        clock,
+        SIMULATED_RIG,
+        200,
+        (world) => new VirtualMouse(drawMouse(params, random, [], ["ChR2"]), params, world, random.fork()),
+      );
+      rig.devices.light.edges$.subscribe((e) => deviceEdges.push(e));
+      clock.schedule(() => rig.unplug("eyeTracker"), unplugAtMs);
+      return rig;
+    },
+  });
+  expect(out.status).toBe("failed");
+  expect(out.reason).toMatch(/device fault: .*eye.*went away/);
+  // What the light really did (device side): on at the unplug, off within 1 s after it, and never on again.
+  const before = deviceEdges.filter((e) => e.tMs <= unplugAtMs).at(-1);
+  expect(before?.on).toBe(true);
+  const last = deviceEdges.at(-1);
+  expect(last?.on).toBe(false);
+  expect((last?.tMs ?? Number.POSITIVE_INFINITY) - unplugAtMs).toBeLessThanOrEqual(1000);
+  expect(out.rig.devices.light.isOn("blue")).toBe(false);
+  // The session folder says what happened.
+  const folder = readSessionFolder(outDir);
+  expect(folder.meta.status).toBe("failed");
+  const events = readFileSync(join(outDir, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  const fault = events.find((e) => e.type === "fault");
+  expect(fault?.message).toMatch(/went away/);
+  expect(fault?.t_s).toBeLessThanOrEqual(unplugAtMs / 1000 + 1);
+  expect(events.some((e) => e.type === "lights-off")).toBe(true);
+  expect(events.filter((e) => e.type === "light-edge").at(-1)?.on).toBe(false);
+});
