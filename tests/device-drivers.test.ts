@@ -71,7 +71,7 @@ describe("eye tracker stream", () => {
       (_, i) => `S ${1000 + i * 5000} ${(Math.sin(i / 10) * 5).toFixed(4)}`,
     );
     const bad = ["S 1 2 3 4 5", "garbage!", "S 99 nan nan nan nan", "S 5 123", "S -3 1", "S 7"];
-    const stream = [...good.slice(0, 100), ...bad, ...good.slice(100)].join("\n") + "\n";
+    const stream = `${[...good.slice(0, 100), ...bad, ...good.slice(100)].join("\n")}\n`;
     // Cut the byte stream at pseudo-random places, including inside numbers and line ends.
     let at = 0;
     for (let k = 1; at < stream.length; k++) {
