@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
 import { VirtualMouse } from "../mocks/virtual-mouse.ts";
-import { runSimulated } from "../src/cli/commands/run.ts";
+import { runSimulated } from "../src/engine/sessions.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { Random } from "../src/random.ts";

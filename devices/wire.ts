@@ -1,4 +1,4 @@
-// The framing every hokr device shares (devices/PROTOCOLS.md): sans-IO, pure functions between text lines
+// The framing every hokr device shares (README.md, "Wire protocols"): sans-IO, pure functions between text lines
 // and typed messages. Device codecs build on these; nothing here touches a port.
 
 /** A line that does not follow the protocol. Names the line so the user can find it in a capture. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runSimulated } from "../src/cli/commands/run.ts";
+import { runSimulated } from "../src/engine/sessions.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 

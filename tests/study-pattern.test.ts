@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubjectFlag } from "../mocks/mouse-parameters.ts";
 import type { LearningSummary } from "../src/analysis/learning.ts";
-import { runSimulated } from "../src/cli/commands/run.ts";
+import { runSimulated } from "../src/engine/sessions.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 

@@ -1,4 +1,4 @@
-// Stimulus-controller wire protocol (devices/PROTOCOLS.md, `hokr-drum`; the stripe display adds `SF`).
+// Stimulus-controller wire protocol (README.md, "Wire protocols", `hokr-drum`; the stripe display adds `SF`).
 import { commandCodec, dec, eventCodec, int, type MessageOf, text, time } from "../messages.ts";
 
 export const STIMULUS_COMMANDS = {

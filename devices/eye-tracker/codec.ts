@@ -1,4 +1,4 @@
-// Eye-tracker wire protocol (devices/PROTOCOLS.md, `hokr-eye`), and the conversion of raw pixel frames to
+// Eye-tracker wire protocol (README.md, "Wire protocols", `hokr-eye`), and the conversion of raw pixel frames to
 // degrees with the rig's calibration.
 import { z } from "zod";
 import { commandCodec, dec, eventCodec, type MessageOf, text, time, word } from "../messages.ts";

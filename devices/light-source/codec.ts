@@ -1,4 +1,4 @@
-// Light-source wire protocol (devices/PROTOCOLS.md, `hokr-light`): commands and events as tables.
+// Light-source wire protocol (README.md, "Wire protocols", `hokr-light`): commands and events as tables.
 import { commandCodec, dec, eventCodec, flag, int, type MessageOf, text, time } from "../messages.ts";
 
 const channel = int("channel", 0, 15);

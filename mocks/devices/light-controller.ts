@@ -1,5 +1,5 @@
 // Simulated `hokr-light` controller: the device model (SimulatedLightSource: pulses timed on the device)
-// behind the real wire protocol, with the host-silence watchdog of the contract in devices/PROTOCOLS.md.
+// behind the real wire protocol, with the host-silence watchdog of the contract in README.md, "Wire protocols".
 import type { Subscription } from "rxjs";
 import { lightCommands, lightEvents } from "../../devices/light-source/codec.ts";
 import type { SessionClock } from "../../src/engine/clock.ts";

@@ -1,11 +1,17 @@
 // Errors a user can cause print as one clear message (file, place, fix) and exit 1; never a stack trace.
+import { DeviceError } from "../../devices/line-port.ts";
 import { FileProblem } from "../config/json-file.ts";
 import { GainTableError } from "../recording/gain-table.ts";
 
 export class UsageError extends Error {}
 
 export function reportAndExit(e: unknown): never {
-  if (e instanceof FileProblem || e instanceof UsageError || e instanceof GainTableError) {
+  if (
+    e instanceof FileProblem ||
+    e instanceof UsageError ||
+    e instanceof GainTableError ||
+    e instanceof DeviceError
+  ) {
     process.stderr.write(`hokr: ${e.message}\n`);
     process.exit(1);
   }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerFit } from "./commands/fit.ts";
 import { registerKuramoto } from "./commands/kuramoto.ts";
+import { registerPorts } from "./commands/ports.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
@@ -12,6 +13,7 @@ const program = new Command("hokr")
 
 registerFit(program);
 registerKuramoto(program);
+registerPorts(program);
 registerRun(program);
 registerSchema(program);
 registerValidate(program);

@@ -4,10 +4,13 @@ import type { BindingInterface, PortInfo } from "@serialport/bindings-interface"
 import { merge, type Observable, Subject } from "rxjs";
 import { STIMULUS_EVENTS } from "../../devices/drum/codec.ts";
 import { SerialStimulus } from "../../devices/drum/driver.ts";
+import { FirmataStimulus } from "../../devices/drum/firmata-servo.ts";
 import { EYE_EVENTS } from "../../devices/eye-tracker/codec.ts";
 import { SerialEyeTracker } from "../../devices/eye-tracker/driver.ts";
+import { connectFirmataBoard, type FirmataBoard } from "../../devices/firmata-board/board.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
+import { FirmataLightSource } from "../../devices/light-source/firmata-led.ts";
 import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
 import type { DeviceFault, DeviceReport, Rig } from "../../devices/rig.ts";
 import { SerialStripeDisplay } from "../../devices/stripe-display/driver.ts";
@@ -66,58 +69,101 @@ export interface ConnectOptions {
   drain: () => Promise<void>;
 }
 
+/** StandardFirmata's baud rate. */
+const FIRMATA_BAUD = 57600;
+
 export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
   const { clock, config } = o;
   const d = config.devices;
-  if (d.light.backend !== "line" || d.stimulus.backend !== "line")
-    throw new DeviceError(
-      "the firmata backend is connected through `connectFirmataRig`; this rig uses line-protocol devices",
-    );
   const paths = {
     light: await resolvePort(o.binding, d.light.port),
     stimulus: await resolvePort(o.binding, d.stimulus.port),
     eyeTracker: await resolvePort(o.binding, d.eyeTracker.port),
   };
-  // One LinePort per distinct path, decoding the events of every device on it.
-  const tables: Record<string, object> = {};
-  tables[paths.light] = { ...tables[paths.light], ...LIGHT_EVENTS };
-  tables[paths.stimulus] = { ...tables[paths.stimulus], ...STIMULUS_EVENTS };
-  tables[paths.eyeTracker] = { ...tables[paths.eyeTracker], ...EYE_EVENTS };
+  const refs = { light: d.light.port, stimulus: d.stimulus.port, eyeTracker: d.eyeTracker.port };
+  const backend = { light: d.light.backend, stimulus: d.stimulus.backend, eyeTracker: "line" as const };
+  const devicesOn = (path: string, kind: "line" | "firmata") =>
+    (Object.keys(paths) as (keyof typeof paths)[]).filter((k) => paths[k] === path && backend[k] === kind);
+  // One LinePort per line-protocol path, decoding the events of every device on it; one board per Firmata path.
+  const tableOf = { light: LIGHT_EVENTS, stimulus: STIMULUS_EVENTS, eyeTracker: EYE_EVENTS };
   const ports = new Map<string, LinePort<never>>();
-  const baud = (path: string) =>
-    [d.light.port, d.stimulus.port, d.eyeTracker.port].find((_, i) => Object.values(paths)[i] === path)
-      ?.baudRate ?? 115200;
+  const boards = new Map<string, FirmataBoard>();
+  const closeAll = async () => {
+    for (const p of ports.values()) await p.close().catch(() => {});
+    for (const b of boards.values()) await b.close().catch(() => {});
+  };
   try {
-    for (const [path, table] of Object.entries(tables)) {
-      const stream = await openSerialStream(o.binding, path, baud(path));
-      ports.set(path, new LinePort(path, stream, clock, table as never));
+    for (const path of new Set(Object.values(paths))) {
+      const line = devicesOn(path, "line");
+      const firmata = devicesOn(path, "firmata");
+      if (line.length > 0 && firmata.length > 0)
+        throw new DeviceError(
+          `${path}: one port cannot speak both the hokr line protocol and Firmata; check the backends`,
+        );
+      const first = (line[0] ?? firmata[0]) as keyof typeof paths;
+      if (line.length > 0) {
+        const table = Object.assign({}, ...line.map((k) => tableOf[k]));
+        ports.set(
+          path,
+          new LinePort(path, await openSerialStream(o.binding, path, refs[first].baudRate), clock, table),
+        );
+      } else {
+        const stream = await openSerialStream(o.binding, path, FIRMATA_BAUD);
+        boards.set(
+          path,
+          await connectFirmataBoard(stream, { timeoutMs: config.handshakeTimeoutMs, port: path }),
+        );
+      }
     }
     // biome-ignore lint/suspicious/noExplicitAny: each driver gets the port with the union table it shares
     const port = (path: string) => ports.get(path) as any;
-    const light = new SerialLightSource(
-      port(paths.light),
-      clock,
-      config.light.map((c, i) => ({ name: c.name, wavelengthNm: c.wavelengthNm, index: c.index ?? i })),
-    );
+    const board = (path: string) => (boards.get(path) as FirmataBoard).board;
+
+    const light =
+      d.light.backend === "line"
+        ? new SerialLightSource(
+            port(paths.light),
+            clock,
+            config.light.map((c, i) => ({ name: c.name, wavelengthNm: c.wavelengthNm, index: c.index ?? i })),
+          )
+        : new FirmataLightSource(
+            board(paths.light),
+            clock,
+            config.light.map((c) => ({
+              name: c.name,
+              wavelengthNm: c.wavelengthNm,
+              pin: c.pin as number,
+              maxPowerMw: c.fullScalePowerMw as number,
+            })),
+          );
     const stimulus =
-      d.stimulus.kind === "stripe"
-        ? new SerialStripeDisplay(port(paths.stimulus))
-        : new SerialStimulus(port(paths.stimulus));
+      d.stimulus.backend === "firmata"
+        ? // RigConfig's check guarantees a servo (and each channel's pin and full-scale power) for firmata.
+          new FirmataStimulus(
+            board(paths.stimulus),
+            clock,
+            d.stimulus.servo as NonNullable<typeof d.stimulus.servo>,
+          )
+        : d.stimulus.kind === "stripe"
+          ? new SerialStripeDisplay(port(paths.stimulus))
+          : new SerialStimulus(port(paths.stimulus));
     const eyeTracker = new SerialEyeTracker(port(paths.eyeTracker), clock, d.eyeTracker.calibration);
-    await light.connect(config.watchdogMs, config.handshakeTimeoutMs);
-    await stimulus.connect(d.stimulus.reportRateHz, config.handshakeTimeoutMs);
+    if (light instanceof SerialLightSource) await light.connect(config.watchdogMs, config.handshakeTimeoutMs);
+    if (stimulus instanceof SerialStimulus)
+      await stimulus.connect(d.stimulus.reportRateHz, config.handshakeTimeoutMs);
     await eyeTracker.connect(config.handshakeTimeoutMs);
 
-    const unplugged = new Subject<DeviceFault>();
+    const lost = new Subject<DeviceFault>();
     for (const [path, p] of ports)
       p.closed$.subscribe((err) => {
-        if (err) unplugged.next({ device: path, message: `${path} went away: ${err.message}` });
+        if (err) lost.next({ device: path, message: `${path} went away: ${err.message}` });
       });
-    const faults$: Observable<DeviceFault> = merge(
-      unplugged,
-      light.faults$,
-      stimulus.faults$,
-      eyeTracker.faults$,
+    for (const [path, b] of boards)
+      b.lost$.subscribe((l) =>
+        lost.next({ device: path, message: `${path} went away: ${l.error?.message ?? l.reason}` }),
+      );
+    const driverFaults = [light, stimulus, eyeTracker].flatMap((x) =>
+      "faults$" in x ? [x.faults$ as Observable<DeviceFault>] : [],
     );
     const report = (): Record<string, DeviceReport> =>
       Object.fromEntries(
@@ -134,19 +180,20 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       light,
       stimulus,
       eyeTracker,
-      faults$,
+      faults$: merge(lost, ...driverFaults),
       ports,
       drain: o.drain,
       report,
       async close() {
-        await light.close();
+        light.allOff();
+        if (light instanceof SerialLightSource) await light.close();
         stimulus.stop();
         await eyeTracker.close();
-        for (const p of ports.values()) await p.close();
+        await closeAll();
       },
     };
   } catch (e) {
-    for (const p of ports.values()) await p.close().catch(() => {});
+    await closeAll();
     throw e;
   }
 }

@@ -1,6 +1,7 @@
 // The rig configuration: which light channels exist and the safety limits the rig owner sets for them.
 // Protocols are checked against it before anything is switched on.
 import { z } from "zod";
+import { FirmataServoConfig } from "../../devices/drum/firmata-servo.ts";
 import { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
 
 export const LightLimits = z.strictObject({
@@ -20,8 +21,10 @@ export const LightChannel = z.strictObject({
   limits: LightLimits.default(LightLimits.parse({})),
   /** Channel number on a hokr light controller (default: position in this list). */
   index: z.number().int().nonnegative().optional(),
-  /** PWM pin on a Firmata board (firmata backend). */
+  /** Firmata backend: the PWM pin driving the LED driver's modulation input. */
   pin: z.number().int().nonnegative().optional(),
+  /** Firmata backend: power at full brightness (PWM 255), mW, measured with a power meter. */
+  fullScalePowerMw: z.number().positive().optional(),
 });
 export type LightChannel = z.infer<typeof LightChannel>;
 
@@ -54,42 +57,57 @@ export const RigDevices = z.strictObject({
     /** Position reports per second. */
     reportRateHz: z.number().int().min(1).max(1000).default(100),
     /** Firmata backend: the servo driving the drum. */
-    servo: z
-      .strictObject({
-        pin: z.number().int().nonnegative(),
-        centreDeg: z.number().default(90),
-        degreesPerStimulusDegree: z.number().default(1),
-      })
-      .optional(),
+    servo: FirmataServoConfig.optional(),
   }),
   eyeTracker: z.strictObject({ port: PortRef, calibration: EyeCalibration.optional() }),
 });
 export type RigDevices = z.infer<typeof RigDevices>;
 
-export const RigConfig = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().default("simulated rig"),
-  light: z
-    .array(LightChannel)
-    .min(1)
-    .default([
-      { name: "blue", wavelengthNm: 470, limits: LightLimits.parse({}) },
-      { name: "amber", wavelengthNm: 593, limits: LightLimits.parse({}) },
-    ]),
-  /** How far a protocol's wavelength may be from the channel's, nm. */
-  wavelengthToleranceNm: z.number().nonnegative().default(15),
-  /** The devices and their ports; absent for the simulated rig. */
-  devices: RigDevices.optional(),
-  /** Light controller watchdog: lights go off after this long without hearing from the host, ms. */
-  watchdogMs: z.number().int().min(100).max(60_000).default(2000),
-  /** How long a device may take to answer its handshake, ms (boards that reset on open need ~2 s). */
-  handshakeTimeoutMs: z.number().int().positive().default(3000),
-  /**
-   * What a device fault does to the session: "end" (default) — every light off at once, the fault logged,
-   * the recording flushed and the session ended as failed.
-   */
-  faultPolicy: z.enum(["end"]).default("end"),
-});
+export const RigConfig = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().default("simulated rig"),
+    light: z
+      .array(LightChannel)
+      .min(1)
+      .default([
+        { name: "blue", wavelengthNm: 470, limits: LightLimits.parse({}) },
+        { name: "amber", wavelengthNm: 593, limits: LightLimits.parse({}) },
+      ]),
+    /** How far a protocol's wavelength may be from the channel's, nm. */
+    wavelengthToleranceNm: z.number().nonnegative().default(15),
+    /** The devices and their ports; absent for the simulated rig. */
+    devices: RigDevices.optional(),
+    /** Light controller watchdog: lights go off after this long without hearing from the host, ms. */
+    watchdogMs: z.number().int().min(100).max(60_000).default(2000),
+    /** How long a device may take to answer its handshake, ms (boards that reset on open need ~2 s). */
+    handshakeTimeoutMs: z.number().int().positive().default(3000),
+    /**
+     * What a device fault does to the session: "end" (default) — every light off at once, the fault logged,
+     * the recording flushed and the session ended as failed.
+     */
+    faultPolicy: z.enum(["end"]).default("end"),
+  })
+  .check((ctx) => {
+    const d = ctx.value.devices;
+    if (d?.light.backend === "firmata")
+      ctx.value.light.forEach((c, i) => {
+        if (c.pin === undefined || c.fullScalePowerMw === undefined)
+          ctx.issues.push({
+            code: "custom",
+            input: c,
+            path: ["light", i],
+            message: `channel '${c.name}' is on a Firmata board: give its \`pin\` and \`fullScalePowerMw\``,
+          });
+      });
+    if (d?.stimulus.backend === "firmata" && !d.stimulus.servo)
+      ctx.issues.push({
+        code: "custom",
+        input: d.stimulus,
+        path: ["devices", "stimulus", "servo"],
+        message: "a Firmata drum needs `servo` (pin, centreDeg, degreesPerStimulusDegree)",
+      });
+  });
 export type RigConfig = z.infer<typeof RigConfig>;
 
 /** The simulated rig: one blue (ChR2) and one amber (ArchT) channel with the default limits. */

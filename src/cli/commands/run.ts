@@ -3,82 +3,14 @@ import { join } from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import type { Rig } from "../../../devices/rig.ts";
-import { drawMouse, MouseParameters, type Opsin, SubjectFlag } from "../../../mocks/mouse-parameters.ts";
-import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../../mocks/serial-simulated-rig.ts";
-import { createSimulatedRig, type SimulatedRig } from "../../../mocks/simulated-rig.ts";
-import { type MouseWorld, VirtualMouse } from "../../../mocks/virtual-mouse.ts";
-import { DEFAULT_ANALYSIS } from "../../analysis/settings.ts";
+import { SubjectFlag } from "../../../mocks/mouse-parameters.ts";
 import { readJsonFile } from "../../config/json-file.ts";
-import { type Progress, type RunOutcome, runSession } from "../../engine/run.ts";
-import { type LoadedProtocol, loadProtocol } from "../../protocol/load.ts";
-import { Random } from "../../random.ts";
+import type { Progress, RunOutcome } from "../../engine/run.ts";
+import { runOnRig, runSimulated } from "../../engine/sessions.ts";
+import { loadProtocol } from "../../protocol/load.ts";
 import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, parseNumber, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
-import { SOFTWARE } from "../software.ts";
-
-export interface SimulatedRunOptions {
-  loaded: LoadedProtocol;
-  rig?: RigConfig;
-  flags?: SubjectFlag[];
-  seed: number;
-  subjectId?: string;
-  outDir: string;
-  clock?: "virtual" | "real";
-  speed?: number;
-  mouse?: MouseParameters;
-  /** Devices behind the real drivers, codecs and (simulated) serial ports; false = in-process devices. */
-  throughSerial?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-}
-
-/** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
-export function runSimulated(o: SimulatedRunOptions) {
-  const rig = o.rig ?? SIMULATED_RIG;
-  const flags = o.flags ?? [];
-  const params = o.mouse ?? MouseParameters.parse({});
-  const random = new Random(o.seed);
-  const opsins = [...new Set(o.loaded.protocol.light.map((l) => l.opsin))] as Opsin[];
-  const individual = drawMouse(params, random.fork(), flags, opsins);
-  return runSession<SimulatedRig | SerialSimulatedRig>({
-    timeline: o.loaded.timeline,
-    analysis: DEFAULT_ANALYSIS,
-    clock: o.clock ?? "virtual",
-    ...(o.speed === undefined ? {} : { speed: o.speed }),
-    makeRig: (c): SimulatedRig | Promise<SerialSimulatedRig> => {
-      const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
-      return o.throughSerial === false
-        ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
-        : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
-    },
-    outDir: o.outDir,
-    meta: {
-      format: "hokr-session/1",
-      protocolFile: o.loaded.file,
-      protocolHash: o.loaded.hash,
-      protocol: o.loaded.protocol,
-      rig,
-      subject: { id: o.subjectId ?? `virtual-mouse-${o.seed}`, flags, seed: o.seed, simulated: true },
-      software: SOFTWARE,
-      analysis: DEFAULT_ANALYSIS,
-      startedAt: new Date().toISOString(),
-      timeline: {
-        durationS: o.loaded.timeline.durationS,
-        trainingStartS: o.loaded.timeline.trainingStartS,
-        phases: o.loaded.timeline.phases.map((p) => ({
-          name: p.name,
-          startS: p.startS,
-          endS: p.endS,
-          stimulusOn: p.stimulus !== null,
-        })),
-      },
-    },
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    wallClock: () => new Date(),
-  });
-}
 
 function progressBar(): { update: (p: Progress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
@@ -135,10 +67,10 @@ export function registerRun(program: Command): void {
       "run a protocol: on the simulated rig (--sim) with a virtual mouse, recording a session folder",
     )
     .argument("<protocol>", "protocol file (.json), e.g. protocols/control.json")
-    .option("--sim", "simulated rig with a virtual mouse (the only rig until a rig configuration is given)")
-    .option("--rig <file>", "rig configuration (light channels and limits)")
+    .option("--sim", "simulated rig with a virtual mouse (through the real drivers and wire protocols)")
+    .option("--rig <file>", "rig configuration: devices and ports, light channels and their safety limits")
     .option("--subject <flags>", `comma-separated subject flags: ${SubjectFlag.options.join(", ")}`, "")
-    .option("--subject-id <id>", "subject identifier written to the session (default virtual-mouse-SEED)")
+    .option("--subject-id <id>", "subject identifier written to the session (required on a real rig)")
     .option(
       "--seed <n>",
       "random seed of the virtual mouse (integer)",
@@ -172,21 +104,32 @@ export function registerRun(program: Command): void {
             json?: boolean;
           },
         ) => {
-          if (!opts.sim) throw new UsageError("only simulated rigs are supported so far: add --sim");
+          if (!opts.sim && !opts.rig)
+            throw new UsageError(
+              "say where to run: --sim for the simulated rig, or --rig rig.json for real hardware",
+            );
           const rig = opts.rig ? readJsonFile(opts.rig, RigConfig) : SIMULATED_RIG;
+          if (!opts.sim && !rig.devices)
+            throw new UsageError(
+              `${opts.rig}: no \`devices\` section; say which port each device is on (see README)`,
+            );
+          if (!opts.sim && !opts.subjectId) throw new UsageError("--subject-id is required on a real rig");
           const loaded = loadProtocol(file, rig);
-          const flags = opts.subject
+          const words = opts.subject
             .split(",")
             .map((f) => f.trim())
-            .filter((f) => f !== "")
-            .map((f) => {
-              const parsed = SubjectFlag.safeParse(f);
-              if (!parsed.success)
-                throw new UsageError(
-                  `--subject ${f}: unknown flag; use one of ${SubjectFlag.options.join(", ")}`,
-                );
-              return parsed.data;
-            });
+            .filter((f) => f !== "");
+          // On the simulated rig flags change the virtual animal, so they must be ones it knows.
+          const flags = opts.sim
+            ? words.map((f) => {
+                const parsed = SubjectFlag.safeParse(f);
+                if (!parsed.success)
+                  throw new UsageError(
+                    `--subject ${f}: unknown flag; use one of ${SubjectFlag.options.join(", ")}`,
+                  );
+                return parsed.data;
+              })
+            : words;
           const subjectId = opts.subjectId ?? `virtual-mouse-${opts.seed}`;
           const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
           const outDir = opts.out ?? join("sessions", `${stamp}-${loaded.protocol.name}-${subjectId}`);
@@ -195,18 +138,23 @@ export function registerRun(program: Command): void {
           process.once("SIGINT", onSignal);
           process.once("SIGTERM", onSignal);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
-          const outcome = await runSimulated({
+          const common = {
             loaded,
             rig,
-            flags,
-            seed: opts.seed,
             subjectId,
             outDir,
-            clock: opts.realtime ? "real" : "virtual",
-            ...(opts.speed === undefined ? {} : { speed: opts.speed }),
             signal: controller.signal,
             onProgress: bar.update,
-          });
+          };
+          const outcome = opts.sim
+            ? await runSimulated({
+                ...common,
+                flags: flags as SubjectFlag[],
+                seed: opts.seed,
+                clock: opts.realtime ? "real" : "virtual",
+                ...(opts.speed === undefined ? {} : { speed: opts.speed }),
+              })
+            : await runOnRig({ ...common, flags });
           bar.stop();
           if (opts.json)
             process.stdout.write(

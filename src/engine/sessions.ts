@@ -1,0 +1,129 @@
+// Running sessions: on the simulated rig with a virtual mouse, or on a real rig from its configuration.
+// Both go through the same engine (runSession); they differ only in the rig they connect.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { BindingInterface } from "@serialport/bindings-interface";
+import { SerialPort } from "serialport";
+import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
+import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../mocks/serial-simulated-rig.ts";
+import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
+import { type MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
+import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
+import { SOFTWARE } from "../cli/software.ts";
+import type { LoadedProtocol } from "../protocol/load.ts";
+import { Random } from "../random.ts";
+import type { SessionMeta } from "../recording/session-folder.ts";
+import { connectRig } from "../rig/connect.ts";
+import { type RigConfig, SIMULATED_RIG } from "../rig/rig-config.ts";
+import { type Progress, runSession } from "./run.ts";
+
+/** session.json's description of what is about to run. */
+export function sessionMeta(
+  loaded: LoadedProtocol,
+  rig: RigConfig,
+  subject: SessionMeta["subject"],
+  startedAt: Date,
+): Omit<SessionMeta, "status" | "clock"> {
+  return {
+    format: "hokr-session/1",
+    protocolFile: loaded.file,
+    protocolHash: loaded.hash,
+    protocol: loaded.protocol,
+    rig,
+    subject,
+    software: SOFTWARE,
+    analysis: DEFAULT_ANALYSIS,
+    startedAt: startedAt.toISOString(),
+    timeline: {
+      durationS: loaded.timeline.durationS,
+      trainingStartS: loaded.timeline.trainingStartS,
+      phases: loaded.timeline.phases.map((p) => ({
+        name: p.name,
+        startS: p.startS,
+        endS: p.endS,
+        stimulusOn: p.stimulus !== null,
+      })),
+    },
+  };
+}
+
+interface CommonRunOptions {
+  loaded: LoadedProtocol;
+  outDir: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface SimulatedRunOptions extends CommonRunOptions {
+  rig?: RigConfig;
+  flags?: SubjectFlag[];
+  seed: number;
+  subjectId?: string;
+  clock?: "virtual" | "real";
+  speed?: number;
+  mouse?: MouseParameters;
+  /** Devices behind the real drivers, codecs and (simulated) serial ports; false = in-process devices. */
+  throughSerial?: boolean;
+}
+
+/** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
+export function runSimulated(o: SimulatedRunOptions) {
+  const rig = o.rig ?? SIMULATED_RIG;
+  const flags = o.flags ?? [];
+  const params = o.mouse ?? MouseParameters.parse({});
+  const random = new Random(o.seed);
+  const opsins = [...new Set(o.loaded.protocol.light.map((l) => l.opsin))] as Opsin[];
+  const individual = drawMouse(params, random.fork(), flags, opsins);
+  const subject = { id: o.subjectId ?? `virtual-mouse-${o.seed}`, flags, seed: o.seed, simulated: true };
+  return runSession<SimulatedRig | SerialSimulatedRig>({
+    timeline: o.loaded.timeline,
+    analysis: DEFAULT_ANALYSIS,
+    clock: o.clock ?? "virtual",
+    ...(o.speed === undefined ? {} : { speed: o.speed }),
+    makeRig: (c): SimulatedRig | Promise<SerialSimulatedRig> => {
+      const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
+      return o.throughSerial === false
+        ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
+        : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
+    },
+    outDir: o.outDir,
+    meta: sessionMeta(o.loaded, rig, subject, new Date()),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    wallClock: () => new Date(),
+  });
+}
+
+export interface RigRunOptions extends CommonRunOptions {
+  rig: RigConfig;
+  subjectId: string;
+  flags?: string[];
+}
+
+/** Runs a protocol on real hardware, on the real clock. */
+export function runOnRig(o: RigRunOptions) {
+  const { devices } = o.rig;
+  if (!devices) throw new Error("the rig configuration has no `devices`: say which port each device is on");
+  return runSession({
+    timeline: o.loaded.timeline,
+    analysis: DEFAULT_ANALYSIS,
+    clock: "real",
+    makeRig: (clock) =>
+      connectRig({
+        binding: SerialPort.binding as unknown as BindingInterface,
+        clock,
+        config: { ...o.rig, devices },
+        // Lines in flight on a USB serial link arrive within a few ms; wait well past that.
+        drain: () => sleep(200),
+      }),
+    outDir: o.outDir,
+    meta: sessionMeta(
+      o.loaded,
+      o.rig,
+      { id: o.subjectId, flags: o.flags ?? [], seed: null, simulated: false },
+      new Date(),
+    ),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    wallClock: () => new Date(),
+  });
+}
