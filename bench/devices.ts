@@ -8,10 +8,14 @@ import { LinePort, openSerialStream } from "../devices/line-port.ts";
 import { plugSimulatedDevice, resetSimulatedPorts, SimulatedBinding } from "../mocks/serial-binding.ts";
 import { RealClock } from "../src/engine/clock.ts";
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
 
 function decodeThroughput(): void {
-  const lines = Array.from({ length: 200_000 }, (_, i) => `S ${(4_000_000_000 + i * 5000) % 2 ** 32} ${(5 * Math.sin(i / 50)).toFixed(4)}`);
+  const lines = Array.from(
+    { length: 200_000 },
+    (_, i) => `S ${(4_000_000_000 + i * 5000) % 2 ** 32} ${(5 * Math.sin(i / 50)).toFixed(4)}`,
+  );
   const rate = (f: (l: string) => unknown) => {
     let best = 0;
     for (let r = 0; r < 5; r++) {
@@ -42,13 +46,20 @@ async function arrivalLatency(): Promise<void> {
         send = undefined;
       },
       receive: (bytes) => {
-        for (const m of Buffer.from(bytes).toString().matchAll(/@(\d+) (HELLO|START)/g))
+        for (const m of Buffer.from(bytes)
+          .toString()
+          .matchAll(/@(\d+) (HELLO|START)/g))
           send?.(Buffer.from(`@${m[1]} OK 0${m[2] === "HELLO" ? " hokr-eye 1 200 deg" : ""}\n`));
       },
     },
     { path: "bench/eye" },
   );
-  const port = new LinePort("bench/eye", await openSerialStream(SimulatedBinding, "bench/eye", 115200), clock, EYE_EVENTS);
+  const port = new LinePort(
+    "bench/eye",
+    await openSerialStream(SimulatedBinding, "bench/eye", 115200),
+    clock,
+    EYE_EVENTS,
+  );
   const tracker = new SerialEyeTracker(port, clock, undefined);
   await tracker.connect(1000, 60_000);
   const sentAt = new Map<number, number>();
@@ -61,7 +72,13 @@ async function arrivalLatency(): Promise<void> {
   const hop: number[] = [];
   for (let i = 0; i < 2000; i++) {
     const deviceUs = i * 5000;
-    const line = eyeEvents.encode({ tag: "S", deviceUs, xDeg: Math.sin(i / 30), yDeg: undefined, pupilPx: undefined });
+    const line = eyeEvents.encode({
+      tag: "S",
+      deviceUs,
+      xDeg: Math.sin(i / 30),
+      yDeg: undefined,
+      pupilPx: undefined,
+    });
     sentAt.set(deviceUs, performance.now());
     send?.(Buffer.from(`${line}\n`));
     const h = performance.now();
