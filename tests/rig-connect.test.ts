@@ -46,7 +46,7 @@ it("connects a Firmata board and a line-protocol eye tracker found by serial num
   });
   const edges: LightEdge[] = [];
   rig.light.edges$.subscribe((e) => edges.push(e));
-  rig.light.start("blue", 5, { kind: "pulses", pulseWidthMs: 10, periodMs: 100 });
+  rig.light.start("blue", 5, { kind: "pulses", pulseWidthMs: 10, periodMs: 100, interTrainIntervalS: 0 });
   clock.advanceTo(250);
   expect(edges.map((e) => [e.tMs, e.on])).toEqual([
     [0, true],
