@@ -115,7 +115,8 @@ describe("cycleGain", () => {
     );
     expect(g.good).toBe(true);
     expect(g.gain).toBeCloseTo(0.55, 2);
-    expect(g.phaseLagDeg).toBeCloseTo(12, 0);
+    // The random-walk drift (0.028°/√s) alone moves one cycle's lag by ~0.3° SD (seeds 1–5: 11.6–12.3°).
+    expect(Math.abs(g.phaseLagDeg - 12)).toBeLessThan(1);
     // Without removal (blink samples dropped only), the position steps bias the fit badly.
     const finite = c.t.map((_, i) => (Number.isNaN(c.x[i] as number) ? 0 : 1));
     const naive = fitSinusoid(
