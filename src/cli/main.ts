@@ -1,6 +1,7 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
 import { registerFit } from "./commands/fit.ts";
+import { registerFlash } from "./commands/flash.ts";
 import { registerKuramoto } from "./commands/kuramoto.ts";
 import { registerPorts } from "./commands/ports.ts";
 import { registerRun } from "./commands/run.ts";
@@ -12,6 +13,7 @@ const program = new Command("hokr")
   .showHelpAfterError();
 
 registerFit(program);
+registerFlash(program);
 registerKuramoto(program);
 registerPorts(program);
 registerRun(program);

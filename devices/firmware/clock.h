@@ -1,0 +1,38 @@
+// Device clock and light pulse trains on Timer1 (prescaler 64: one tick = 4 µs).
+#pragma once
+#include <stdint.h>
+
+// Minimum pulse width and dark time between pulses, µs: the compare ISR must re-arm within this time.
+#define MIN_EDGE_SPACING_US 100UL
+// Longest width/period/train/gap, µs: keeps every schedule difference inside a signed 32-bit range.
+#define MAX_SPAN_US 2000000000UL
+// A train's first pulse starts this long after the command is executed, µs (one clean compare arming).
+#define TRAIN_LEAD_US 64UL
+
+struct EdgeReport {
+  uint32_t t_us;
+  uint8_t channel;
+  uint8_t high;
+};
+
+// Device clock, µs since reset, wrapping at 2^32 like Arduino's micros(); 4 µs resolution.
+uint32_t clock_us();
+// The same with interrupts already disabled (ISRs).
+uint32_t clock_us_locked();
+
+void light_begin();
+// Each returns the device time of the change (for TRAIN: the start of the first pulse).
+uint32_t light_on(uint8_t channel);
+uint32_t light_off(uint8_t channel);
+uint32_t light_all_off();
+struct TrainSpec {
+  uint32_t width_us, period_us, train_us, gap_us, trains;
+};
+// Checks the spec; returns false when it is out of range (caller replies ERR 2).
+bool train_valid(const TrainSpec& spec);
+uint32_t light_train(uint8_t channel, const TrainSpec& spec);
+
+// Edge reports queued by the ISRs and commands, oldest first. Returns false when the queue is empty.
+bool next_edge_report(EdgeReport* out);
+// Reports lost because the queue was full since the last call (the serial link is slower than the edges).
+uint16_t take_dropped_edge_reports();

@@ -1,0 +1,20 @@
+// hokr-rig pin map (Arduino Uno, ATmega328P @ 16 MHz). Also documented in README.md; the simulator harness
+// (mocks/avr/) and the tests read the same map from devices/firmware/firmware.ts.
+#pragma once
+#include <avr/io.h>
+
+// Light gates: Timer1's output-compare pins, so the compare hardware (not an ISR) makes every pulse edge.
+//   channel 0: D9  = PB1 = OC1A        channel 1: D10 = PB2 = OC1B
+// Light power: Timer0 PWM (976 Hz) into an RC low-pass (e.g. 10 kΩ + 10 µF) and the LED driver's analog input.
+//   channel 0: D6  = PD6 = OC0A        channel 1: D5  = PD5 = OC0B
+// Drum servo: Timer2's output-compare pin, 50 Hz frames of 600–2400 µs pulses.
+//   servo:     D11 = PB3 = OC2A
+// Every one of these pins needs an external 10 kΩ pull-down: the bootloader and a reset leave them as inputs.
+#define LIGHT_CHANNELS 2
+#define GATE_PORTB_MASK (_BV(PB1) | _BV(PB2))
+#define SERVO_PORTB_MASK _BV(PB3)
+#define POWER_PORTD_MASK (_BV(PD6) | _BV(PD5))
+static const uint8_t POWER_PIN[LIGHT_CHANNELS] = {6, 5};
+
+// Full-scale power: the driver emits this at the fibre tip when its analog input is at 5 V (rig calibration).
+#define POWER_FULL_SCALE_UW 20000UL
