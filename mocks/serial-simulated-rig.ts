@@ -29,7 +29,7 @@ export interface SerialSimulatedRig extends ConnectedRig {
 let rigCount = 0;
 
 /** Yields until the simulated devices' bytes have all been read and processed by the host. */
-async function drainSimulatedPorts(): Promise<void> {
+export async function drainSimulatedPorts(): Promise<void> {
   for (let i = 0; i < 1000; i++) {
     await yieldToEventLoop();
     if (simulatedBacklog() === 0) {

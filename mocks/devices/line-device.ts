@@ -19,6 +19,7 @@ export class Refusal extends Error {
 export abstract class LineDevice implements SimulatedSerialDevice {
   private send: ((bytes: Uint8Array) => void) | undefined;
   private partial = "";
+  private outgoing = "";
 
   constructor(
     protected readonly clock: SessionClock,
@@ -36,13 +37,26 @@ export abstract class LineDevice implements SimulatedSerialDevice {
 
   detach(): void {
     this.send = undefined;
+    this.outgoing = "";
     this.onDetach();
   }
 
   protected onDetach(): void {}
 
+  /**
+   * Queues a line; everything queued in one turn of the event loop leaves as one write, the way a USB serial
+   * device ships lines in packets (and far cheaper than a Buffer per line).
+   */
   protected emit(line: string): void {
-    this.send?.(Buffer.from(`${line}\n`, "latin1"));
+    if (!this.send) return;
+    if (this.outgoing === "") queueMicrotask(() => this.flush());
+    this.outgoing += `${line}\n`;
+  }
+
+  private flush(): void {
+    const text = this.outgoing;
+    this.outgoing = "";
+    if (text !== "") this.send?.(Buffer.from(text, "latin1"));
   }
 
   receive(bytes: Uint8Array): void {
