@@ -2,10 +2,14 @@
 //
 // Transport only ever delays a line, so host − device = offset + drift·t + latency with latency ≥ 0. The
 // lower envelope of that difference is the clock relation: per 1 s block of device time we keep the minimum,
-// and fit offset + drift by least squares through the last `windowBlocks` minima:
+// and fit offset + drift by least squares through the last `windowBlocks` minima (blocks far above the
+// envelope, with no promptly delivered line, are left out):
 //   session_ms = device_ms + a + b·device_ms      (a: offset, ms; b: drift, ms per ms = 1e-6 × ppm)
-// Residual alignment error = RMS distance of the block minima from the fitted line, ms.
+// Residual alignment error = RMS distance of the fitted block minima from the line, ms.
 import { UINT32 } from "./wire.ts";
+
+/** Largest drift believed, ms per ms (1000 ppm). */
+const MAX_DRIFT = 1e-3;
 
 export interface ClockFit {
   offsetMs: number;
@@ -18,6 +22,8 @@ export class DeviceClockSync {
   private lastDeviceUs = Number.NaN;
   private lastHostMs = Number.NaN;
   private readonly minima: { t: number; d: number }[] = [];
+  /** The minima the current fit rests on (outlying blocks left out). */
+  private inliers: readonly { t: number; d: number }[] = [];
   private block = Number.NaN;
   private blockMin = Number.POSITIVE_INFINITY;
   private a = Number.NaN;
@@ -61,15 +67,31 @@ export class DeviceClockSync {
   private addMinimum(t: number, d: number): void {
     this.minima.push({ t, d });
     if (this.minima.length > this.windowBlocks) this.minima.shift();
-    const n = this.minima.length;
+    // A block with no quickly delivered line (only heartbeat replies, say) sits well above the envelope:
+    // fit, drop blocks more than max(1 ms, 3 × median residual) above the line, fit again.
+    let used = this.minima;
+    for (let pass = 0; pass < 3; pass++) {
+      this.fitLine(used);
+      const residuals = used.map((m) => m.d - (this.a + this.b * m.t));
+      const sorted = residuals.map(Math.abs).sort((x, y) => x - y);
+      const limit = Math.max(1, 3 * (sorted[sorted.length >> 1] ?? 0));
+      const kept = used.filter((_, i) => (residuals[i] as number) <= limit);
+      if (kept.length === used.length || kept.length < 2) break;
+      used = kept;
+    }
+    this.inliers = used;
+  }
+
+  private fitLine(points: readonly { t: number; d: number }[]): void {
+    const n = points.length;
     if (n < 3) {
-      this.a = Math.min(...this.minima.map((m) => m.d));
+      this.a = Math.min(...points.map((m) => m.d));
       this.b = 0;
       return;
     }
     let st = 0;
     let sd = 0;
-    for (const m of this.minima) {
+    for (const m of points) {
       st += m.t;
       sd += m.d;
     }
@@ -77,11 +99,12 @@ export class DeviceClockSync {
     const dm = sd / n;
     let stt = 0;
     let std = 0;
-    for (const m of this.minima) {
+    for (const m of points) {
       stt += (m.t - tm) ** 2;
       std += (m.t - tm) * (m.d - dm);
     }
-    this.b = stt > 0 ? std / stt : 0;
+    // Crystals are good to ±100 ppm or so; a larger slope over a short window is noise, not drift.
+    this.b = Math.max(-MAX_DRIFT, Math.min(MAX_DRIFT, stt > 0 ? std / stt : 0));
     this.a = dm - this.b * tm;
   }
 
@@ -91,11 +114,11 @@ export class DeviceClockSync {
   }
 
   fit(): ClockFit {
-    const residuals = this.minima.map((m) => m.d - (this.a + this.b * m.t));
+    const residuals = this.inliers.map((m) => m.d - (this.a + this.b * m.t));
     const rms =
       residuals.length > 0
         ? Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length)
         : Number.NaN;
-    return { offsetMs: this.a, driftPpm: this.b * 1e6, residualMs: rms, blocks: this.minima.length };
+    return { offsetMs: this.a, driftPpm: this.b * 1e6, residualMs: rms, blocks: this.inliers.length };
   }
 }

@@ -17,6 +17,10 @@ interface Entry {
 
 class EntryHeap {
   private readonly items: Entry[] = [];
+  /** Moves every entry by `deltaMs` (order is unchanged). */
+  shift(deltaMs: number): void {
+    for (const e of this.items) e.due += deltaMs;
+  }
   get size(): number {
     return this.items.length;
   }
@@ -127,7 +131,10 @@ export abstract class SessionClock implements SchedulerLike {
 
 /** Virtual time: advances only when told to, jumping straight from one action to the next. */
 export class VirtualClock extends SessionClock {
-  private t = 0;
+  /** `startMs` < 0 leaves time before the session (t = 0) for connecting devices that need it. */
+  constructor(private t = 0) {
+    super();
+  }
   readonly kind = "virtual" as const;
   now(): number {
     return this.t;
@@ -149,7 +156,7 @@ export class VirtualClock extends SessionClock {
  */
 export class RealClock extends SessionClock {
   readonly kind = "real" as const;
-  private readonly origin = performance.now();
+  private origin = performance.now();
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   private running = false;
@@ -191,6 +198,18 @@ export class RealClock extends SessionClock {
     } finally {
       this.running = false;
     }
+    this.wake();
+  }
+
+  /**
+   * Makes now() read 0 (the session starts now, after the rig connected); pending actions keep their delays.
+   */
+  restartAtZero(): void {
+    const elapsed = this.now();
+    this.origin += elapsed;
+    this.queue.shift(-elapsed);
+    this.armedFor = Number.POSITIVE_INFINITY;
+    clearTimeout(this.timer);
     this.wake();
   }
 

@@ -28,6 +28,11 @@ export interface RunOptions<R extends Rig> {
   /** Virtual clock only: session seconds per wall second; undefined = as fast as possible. */
   speed?: number;
   makeRig: (clock: SessionClock) => R | Promise<R>;
+  /**
+   * Virtual clock only: session time granted to connecting the rig before t = 0 (a simulated board needs
+   * simulated time to boot and answer); the clock starts at −setupMs and runs while the rig connects.
+   */
+  setupMs?: number;
   /** Session folder and the metadata written into it (status is set here). */
   outDir: string;
   meta: Omit<SessionMeta, "status" | "clock">;
@@ -57,6 +62,37 @@ const VIRTUAL_STEP_MS = 250;
 /** How long closing the rig may take before the session gives up on it (a dead port must not hang us). */
 const CLOSE_TIMEOUT_MS = 3000;
 
+/**
+ * Connects the rig. A virtual clock runs, 1 ms per event-loop turn, only while connecting needs simulated
+ * time (a booting board, a handshake timeout); the real clock is restarted so that t = 0 is when the rig is
+ * ready, not when we began.
+ */
+async function connectWithin<R extends Rig>(
+  clock: VirtualClock | RealClock,
+  makeRig: (c: SessionClock) => R | Promise<R>,
+): Promise<R> {
+  const pending = Promise.resolve(makeRig(clock));
+  if (clock instanceof RealClock) {
+    const rig = await pending;
+    clock.restartAtZero();
+    return rig;
+  }
+  let done = false;
+  pending.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  for (let turns = 0; !done; turns++) {
+    await yieldToEventLoop();
+    if (!done && turns >= 20) clock.advanceTo(clock.now() + 1);
+  }
+  return pending;
+}
+
 export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOutcome<R>> {
   // One signal for every way a session can be cut short: the caller's (SIGINT) or a fault on the real clock.
   const stopper = new AbortController();
@@ -64,12 +100,12 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
   let failure: unknown;
   const clock =
     o.clock === "virtual"
-      ? new VirtualClock()
+      ? new VirtualClock(-(o.setupMs ?? 0))
       : new RealClock((e) => {
           failure = e;
           stopper.abort("fault");
         });
-  const rig = await o.makeRig(clock);
+  const rig = await connectWithin(clock, o.makeRig);
   const recorder = new SessionRecorder(o.outDir, { ...o.meta, status: "running", clock: o.clock });
   const durationMs = o.timeline.durationS * 1000;
   let phase = o.timeline.phases[0]?.name ?? "";

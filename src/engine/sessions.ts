@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
+import { createFirmwareSimulatedRig, type FirmwareSimulatedRig } from "../../mocks/avr/firmware-sim-rig.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../mocks/serial-simulated-rig.ts";
 import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
@@ -63,6 +64,8 @@ export interface SimulatedRunOptions extends CommonRunOptions {
   mouse?: MouseParameters;
   /** Devices behind the real drivers, codecs and (simulated) serial ports; false = in-process devices. */
   throughSerial?: boolean;
+  /** Light and drum on the compiled hokr-rig firmware running on an emulated ATmega328P. */
+  firmware?: boolean;
 }
 
 /** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
@@ -74,13 +77,16 @@ export function runSimulated(o: SimulatedRunOptions) {
   const opsins = [...new Set(o.loaded.protocol.light.map((l) => l.opsin))] as Opsin[];
   const individual = drawMouse(params, random.fork(), flags, opsins);
   const subject = { id: o.subjectId ?? `virtual-mouse-${o.seed}`, flags, seed: o.seed, simulated: true };
-  return runSession<SimulatedRig | SerialSimulatedRig>({
+  return runSession<SimulatedRig | SerialSimulatedRig | FirmwareSimulatedRig>({
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: o.clock ?? "virtual",
     ...(o.speed === undefined ? {} : { speed: o.speed }),
-    makeRig: (c): SimulatedRig | Promise<SerialSimulatedRig> => {
+    // The emulated board needs simulated time to boot and answer its handshake.
+    ...(o.firmware ? { setupMs: 2000 } : {}),
+    makeRig: (c) => {
       const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
+      if (o.firmware) return createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
       return o.throughSerial === false
         ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);

@@ -43,6 +43,8 @@ export const SessionMeta = z.object({
   software: z.object({ name: z.string(), version: z.string(), node: z.string() }),
   clock: z.enum(["virtual", "real"]),
   analysis: AnalysisSettings,
+  /** The session folder this one replays, if it is a replay. */
+  replayOf: z.string().optional(),
   /** Wall-clock start (ISO 8601); everything else is session time. */
   startedAt: z.string(),
   endedAt: z.string().optional(),

@@ -12,7 +12,7 @@ import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, parseNumber, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
 
-function progressBar(): { update: (p: Progress) => void; stop: () => void } {
+export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new SingleBar({
     stream: process.stderr,
@@ -58,7 +58,7 @@ export function printOutcome(o: RunOutcome<Rig>): void {
   );
 }
 
-const EXIT: Record<RunOutcome<never>["status"], number> = { complete: 0, interrupted: 130, failed: 1 };
+export const EXIT: Record<RunOutcome<never>["status"], number> = { complete: 0, interrupted: 130, failed: 1 };
 
 export function registerRun(program: Command): void {
   program
@@ -68,6 +68,10 @@ export function registerRun(program: Command): void {
     )
     .argument("<protocol>", "protocol file (.json), e.g. protocols/control.json")
     .option("--sim", "simulated rig with a virtual mouse (through the real drivers and wire protocols)")
+    .option(
+      "--firmware",
+      "with --sim: light and drum on the compiled rig firmware, emulated (avr8js; slower than real time)",
+    )
     .option("--rig <file>", "rig configuration: devices and ports, light channels and their safety limits")
     .option("--subject <flags>", `comma-separated subject flags: ${SubjectFlag.options.join(", ")}`, "")
     .option("--subject-id <id>", "subject identifier written to the session (required on a real rig)")
@@ -94,6 +98,7 @@ export function registerRun(program: Command): void {
           file: string,
           opts: {
             sim?: boolean;
+            firmware?: boolean;
             rig?: string;
             subject: string;
             subjectId?: string;
@@ -151,6 +156,7 @@ export function registerRun(program: Command): void {
                 ...common,
                 flags: flags as SubjectFlag[],
                 seed: opts.seed,
+                firmware: opts.firmware === true,
                 clock: opts.realtime ? "real" : "virtual",
                 ...(opts.speed === undefined ? {} : { speed: opts.speed }),
               })

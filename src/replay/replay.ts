@@ -1,0 +1,184 @@
+// `hokr replay`: a recorded session's device streams played back through the same drivers, codecs and
+// pipeline as the live run, on the virtual clock. Replaying a simulated session reproduces its gain.tsv
+// exactly; a real rig's recording replays the same way, so a changed analysis can be re-run over old data.
+import { join } from "node:path";
+import { stimulusEvents } from "../../devices/drum/codec.ts";
+import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { lightEvents } from "../../devices/light-source/codec.ts";
+import { UINT32 } from "../../devices/wire.ts";
+import { plugSimulatedDevice, SimulatedBinding, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
+import { drainSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
+import { AnalysisSettings } from "../analysis/settings.ts";
+import { readJsonFile } from "../config/json-file.ts";
+import type { Progress } from "../engine/run.ts";
+import { runSession } from "../engine/run.ts";
+import { sessionMeta } from "../engine/sessions.ts";
+import { checkProtocol } from "../protocol/load.ts";
+import type { Protocol } from "../protocol/schema.ts";
+import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
+import { connectRig } from "../rig/connect.ts";
+import { jsonlRows, tsvRows } from "./recorded-rows.ts";
+import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
+
+export interface ReplayOptions {
+  dir: string;
+  outDir: string;
+  /** Session seconds per wall second; undefined = as fast as possible. */
+  speed?: number;
+  /** Analysis settings to change for this replay (re-analysis). */
+  analysis?: Partial<AnalysisSettings>;
+  /** Gain block size to use instead of the protocol's, cycles. */
+  cyclesPerBlock?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** The first item and an iterator over all of them (to read a device's clock offset before playing). */
+function peek<T>(items: Iterator<T>): { first: T | undefined; all: Iterator<T> } {
+  const head = items.next();
+  const first = head.done ? undefined : head.value;
+  let used = false;
+  return {
+    first,
+    all: {
+      next: () => {
+        if (!used && first !== undefined) {
+          used = true;
+          return { done: false, value: first };
+        }
+        return items.next();
+      },
+    },
+  };
+}
+
+/** Device clock at session time 0, µs, from one recorded (device time, session time) pair. */
+const bootUs = (deviceUs: number, sessionUs: number) =>
+  (((deviceUs - Math.round(sessionUs)) % UINT32) + UINT32) % UINT32;
+
+let replays = 0;
+
+export async function replaySession(o: ReplayOptions) {
+  const meta = readJsonFile(join(o.dir, SESSION_FILES.meta), SessionMeta);
+  const protocol: Protocol =
+    o.cyclesPerBlock === undefined
+      ? meta.protocol
+      : {
+          ...meta.protocol,
+          phases: meta.protocol.phases.map((p) => ({ ...p, cyclesPerBlock: o.cyclesPerBlock as number })),
+        };
+  const loaded = checkProtocol(meta.protocolFile, protocol, meta.rig);
+  const analysis = AnalysisSettings.parse({ ...meta.analysis, ...o.analysis });
+  const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
+
+  const eye = peek(
+    (function* (): Generator<RecordedLine & { deviceUs: number; tUs: number }> {
+      for (const r of tsvRows(join(o.dir, SESSION_FILES.eye), [
+        "t_us",
+        "device_us",
+        "host_us",
+        "x_deg",
+      ] as const))
+        yield {
+          hostMs: r.host_us / 1000,
+          deviceUs: r.device_us,
+          tUs: r.t_us,
+          line: eyeEvents.encode({
+            tag: "S",
+            deviceUs: r.device_us,
+            xDeg: r.x_deg,
+            yDeg: undefined,
+            pupilPx: undefined,
+          }),
+        };
+    })(),
+  );
+  const stimulus = peek(
+    (function* (): Generator<RecordedLine & { deviceUs: number; tUs: number }> {
+      for (const r of tsvRows(join(o.dir, SESSION_FILES.stimulus), [
+        "t_us",
+        "device_us",
+        "host_us",
+        "position_deg",
+      ] as const))
+        yield {
+          hostMs: r.host_us / 1000,
+          deviceUs: r.device_us,
+          tUs: r.t_us,
+          line: stimulusEvents.encode({ tag: "P", deviceUs: r.device_us, positionDeg: r.position_deg }),
+        };
+    })(),
+  );
+  const light = peek(
+    (function* (): Generator<RecordedLine & { deviceUs: number; tUs: number }> {
+      for (const e of jsonlRows(join(o.dir, SESSION_FILES.events))) {
+        if (e.type !== "light-edge") continue;
+        const tS = Number(e.t_s);
+        const deviceUs = Number(e.deviceUs);
+        yield {
+          hostMs: typeof e.hostMs === "number" ? e.hostMs : tS * 1000,
+          deviceUs,
+          tUs: tS * 1e6,
+          line: lightEvents.encode({
+            tag: "E",
+            deviceUs,
+            channel: channelIndex.get(String(e.channel)) ?? 0,
+            on: e.on === true,
+          }),
+        };
+      }
+    })(),
+  );
+  const boot = (p: { first: { deviceUs: number; tUs: number } | undefined }) =>
+    p.first ? bootUs(p.first.deviceUs, p.first.tUs) : 0;
+  const n = ++replays;
+  const paths = { light: `replay/${n}/light`, stimulus: `replay/${n}/drum`, eyeTracker: `replay/${n}/eye` };
+
+  try {
+    return await runSession({
+      timeline: loaded.timeline,
+      analysis,
+      clock: "virtual",
+      ...(o.speed === undefined ? {} : { speed: o.speed }),
+      makeRig: (clock) => {
+        plugSimulatedDevice(
+          new RecordedStreamDevice(clock, boot(light), ["hokr-light", 1, meta.rig.light.length], light.all),
+          { path: paths.light },
+        );
+        plugSimulatedDevice(
+          new RecordedStreamDevice(clock, boot(stimulus), ["hokr-drum", 1, 90], stimulus.all),
+          { path: paths.stimulus },
+        );
+        plugSimulatedDevice(
+          new RecordedStreamDevice(clock, boot(eye), ["hokr-eye", 1, 200, "deg"], eye.all),
+          { path: paths.eyeTracker },
+        );
+        return connectRig({
+          binding: SimulatedBinding,
+          clock,
+          config: {
+            ...meta.rig,
+            devices: {
+              light: { port: { path: paths.light, baudRate: 115200 }, backend: "line" },
+              stimulus: {
+                kind: "drum",
+                port: { path: paths.stimulus, baudRate: 115200 },
+                backend: "line",
+                reportRateHz: 100,
+              },
+              eyeTracker: { port: { path: paths.eyeTracker, baudRate: 115200 } },
+            },
+          },
+          drain: drainSimulatedPorts,
+        });
+      },
+      outDir: o.outDir,
+      meta: { ...sessionMeta(loaded, meta.rig, meta.subject, new Date()), analysis, replayOf: o.dir },
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      wallClock: () => new Date(),
+    });
+  } finally {
+    for (const p of Object.values(paths)) unplugSimulatedDevice(p);
+  }
+}
