@@ -1,5 +1,5 @@
 // Streaming stages from samples to gain blocks, as small pure RxJS operators:
-//   AnalysisInput (stimulus epochs + eye and stimulus samples, in time order)
+//   AnalysisInput (eye and stimulus samples in time order; stimulus epochs announced by their start)
 //     → assembleCycles()  → one Cycle per complete stimulus cycle
 //     → map(analyzeCycle) → CycleResult (gain, phase lag, fit quality)
 //     → collectBlocks()   → GainBlock every `cyclesPerBlock` cycles of a phase
@@ -25,10 +25,10 @@ export type AnalysisInput =
   | { kind: "stim"; sample: StimulusSample };
 
 export interface Cycle extends CycleSamples {
-  eyeT: number[];
-  eyeX: number[];
-  stimT: number[];
-  stimX: number[];
+  eyeT: Float64Array;
+  eyeX: Float64Array;
+  stimT: Float64Array;
+  stimX: Float64Array;
   epoch: StimulusEpoch;
   /** Cycle number within the epoch, from 0. */
   index: number;
@@ -47,13 +47,55 @@ export interface CycleResult extends CycleGain {
 export const wholeCycles = (e: StimulusEpoch) =>
   Math.floor(((e.endMs - e.startMs) / 1000) * e.frequencyHz + 1e-6);
 
-/** Groups samples into stimulus cycles; a cycle is emitted once a sample at or past its end arrives. */
+/** A growable (time, value) column pair in typed arrays: a cycle's samples stay off the garbage-collected heap. */
+class Columns {
+  t: Float64Array;
+  v: Float64Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.t = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+  }
+  push(t: number, v: number): void {
+    if (this.n === this.t.length) {
+      const t2 = new Float64Array(this.n * 2);
+      const v2 = new Float64Array(this.n * 2);
+      t2.set(this.t);
+      v2.set(this.v);
+      this.t = t2;
+      this.v = v2;
+    }
+    this.t[this.n] = t;
+    this.v[this.n++] = v;
+  }
+}
+
+/**
+ * Groups samples into stimulus cycles; a cycle is emitted once a sample at or past its end arrives.
+ * Epochs wait until the samples reach their start: devices deliver samples in batches, so an epoch may arrive
+ * before samples that are earlier than its start, which still belong to the previous epoch. When a sample at
+ * or past a waiting epoch's start arrives, the previous epoch's cycles that ended by then are emitted (an
+ * unfinished one is dropped) and the new epoch begins. Samples before an epoch's start, or after its last
+ * whole cycle, belong to no cycle.
+ */
 export function assembleCycles(): OperatorFunction<AnalysisInput, Cycle> {
   return (source) =>
     new Observable<Cycle>((out) => {
-      let cycle: Cycle | null = null;
+      interface Open {
+        epoch: StimulusEpoch;
+        index: number;
+        startMs: number;
+        endMs: number;
+        eye: Columns;
+        stim: Columns;
+      }
+      let cycle: Open | null = null;
+      const waiting: StimulusEpoch[] = []; // by start time
       let lastMs = Number.NEGATIVE_INFINITY;
-      const open = (epoch: StimulusEpoch, index: number): Cycle | null => {
+      // Each cycle's columns start at the size the previous one reached.
+      let eyeSize = 64;
+      let stimSize = 64;
+      const open = (epoch: StimulusEpoch, index: number): Open | null => {
         if (index >= wholeCycles(epoch)) return null;
         const periodMs = 1000 / epoch.frequencyHz;
         const startMs = epoch.startMs + index * periodMs;
@@ -62,41 +104,58 @@ export function assembleCycles(): OperatorFunction<AnalysisInput, Cycle> {
           index,
           startMs,
           endMs: startMs + periodMs,
-          frequencyHz: epoch.frequencyHz,
-          commandedAmplitudeDeg: epoch.amplitudeDeg,
-          eyeT: [],
-          eyeX: [],
-          stimT: [],
-          stimX: [],
+          eye: new Columns(eyeSize),
+          stim: new Columns(stimSize),
         };
+      };
+      const emit = (c: Open) => {
+        eyeSize = Math.max(64, c.eye.n + (c.eye.n >> 4));
+        stimSize = Math.max(64, c.stim.n + (c.stim.n >> 4));
+        out.next({
+          epoch: c.epoch,
+          index: c.index,
+          startMs: c.startMs,
+          endMs: c.endMs,
+          frequencyHz: c.epoch.frequencyHz,
+          commandedAmplitudeDeg: c.epoch.amplitudeDeg,
+          eyeT: c.eye.t.subarray(0, c.eye.n),
+          eyeX: c.eye.v.subarray(0, c.eye.n),
+          stimT: c.stim.t.subarray(0, c.stim.n),
+          stimX: c.stim.v.subarray(0, c.stim.n),
+        });
+      };
+      const emitEndedBy = (tMs: number) => {
+        while (cycle && tMs >= cycle.endMs) {
+          emit(cycle);
+          cycle = open(cycle.epoch, cycle.index + 1);
+        }
       };
       return source.subscribe({
         next(input) {
           if (input.kind === "epoch") {
-            cycle = open(input.epoch, 0);
+            const at = waiting.findIndex((e) => e.startMs > input.epoch.startMs);
+            waiting.splice(at < 0 ? waiting.length : at, 0, input.epoch);
             return;
           }
           const tMs = input.sample.tMs;
           lastMs = tMs;
-          while (cycle && tMs >= cycle.endMs) {
-            out.next(cycle);
-            cycle = open(cycle.epoch, cycle.index + 1);
+          for (let next = waiting[0]; next !== undefined && tMs >= next.startMs; next = waiting[0]) {
+            emitEndedBy(next.startMs);
+            waiting.shift();
+            cycle = open(next, 0);
           }
-          if (!cycle || tMs < cycle.startMs) return;
-          const tS = (tMs - cycle.startMs) / 1000;
-          if (input.kind === "eye") {
-            cycle.eyeT.push(tS);
-            cycle.eyeX.push(input.sample.xDeg);
-          } else {
-            cycle.stimT.push(tS);
-            cycle.stimX.push(input.sample.positionDeg);
-          }
+          if (cycle !== null && tMs >= cycle.endMs) emitEndedBy(tMs);
+          const c = cycle as Open | null;
+          if (c === null || tMs < c.startMs) return;
+          const tS = (tMs - c.startMs) / 1000;
+          if (input.kind === "eye") c.eye.push(tS, input.sample.xDeg);
+          else c.stim.push(tS, input.sample.positionDeg);
         },
         error: (e) => out.error(e),
         complete() {
           // The session's very last cycle ends with the session: emit it if the samples reached its end.
-          const c = cycle as Cycle | null;
-          if (c && lastMs >= c.endMs - 20) out.next(c);
+          const c = cycle as Open | null;
+          if (c && lastMs >= c.endMs - 20) emit(c);
           out.complete();
         },
       });

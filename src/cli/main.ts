@@ -1,5 +1,6 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
+import { registerAnalyze } from "./commands/analyze.ts";
 import { registerFit } from "./commands/fit.ts";
 import { registerFlash } from "./commands/flash.ts";
 import { registerKuramoto } from "./commands/kuramoto.ts";
@@ -13,6 +14,7 @@ const program = new Command("hokr")
   .description("HOKR motor-learning experiments: run, validate, analyse, fit, replay, simulate")
   .showHelpAfterError();
 
+registerAnalyze(program);
 registerFit(program);
 registerFlash(program);
 registerKuramoto(program);

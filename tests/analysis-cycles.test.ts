@@ -1,0 +1,82 @@
+// assembleCycles when devices deliver samples in batches: a stimulus epoch can be announced before samples
+// that are earlier than its start, and those still belong to the previous epoch.
+import { map } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
+import { describe, expect, it } from "vitest";
+import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
+
+const epoch = (phase: string, startMs: number, endMs: number): AnalysisInput => ({
+  kind: "epoch",
+  // 100 Hz: 10 ms cycles.
+  epoch: {
+    phase,
+    startMs,
+    endMs,
+    frequencyHz: 100,
+    amplitudeDeg: 10,
+    cyclesPerBlock: 2,
+  } satisfies StimulusEpoch,
+});
+const eye = (tMs: number): AnalysisInput => ({
+  kind: "eye",
+  sample: { tMs, deviceUs: tMs * 1000, hostMs: tMs, xDeg: tMs },
+});
+
+describe("assembleCycles with batched samples", () => {
+  it("keeps an epoch waiting until the samples reach its start, and still emits the previous epoch's last cycle", () => {
+    const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    ts.run(({ cold, expectObservable }) => {
+      // Frame 0: epoch A [10, 40) and a batch up to 25 ms. Frame 10: epoch B [40, 60) is announced while the
+      // samples of 30–39 ms are still on their way. Frame 20: the batch 30–45 ms. Frame 36: 50–60 ms.
+      const input = cold<AnalysisInput>("(Aabcd) 3ms B 9ms (efghi) 9ms (jkl|)", {
+        A: epoch("A", 10, 40),
+        a: eye(10),
+        b: eye(15),
+        c: eye(20),
+        d: eye(25),
+        B: epoch("B", 40, 60),
+        e: eye(30),
+        f: eye(35),
+        g: eye(39),
+        h: eye(40),
+        i: eye(45),
+        j: eye(50),
+        k: eye(55),
+        l: eye(60),
+      });
+      const cycles = input.pipe(
+        assembleCycles(),
+        map((c) => `${c.epoch.phase}${c.index}:${c.eyeX.join(",")}`),
+      );
+      expectObservable(cycles).toBe("x 19ms (yz) 12ms (uv|)", {
+        x: "A0:10,15",
+        y: "A1:20,25",
+        z: "A2:30,35,39",
+        u: "B0:40,45",
+        v: "B1:50,55",
+      });
+    });
+  });
+
+  it("takes epochs announced out of order in order of their start", () => {
+    const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    ts.run(({ cold, expectObservable }) => {
+      const input = cold<AnalysisInput>("(BAabcdefg|)", {
+        B: epoch("B", 30, 40),
+        A: epoch("A", 10, 20),
+        a: eye(5),
+        b: eye(10),
+        c: eye(15),
+        d: eye(20),
+        e: eye(30),
+        f: eye(35),
+        g: eye(40),
+      });
+      const cycles = input.pipe(
+        assembleCycles(),
+        map((c) => `${c.epoch.phase}${c.index}:${c.eyeX.join(",")}`),
+      );
+      expectObservable(cycles).toBe("(xy|)", { x: "A0:10,15", y: "B0:30,35" });
+    });
+  });
+});
