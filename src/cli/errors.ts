@@ -1,4 +1,5 @@
 // Errors a user can cause print as one clear message (file, place, fix) and exit 1; never a stack trace.
+import { InvalidArgumentError } from "commander";
 import { DeviceError } from "../../devices/line-port.ts";
 import { FileProblem } from "../config/json-file.ts";
 import { GainTableError } from "../recording/gain-table.ts";
@@ -29,11 +30,12 @@ export const guarded =
     }
   };
 
+/** An option parser for commander: a bad value is reported by commander as one line naming the option. */
 export function parseNumber(name: string, unit: string, check: (n: number) => boolean = Number.isFinite) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !check(n))
-      throw new UsageError(`--${name} ${value}: expected a number (${unit})`);
+      throw new InvalidArgumentError(`--${name} needs a number (${unit}).`);
     return n;
   };
 }
