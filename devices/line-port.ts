@@ -13,6 +13,9 @@ import { type Reply, WireError } from "./wire.ts";
 
 export class DeviceError extends Error {}
 
+/** An OK reply, with its device time mapped onto the session clock (ms). */
+export type OkReply = Reply & { kind: "ok"; tMs: number };
+
 export interface Received<E> {
   event: E;
   /** Session clock when the line arrived, ms. */
@@ -48,7 +51,7 @@ export class LinePort<T extends Table> {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (r: Reply & { kind: "ok" }) => void; reject: (e: Error) => void; verb: string }
+    { resolve: (r: OkReply) => void; reject: (e: Error) => void; verb: string }
   >();
   private readonly events = new Subject<Received<MessageOf<T>>>();
   private readonly rejections = new Subject<WireError>();
@@ -91,6 +94,7 @@ export class LinePort<T extends Table> {
     }
     const deviceUs = "deviceUs" in decoded ? decoded.deviceUs : undefined;
     const deviceMs = typeof deviceUs === "number" ? this.sync.observe(deviceUs, hostMs) : undefined;
+    const tMs = deviceMs === undefined ? hostMs : onMicrosecondGrid(this.sync.toSessionMs(deviceMs));
     if ("kind" in decoded) {
       const waiter = this.pending.get(decoded.id);
       if (!waiter) {
@@ -99,14 +103,13 @@ export class LinePort<T extends Table> {
         return;
       }
       this.pending.delete(decoded.id);
-      if (decoded.kind === "ok") waiter.resolve(decoded);
+      if (decoded.kind === "ok") waiter.resolve({ ...decoded, tMs });
       else
         waiter.reject(
           new DeviceError(`${this.path}: ${waiter.verb} refused: ERR ${decoded.code} ${decoded.text}`),
         );
       return;
     }
-    const tMs = deviceMs === undefined ? hostMs : onMicrosecondGrid(this.sync.toSessionMs(deviceMs));
     this.events.next({ event: decoded, hostMs, tMs });
   }
 
@@ -130,7 +133,7 @@ export class LinePort<T extends Table> {
    * Sends a command and resolves with its OK reply; rejects on ERR, on closing, or after `timeoutMs` of the
    * session clock without a reply.
    */
-  request(verb: string, encode: (id: number) => string, timeoutMs = 1000): Promise<Reply & { kind: "ok" }> {
+  request(verb: string, encode: (id: number) => string, timeoutMs = 1000): Promise<OkReply> {
     if (this.isClosed) return Promise.reject(new DeviceError(`${this.path}: ${verb}: port is closed`));
     const id = this.nextId;
     this.nextId = (this.nextId % 65535) + 1;

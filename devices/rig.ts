@@ -28,6 +28,11 @@ export interface VisualStimulus {
   stop(): void;
   /** Position reports while running. */
   readonly samples$: Observable<StimulusSample>;
+  /**
+   * Session time (ms) at which the device stopped, after its last position report: the analysis then knows
+   * the stimulus stream is complete up to there.
+   */
+  readonly stopped$: Observable<number>;
 }
 
 export interface LightEdge {

@@ -31,6 +31,8 @@ export class SimulatedStimulus implements VisualStimulus {
   private ticks: Subscription | undefined;
   private readonly samples = new Subject<StimulusSample>();
   readonly samples$ = this.samples.asObservable();
+  private readonly stops = new Subject<number>();
+  readonly stopped$ = this.stops.asObservable();
 
   constructor(
     private readonly clock: SessionClock,
@@ -64,6 +66,7 @@ export class SimulatedStimulus implements VisualStimulus {
 
   stop(): void {
     this.ticks?.unsubscribe();
+    if (this.running) this.stops.next(onMicrosecondGrid(this.clock.now()));
     this.running = null;
   }
 }

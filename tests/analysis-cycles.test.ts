@@ -45,7 +45,7 @@ describe("assembleCycles with batched samples", () => {
         l: eye(60),
       });
       const cycles = input.pipe(
-        assembleCycles(),
+        assembleCycles({ stimulusReports: false }),
         map((c) => `${c.epoch.phase}${c.index}:${c.eyeX.join(",")}`),
       );
       expectObservable(cycles).toBe("x 19ms (yz) 12ms (uv|)", {
@@ -73,7 +73,7 @@ describe("assembleCycles with batched samples", () => {
         g: eye(40),
       });
       const cycles = input.pipe(
-        assembleCycles(),
+        assembleCycles({ stimulusReports: false }),
         map((c) => `${c.epoch.phase}${c.index}:${c.eyeX.join(",")}`),
       );
       expectObservable(cycles).toBe("(xy|)", { x: "A0:10,15", y: "B0:30,35" });

@@ -89,11 +89,64 @@ describe("assembleCycles", () => {
         i: eye(45),
       });
       const cycles = input.pipe(
-        assembleCycles(),
+        assembleCycles({ stimulusReports: false }),
         map((c) => `${c.index}:${c.eyeX.join(",")}`),
       );
       expectObservable(cycles).toBe("20ms x 9ms y 9ms z|", { x: "0:10,15", y: "1:20,25", z: "2:30,39" });
     });
+  });
+});
+
+describe("assembleCycles with eye and stimulus streams delivered in batches", () => {
+  const epoch: StimulusEpoch = {
+    phase: "training",
+    startMs: 0,
+    endMs: 30,
+    frequencyHz: 100,
+    amplitudeDeg: 10,
+    cyclesPerBlock: 1,
+  };
+  const eye = (tMs: number): AnalysisInput => ({
+    kind: "eye",
+    sample: { tMs, hostMs: tMs, deviceUs: tMs * 1000, xDeg: tMs },
+  });
+  const stim = (tMs: number): AnalysisInput => ({
+    kind: "stim",
+    sample: { tMs, hostMs: tMs, deviceUs: tMs * 1000, positionDeg: -tMs },
+  });
+  const run = (inputs: AnalysisInput[]) => {
+    const out: string[] = [];
+    new TestScheduler(() => {}).run(({ cold }) => {
+      const values = Object.fromEntries(inputs.map((v, i) => [String.fromCharCode(97 + i), v]));
+      cold(`${Object.keys(values).join("")}|`, values)
+        .pipe(assembleCycles())
+        .subscribe((c) =>
+          out.push(`${c.index}:${Array.from(c.eyeX).join(",")}/${Array.from(c.stimX).join(",")}`),
+        );
+    });
+    return out;
+  };
+
+  it("gives the same cycles whichever stream's batch comes first", () => {
+    const e = [0, 5, 10, 15, 20, 25].map(eye);
+    const s = [0, 5, 10, 15, 20, 25].map(stim);
+    // Batches of 15 ms: [0,15) then [15,30); the session ends after the last batch.
+    const eyeFirst = run([
+      { kind: "epoch", epoch },
+      ...e.slice(0, 3),
+      ...s.slice(0, 3),
+      ...e.slice(3),
+      ...s.slice(3),
+    ]);
+    const stimFirst = run([
+      { kind: "epoch", epoch },
+      ...s.slice(0, 3),
+      ...e.slice(0, 3),
+      ...s.slice(3),
+      ...e.slice(3),
+    ]);
+    expect(eyeFirst).toEqual(["0:0,5/0,-5", "1:10,15/-10,-15", "2:20,25/-20,-25"]);
+    expect(stimFirst).toEqual(eyeFirst);
   });
 });
 

@@ -2,7 +2,7 @@
 // generates the sinusoid and reports its position; the host starts, stops and listens.
 import { map, type Observable, Subject } from "rxjs";
 import type { StimulusSettings } from "../../src/protocol/schema.ts";
-import { eventsOf, type LinePort } from "../line-port.ts";
+import { eventsOf, type LinePort, type OkReply } from "../line-port.ts";
 import type { DeviceFault, StimulusSample, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 
@@ -10,6 +10,8 @@ type StimulusPort = LinePort<typeof STIMULUS_EVENTS>;
 
 export class SerialStimulus implements VisualStimulus {
   private readonly faults = new Subject<DeviceFault>();
+  private readonly stops = new Subject<number>();
+  readonly stopped$ = this.stops.asObservable();
   readonly faults$ = this.faults.asObservable();
   readonly samples$: Observable<StimulusSample>;
 
@@ -42,7 +44,7 @@ export class SerialStimulus implements VisualStimulus {
     await this.send({ tag: "RATE", hz: reportRateHz });
   }
 
-  protected send(c: StimulusCommand): Promise<unknown> {
+  protected send(c: StimulusCommand): Promise<OkReply> {
     return this.port.request(c.tag, (id) => stimulusCommands.encode(id, c));
   }
 
@@ -55,6 +57,11 @@ export class SerialStimulus implements VisualStimulus {
   }
 
   stop(): void {
-    if (!this.port.closed) this.fireAndForget({ tag: "STOP" });
+    if (this.port.closed) return;
+    // The reply comes after every position report sent before the stop (one port, in order).
+    this.send({ tag: "STOP" }).then(
+      (r) => this.stops.next(r.tMs),
+      (e: Error) => this.faults.next({ device: "stimulus", message: e.message }),
+    );
   }
 }

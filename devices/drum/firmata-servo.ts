@@ -53,6 +53,8 @@ export class FirmataStimulus implements VisualStimulus {
   private ticks: Subscription | undefined;
   private readonly samples = new Subject<StimulusSample>();
   readonly samples$ = this.samples.asObservable();
+  private readonly stops = new Subject<number>();
+  readonly stopped$ = this.stops.asObservable();
 
   /** `board` must be ready. The servo moves to `centreDeg` at once. */
   constructor(
@@ -112,6 +114,7 @@ export class FirmataStimulus implements VisualStimulus {
 
   /** Stops updating; the servo holds its last position. */
   stop(): void {
+    if (this.ticks) this.stops.next(this.clock.now());
     this.ticks?.unsubscribe();
     this.ticks = undefined;
   }

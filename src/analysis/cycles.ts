@@ -22,7 +22,9 @@ export interface StimulusEpoch {
 export type AnalysisInput =
   | { kind: "epoch"; epoch: StimulusEpoch }
   | { kind: "eye"; sample: EyeSample }
-  | { kind: "stim"; sample: StimulusSample };
+  | { kind: "stim"; sample: StimulusSample }
+  /** The stimulus stopped at `tMs`: its reports are complete up to there. */
+  | { kind: "stim-stop"; tMs: number };
 
 export interface Cycle extends CycleSamples {
   eyeT: Float64Array;
@@ -71,14 +73,20 @@ class Columns {
 }
 
 /**
- * Groups samples into stimulus cycles; a cycle is emitted once a sample at or past its end arrives.
- * Epochs wait until the samples reach their start: devices deliver samples in batches, so an epoch may arrive
- * before samples that are earlier than its start, which still belong to the previous epoch. When a sample at
- * or past a waiting epoch's start arrives, the previous epoch's cycles that ended by then are emitted (an
- * unfinished one is dropped) and the new epoch begins. Samples before an epoch's start, or after its last
- * whole cycle, belong to no cycle.
+ * Groups samples into stimulus cycles. Devices deliver their samples in batches, each on its own port, so
+ * neither streams nor announcements arrive in time order with each other: an epoch may be announced before
+ * samples earlier than its start, and a batch of eye samples may come before the stimulus samples of the same
+ * moment. So a sample goes to the cycle its own time falls in, and a cycle is emitted — in order — only once
+ * every stream has passed its end: the eye's latest sample is at or past it, and so is the stimulus's, or the
+ * stimulus reported that it stopped after the cycle began (the stop comes after its last report, in order).
+ * With `stimulusReports: false` (a trace without stimulus positions) only the eye counts. A cycle still open
+ * when the next epoch starts is dropped; at the end of the stream the last cycle is kept if the eye reached
+ * its end. The result does not depend on how the streams were interleaved.
  */
-export function assembleCycles(): OperatorFunction<AnalysisInput, Cycle> {
+export function assembleCycles(
+  o: { stimulusReports?: boolean } = {},
+): OperatorFunction<AnalysisInput, Cycle> {
+  const stimulusReports = o.stimulusReports ?? true;
   return (source) =>
     new Observable<Cycle>((out) => {
       interface Open {
@@ -89,14 +97,15 @@ export function assembleCycles(): OperatorFunction<AnalysisInput, Cycle> {
         eye: Columns;
         stim: Columns;
       }
-      let cycle: Open | null = null;
-      const waiting: StimulusEpoch[] = []; // by start time
-      let lastMs = Number.NEGATIVE_INFINITY;
+      const epochs: StimulusEpoch[] = []; // by start time
+      const queue: Open[] = []; // cycles in time order, not yet emitted
+      let eyeMark = Number.NEGATIVE_INFINITY;
+      let stimMark = Number.NEGATIVE_INFINITY;
+      let stopMark = Number.NEGATIVE_INFINITY;
       // Each cycle's columns start at the size the previous one reached.
       let eyeSize = 64;
       let stimSize = 64;
-      const open = (epoch: StimulusEpoch, index: number): Open | null => {
-        if (index >= wholeCycles(epoch)) return null;
+      const open = (epoch: StimulusEpoch, index: number): Open => {
         const periodMs = 1000 / epoch.frequencyHz;
         const startMs = epoch.startMs + index * periodMs;
         return {
@@ -124,38 +133,58 @@ export function assembleCycles(): OperatorFunction<AnalysisInput, Cycle> {
           stimX: c.stim.v.subarray(0, c.stim.n),
         });
       };
-      const emitEndedBy = (tMs: number) => {
-        while (cycle && tMs >= cycle.endMs) {
-          emit(cycle);
-          cycle = open(cycle.epoch, cycle.index + 1);
+      const complete = (c: Open) =>
+        eyeMark >= c.endMs && (!stimulusReports || stimMark >= c.endMs || stopMark >= c.startMs);
+      const release = () => {
+        while (queue.length > 0 && complete(queue[0] as Open)) emit(queue.shift() as Open);
+      };
+      /** The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. */
+      const cycleAt = (tMs: number): Open | null => {
+        let epoch: StimulusEpoch | undefined;
+        for (const e of epochs) if (e.startMs <= tMs) epoch = e;
+        if (!epoch) return null;
+        const index = Math.floor(((tMs - epoch.startMs) / 1000) * epoch.frequencyHz);
+        if (index >= wholeCycles(epoch)) return null;
+        const last = queue.at(-1);
+        if (last && (last.epoch.startMs > epoch.startMs || (last.epoch === epoch && last.index > index))) {
+          // An earlier cycle: still queued, or already emitted (then the sample is too late to use).
+          return queue.find((c) => c.epoch === epoch && c.index === index) ?? null;
         }
+        if (last && last.epoch !== epoch) {
+          // A new epoch: cycles of the old one that its start cut short can never finish.
+          for (let i = queue.length - 1; i >= 0; i--)
+            if ((queue[i] as Open).endMs > epoch.startMs) queue.splice(i, 1);
+        }
+        for (let k = last?.epoch === epoch ? last.index + 1 : 0; k <= index; k++) queue.push(open(epoch, k));
+        return queue.at(-1) as Open;
       };
       return source.subscribe({
         next(input) {
           if (input.kind === "epoch") {
-            const at = waiting.findIndex((e) => e.startMs > input.epoch.startMs);
-            waiting.splice(at < 0 ? waiting.length : at, 0, input.epoch);
+            const at = epochs.findIndex((e) => e.startMs > input.epoch.startMs);
+            epochs.splice(at < 0 ? epochs.length : at, 0, input.epoch);
+            return;
+          }
+          if (input.kind === "stim-stop") {
+            stopMark = Math.max(stopMark, input.tMs);
+            release();
             return;
           }
           const tMs = input.sample.tMs;
-          lastMs = tMs;
-          for (let next = waiting[0]; next !== undefined && tMs >= next.startMs; next = waiting[0]) {
-            emitEndedBy(next.startMs);
-            waiting.shift();
-            cycle = open(next, 0);
+          const c = cycleAt(tMs);
+          if (input.kind === "eye") {
+            eyeMark = Math.max(eyeMark, tMs);
+            if (c) c.eye.push((tMs - c.startMs) / 1000, input.sample.xDeg);
+          } else {
+            stimMark = Math.max(stimMark, tMs);
+            if (c) c.stim.push((tMs - c.startMs) / 1000, input.sample.positionDeg);
           }
-          if (cycle !== null && tMs >= cycle.endMs) emitEndedBy(tMs);
-          const c = cycle as Open | null;
-          if (c === null || tMs < c.startMs) return;
-          const tS = (tMs - c.startMs) / 1000;
-          if (input.kind === "eye") c.eye.push(tS, input.sample.xDeg);
-          else c.stim.push(tS, input.sample.positionDeg);
+          release();
         },
         error: (e) => out.error(e),
         complete() {
-          // The session's very last cycle ends with the session: emit it if the samples reached its end.
-          const c = cycle as Open | null;
-          if (c && lastMs >= c.endMs - 20) emit(c);
+          // The session's last cycles end with the session: keep those whose eye samples reached their end.
+          for (const c of queue) if (eyeMark >= c.endMs - 20) emit(c);
           out.complete();
         },
       });

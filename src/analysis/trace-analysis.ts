@@ -66,7 +66,7 @@ export function analyzeTrace(
   const blocks: GainBlock[] = [];
   traceSamples(trace, [epoch])
     .pipe(
-      assembleCycles(),
+      assembleCycles({ stimulusReports: trace.format.columns.stim !== undefined }),
       map(analyzeCycle(settings)),
       tap((c) => cycles.push(c)),
       collectBlocks(0, settings),

@@ -138,6 +138,7 @@ export function startSession(o: {
       timeline$.pipe(mergeMap(epochsOf)),
       eye$.pipe(map((sample): AnalysisInput => ({ kind: "eye", sample }))),
       stim$.pipe(map((sample): AnalysisInput => ({ kind: "stim", sample }))),
+      rig.stimulus.stopped$.pipe(map((tMs): AnalysisInput => ({ kind: "stim-stop", tMs }))),
     )
       .pipe(
         takeUntil(ended),

@@ -1,0 +1,53 @@
+// Replay: a recorded session through the same drivers, codecs and pipeline. A simulated session replays to
+// exactly its live gain.tsv, twice alike; changed analysis settings re-analyse; a bad folder says what is wrong.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSimulated } from "../src/engine/sessions.ts";
+import { loadProtocol } from "../src/protocol/load.ts";
+import { replaySession } from "../src/replay/replay.ts";
+import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
+import { runCli } from "./helpers/cli.ts";
+
+const root = mkdtempSync(join(tmpdir(), "hokr-replay-"));
+const live = join(root, "live");
+const gain = (dir: string) => readFileSync(join(dir, "gain.tsv"), "utf8");
+
+beforeAll(async () => {
+  await runSimulated({
+    loaded: loadProtocol("protocols/chr2-training.json", SIMULATED_RIG),
+    seed: 4,
+    outDir: live,
+  });
+}, 120_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("hokr replay", () => {
+  it("reproduces the live gain.tsv exactly, and two replays are identical", async () => {
+    const a = await replaySession({ dir: live, outDir: join(root, "r1") });
+    const b = await replaySession({ dir: live, outDir: join(root, "r2") });
+    expect(a.status).toBe("complete");
+    expect(gain(join(root, "r1"))).toBe(gain(live));
+    expect(gain(join(root, "r2"))).toBe(gain(join(root, "r1")));
+    expect(readFileSync(join(root, "r2", "eye.tsv"), "utf8")).toBe(
+      readFileSync(join(root, "r1", "eye.tsv"), "utf8"),
+    );
+    expect(JSON.parse(readFileSync(join(root, "r1", "session.json"), "utf8")).replayOf).toBe(live);
+  });
+
+  it("re-analyses with changed settings: other blocks, same data", async () => {
+    const r = await replaySession({ dir: live, outDir: join(root, "r5"), cyclesPerBlock: 5 });
+    expect(r.blocks.filter((b) => b.phase === "training")).toHaveLength(30);
+    expect(r.summary.onlineLearning).toBeGreaterThan(0.1);
+  });
+
+  it("names what is wrong with a folder that is not a session", async () => {
+    const bad = join(root, "bad");
+    mkdirSync(bad);
+    writeFileSync(join(bad, "session.json"), "{}");
+    const res = await runCli(["replay", bad, "--json"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/session\.json[\s\S]*format: Invalid input: expected "hokr-session\/1"/);
+  });
+});
