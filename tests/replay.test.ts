@@ -27,6 +27,7 @@ describe("hokr replay", () => {
   it("reproduces the live gain.tsv exactly, and two replays are identical", async () => {
     const a = await replaySession({ dir: live, outDir: join(root, "r1") });
     const b = await replaySession({ dir: live, outDir: join(root, "r2") });
+    expect(b.status).toBe("complete");
     expect(a.status).toBe("complete");
     expect(gain(join(root, "r1"))).toBe(gain(live));
     expect(gain(join(root, "r2"))).toBe(gain(join(root, "r1")));
