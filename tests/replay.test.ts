@@ -52,3 +52,55 @@ describe("hokr replay", () => {
     expect(res.stderr).toMatch(/session\.json[\s\S]*format: Invalid input: expected "hokr-session\/1"/);
   });
 });
+
+describe("hokr replay of a foreign eye trace", () => {
+  it("runs another system's trace through the same pipeline under a protocol, recovering its gain", async () => {
+    const { syntheticTrace } = await import("./helpers/synthetic-trace.ts");
+    const protocolFile = join(root, "short.json");
+    writeFileSync(
+      protocolFile,
+      JSON.stringify({
+        name: "short",
+        phases: [
+          { name: "training", durationS: 300, stimulus: { on: true } },
+          { name: "rest", durationS: 60 },
+          { name: "test", cycles: 10, stimulus: { on: true } },
+        ],
+      }),
+    );
+    // 120 Hz trace in ms with a drum column; the eye tracks it at a gain rising 0.40 → 0.60 over 420 s.
+    const tr = syntheticTrace({ rateHz: 120, durationS: 420, seed: 9, gain: [0.4, 0.6], jitter: 0 });
+    const rows = ["time_ms\teye_deg\tdrum_deg"];
+    for (let i = 0; i < tr.t.length; i++) {
+      const tS = tr.t[i] as number;
+      const moving = tS < 300 || tS >= 360;
+      rows.push(
+        `${(tS * 1000).toFixed(3)}\t${Number.isNaN(tr.x[i] as number) ? "" : (tr.x[i] as number).toFixed(4)}\t${moving ? (tr.stim[i] as number).toFixed(4) : ""}`,
+      );
+    }
+    const file = join(root, "foreign.tsv");
+    writeFileSync(file, `${rows.join("\n")}\n`);
+    const res = await runCli([
+      "replay",
+      file,
+      "--protocol",
+      protocolFile,
+      "--columns",
+      "t=time_ms,x=eye_deg,stim=drum_deg",
+      "--time-unit",
+      "ms",
+      "--out",
+      join(root, "foreign-replay"),
+      "--json",
+    ]);
+    expect(res.stderr).toBe("");
+    const out = JSON.parse(res.stdout);
+    expect(out.status).toBe("complete");
+    const training = out.blocks.filter((b: { phase: string }) => b.phase === "training");
+    expect(training).toHaveLength(5);
+    for (const b of training) {
+      const truth = (tr.gainAt(b.t_start_s) + tr.gainAt(b.t_end_s)) / 2;
+      expect(Math.abs(b.gain - truth)).toBeLessThan(0.02);
+    }
+  });
+});

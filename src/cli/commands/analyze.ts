@@ -28,7 +28,7 @@ const number =
 const ROLES = "t (time), x (eye position, deg), stim (stimulus position, deg)";
 
 /** `t=time,x=eye` → { t: "time", x: "eye" }, checked against the trace reader's column schema. */
-function columnMapping(value: string): Record<string, string> {
+export function columnMapping(value: string): Record<string, string> {
   const pairs = value
     .split(",")
     .filter((p) => p.trim() !== "")

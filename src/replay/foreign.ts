@@ -1,0 +1,130 @@
+// Replaying an eye trace from another tracking system as if it were a session: the trace's samples become a
+// hokr eye tracker's stream, the protocol drives a simulated drum and light source as on the simulated rig,
+// and everything goes through the same drivers, codecs and pipeline as a live run.
+import { basename } from "node:path";
+import { stimulusEvents } from "../../devices/drum/codec.ts";
+import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { UINT32 } from "../../devices/wire.ts";
+import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
+import { SimulatedStimulusController } from "../../mocks/devices/stimulus-controller.ts";
+import { plugSimulatedDevice, SimulatedBinding, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
+import { drainSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
+import { SimulatedLightSource, SimulatedStimulus } from "../../mocks/simulated-rig.ts";
+import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
+import { medianIntervalMs, readTrace, type TraceFormat } from "../analysis/trace-file.ts";
+import { type Progress, runSession } from "../engine/run.ts";
+import { sessionMeta } from "../engine/sessions.ts";
+import type { LoadedProtocol } from "../protocol/load.ts";
+import { connectRig } from "../rig/connect.ts";
+import { type RigConfig, SIMULATED_RIG } from "../rig/rig-config.ts";
+import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
+
+export interface TraceReplayOptions {
+  file: string;
+  format: Partial<TraceFormat>;
+  loaded: LoadedProtocol;
+  /** Trace time that is session time 0 (the start of the protocol), in the trace's unit; default: its first sample. */
+  traceStart?: number;
+  outDir: string;
+  rig?: RigConfig;
+  speed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+let count = 0;
+
+export async function replayTrace(o: TraceReplayOptions) {
+  const rig = o.rig ?? SIMULATED_RIG;
+  const trace = readTrace(o.file, o.format);
+  const unitMs = { s: 1000, ms: 1, us: 0.001 }[o.format.timeUnit ?? "s"];
+  const originMs = o.traceStart === undefined ? (trace.tMs[0] ?? 0) : o.traceStart * unitMs;
+  // Device time = trace time on the session clock, µs, as a 32-bit counter.
+  const lines = function* (make: (i: number, deviceUs: number) => string): Generator<RecordedLine> {
+    for (let i = 0; i < trace.tMs.length; i++) {
+      const tMs = (trace.tMs[i] as number) - originMs;
+      if (tMs < 0) continue;
+      const deviceUs = Math.round(tMs * 1000) % UINT32;
+      yield { hostMs: tMs, line: make(i, deviceUs) };
+    }
+  };
+  const n = ++count;
+  const paths = { light: `trace/${n}/light`, stimulus: `trace/${n}/drum`, eyeTracker: `trace/${n}/eye` };
+  try {
+    return await runSession({
+      timeline: o.loaded.timeline,
+      analysis: DEFAULT_ANALYSIS,
+      clock: "virtual",
+      ...(o.speed === undefined ? {} : { speed: o.speed }),
+      makeRig: (clock) => {
+        plugSimulatedDevice(new SimulatedLightController(clock, new SimulatedLightSource(clock, rig.light)), {
+          path: paths.light,
+        });
+        const stim = trace.stimDeg;
+        plugSimulatedDevice(
+          stim
+            ? new RecordedStreamDevice(
+                clock,
+                0,
+                ["hokr-drum", 1, 90],
+                lines((i, deviceUs) =>
+                  stimulusEvents.encode({ tag: "P", deviceUs, positionDeg: stim[i] as number }),
+                ),
+              )
+            : new SimulatedStimulusController(clock, new SimulatedStimulus(clock)),
+          { path: paths.stimulus },
+        );
+        plugSimulatedDevice(
+          new RecordedStreamDevice(
+            clock,
+            0,
+            ["hokr-eye", 1, Math.round(1000 / medianIntervalMs(trace)), "deg"],
+            lines((i, deviceUs) =>
+              eyeEvents.encode({
+                tag: "S",
+                deviceUs,
+                xDeg: trace.xDeg[i] as number,
+                yDeg: undefined,
+                pupilPx: undefined,
+              }),
+            ),
+          ),
+          { path: paths.eyeTracker },
+        );
+        return connectRig({
+          binding: SimulatedBinding,
+          clock,
+          config: {
+            ...rig,
+            devices: {
+              light: { port: { path: paths.light, baudRate: 115200 }, backend: "line" },
+              stimulus: {
+                kind: "drum",
+                port: { path: paths.stimulus, baudRate: 115200 },
+                backend: "line",
+                reportRateHz: 100,
+              },
+              eyeTracker: { port: { path: paths.eyeTracker, baudRate: 115200 } },
+            },
+          },
+          drain: drainSimulatedPorts,
+        });
+      },
+      outDir: o.outDir,
+      meta: {
+        ...sessionMeta(
+          o.loaded,
+          rig,
+          { id: basename(o.file), flags: [], seed: null, simulated: false },
+          new Date(),
+        ),
+        replayOf: o.file,
+      },
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      wallClock: () => new Date(),
+    });
+  } finally {
+    for (const p of Object.values(paths)) unplugSimulatedDevice(p);
+  }
+}
