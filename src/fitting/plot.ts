@@ -1,7 +1,7 @@
 // SVG of observed gain blocks with each fitted model's curve (vega-lite compiled and rendered by vega).
-import * as vega from "vega";
-import * as vl from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { LearningModel } from "../models/learning/index.ts";
+import { renderSvg } from "../plot/svg.ts";
 import type { LoadedAnimal } from "./inputs.ts";
 import type { ModelFit } from "./model-fit.ts";
 
@@ -65,6 +65,5 @@ export async function plotFits(
           spec: { width: 600, height: 160, layer },
         }
       : { data: { values: rows }, width: 600, height: 300, layer };
-  const compiled = vl.compile(spec as vl.TopLevelSpec).spec;
-  return new vega.View(vega.parse(compiled), { renderer: "none" }).toSVG();
+  return renderSvg(spec as TopLevelSpec);
 }

@@ -9,7 +9,7 @@
 
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import * as vega from "vega";
+import { quantileNormal } from "vega-statistics";
 import { z } from "zod";
 import { GainScheduleSchema } from "./modulation.ts";
 import { fillNormal } from "./rng.ts";
@@ -72,9 +72,6 @@ export type Pop = "E" | "I";
 export const POPS: readonly Pop[] = ["E", "I"];
 /** s_b: excitatory input attracts, inhibitory input repels. */
 export const SIGN: Record<Pop, number> = { E: 1, I: -1 };
-
-// vega re-exports vega-statistics' inverse normal CDF at run time; its typings leave it out.
-const { quantileNormal } = vega as unknown as { quantileNormal: (p: number) => number };
 
 /** Natural frequencies ω (rad/s) of one population into out. */
 export function fillFrequencies(

@@ -1,13 +1,8 @@
 // SVG charts (vega-lite compiled and rendered headless by vega).
-import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
-import * as vl from "vega-lite";
 import type { Recording } from "./simulate.ts";
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
-  return view.toSVG();
-}
+export { renderSvg } from "../../plot/svg.ts";
 
 /** At most `max` evenly spaced sample indices, so long runs stay light to render. */
 function thin(n: number, max: number): number[] {
