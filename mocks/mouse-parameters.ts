@@ -1,5 +1,9 @@
 // Every parameter of the virtual mouse, its unit and its default, in one place. Population values; each
 // animal draws its own from them (see drawMouse), so a cohort has early and late bloomers.
+// The spreads are set so that cohorts of 12 show the study's pattern (`hokr simulate`, src/cohort): offline
+// learning (test − last training block) contains minus the online gain lost during the rest, so online
+// learning must vary less between animals than consolidation does, or the two come out negatively correlated
+// even though the processes are independent; and the ArchT-during-rest effect must stand out from that spread.
 import { z } from "zod";
 import type { Random } from "../src/random.ts";
 
@@ -13,15 +17,15 @@ export const MouseParameters = z.strictObject({
   /** Eye-tracker frame rate, Hz. */
   sampleRateHz: z.number().positive().default(200),
   /** HOKR gain before training (10°, 0.17 Hz drum: peak stimulus velocity 10.7 °/s). */
-  baselineGain: LogNormal(0.45, 0.12),
+  baselineGain: LogNormal(0.45, 0.06),
   /** Online component: target gain increase under control training (A_on). */
-  onlineAmplitude: LogNormal(0.26, 0.2),
+  onlineAmplitude: LogNormal(0.22, 0.1),
   /** Online component: time constant of learning while the stimulus moves (τ_on), s. Spread = early vs late bloomers. */
-  onlineTauS: LogNormal(600, 0.35),
+  onlineTauS: LogNormal(600, 0.25),
   /** Online component: decay time constant when the stimulus stops (τ_decay), s. */
   onlineDecayTauS: LogNormal(720, 0.2),
   /** Offline component: gain it reaches after a full rest following standard (15 min) training (A_off). */
-  offlineAmplitude: LogNormal(0.17, 0.45),
+  offlineAmplitude: LogNormal(0.2, 0.5),
   /** Offline component: delay stage time constant (τ_delay), s; consolidation starts slowly after training. */
   offlineDelayTauS: z.number().positive().default(900),
   /** Offline component: build-up time constant (τ_off), s. */
@@ -38,7 +42,7 @@ export const MouseParameters = z.strictObject({
   /** Added to m while ArchT's light is on: suppresses online learning (with 50% duty, m ≈ 0). */
   archtOnlineEffect: z.number().default(-2),
   /** Added to the offline gain factor (k = 1 + …) while the opsin's light is on during rest. */
-  archtOfflineEffect: z.number().default(1.2),
+  archtOfflineEffect: z.number().default(2.4),
   chr2OfflineEffect: z.number().default(0),
   /** Half-width of an opsin's activation band around its peak, nm (ChR2 470 nm, ArchT 575 nm). */
   opsinBandHalfWidthNm: z.number().positive().default(40),

@@ -14,7 +14,7 @@ import {
   simulatedBacklog,
   unplugSimulatedDevice,
 } from "./serial-binding.ts";
-import { SimulatedEyeTracker, SimulatedLightSource, SimulatedStimulus } from "./simulated-rig.ts";
+import { SimulatedEyeTracker, SimulatedLightSource, SimulatedStimulus, worldOf } from "./simulated-rig.ts";
 import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
 
 export interface SerialSimulatedRig extends ConnectedRig {
@@ -39,6 +39,34 @@ export async function drainSimulatedPorts(): Promise<void> {
   }
 }
 
+/**
+ * Connects the real drivers to simulated devices already plugged in under these paths (`serial:NUMBER`
+ * finds a device by its USB serial number instead, as a rig configuration would).
+ */
+export function connectSimulatedPorts(
+  clock: SessionClock,
+  config: RigConfig,
+  at: { light: string; stimulus: string; eyeTracker: string; calibration?: EyeCalibration },
+): Promise<ConnectedRig> {
+  const port = (p: string) =>
+    p.startsWith("serial:")
+      ? { serialNumber: p.slice("serial:".length), baudRate: 115200 }
+      : { path: p, baudRate: 115200 };
+  return connectRig({
+    binding: SimulatedBinding,
+    clock,
+    config: {
+      ...config,
+      devices: {
+        light: { port: port(at.light), backend: "line" },
+        stimulus: { kind: "drum", port: port(at.stimulus), backend: "line", reportRateHz: 100 },
+        eyeTracker: { port: port(at.eyeTracker), ...(at.calibration ? { calibration: at.calibration } : {}) },
+      },
+    },
+    drain: drainSimulatedPorts,
+  });
+}
+
 export async function createSerialSimulatedRig(
   clock: SessionClock,
   config: RigConfig,
@@ -48,19 +76,7 @@ export async function createSerialSimulatedRig(
 ): Promise<SerialSimulatedRig> {
   const stimulus = new SimulatedStimulus(clock);
   const light = new SimulatedLightSource(clock, config.light);
-  const mouse = makeMouse({
-    stimulus: () => {
-      const s = stimulus.state;
-      return (
-        s && {
-          t0S: s.t0Ms / 1000,
-          amplitudeDeg: s.settings.amplitudeDeg,
-          frequencyHz: s.settings.frequencyHz,
-        }
-      );
-    },
-    litWavelengthsNm: () => light.litWavelengthsNm(),
-  });
+  const mouse = makeMouse(worldOf(stimulus, light));
   const camera = new SimulatedEyeTracker(clock, mouse, sampleRateHz);
   const n = ++rigCount;
   const paths = { light: `sim/${n}/light`, stimulus: `sim/${n}/drum`, eyeTracker: `sim/${n}/eye` };
@@ -82,26 +98,10 @@ export async function createSerialSimulatedRig(
     vendorId: "1d6b",
     productId: "0104",
   });
-  const rig = await connectRig({
-    binding: SimulatedBinding,
-    clock,
-    config: {
-      ...config,
-      devices: {
-        light: { port: { serialNumber: `HOKR-L${n}`, baudRate: 115200 }, backend: "line" },
-        stimulus: {
-          kind: "drum",
-          port: { path: paths.stimulus, baudRate: 115200 },
-          backend: "line",
-          reportRateHz: 100,
-        },
-        eyeTracker: {
-          port: { path: paths.eyeTracker, baudRate: 115200 },
-          ...(options.eyePixels ? { calibration: options.eyePixels.calibration } : {}),
-        },
-      },
-    },
-    drain: drainSimulatedPorts,
+  const rig = await connectSimulatedPorts(clock, config, {
+    ...paths,
+    light: `serial:HOKR-L${n}`,
+    ...(options.eyePixels ? { calibration: options.eyePixels.calibration } : {}),
   });
   return {
     ...rig,

@@ -169,6 +169,17 @@ export interface SimulatedRig extends Rig {
  * Builds the rig around a mouse. The mouse is created by `makeMouse` with a view of the rig's own devices,
  * so it sees exactly what the devices do (stimulus as started, light as switched).
  */
+/** What a mouse in front of these devices sees: the stimulus as started, the light as switched. */
+export const worldOf = (stimulus: SimulatedStimulus, light: SimulatedLightSource): MouseWorld => ({
+  stimulus: () => {
+    const s = stimulus.state;
+    return (
+      s && { t0S: s.t0Ms / 1000, amplitudeDeg: s.settings.amplitudeDeg, frequencyHz: s.settings.frequencyHz }
+    );
+  },
+  litWavelengthsNm: () => light.litWavelengthsNm(),
+});
+
 export function createSimulatedRig(
   clock: SessionClock,
   config: RigConfig,
@@ -177,19 +188,7 @@ export function createSimulatedRig(
 ): SimulatedRig {
   const stimulus = new SimulatedStimulus(clock);
   const light = new SimulatedLightSource(clock, config.light);
-  const mouse = makeMouse({
-    stimulus: () => {
-      const s = stimulus.state;
-      return (
-        s && {
-          t0S: s.t0Ms / 1000,
-          amplitudeDeg: s.settings.amplitudeDeg,
-          frequencyHz: s.settings.frequencyHz,
-        }
-      );
-    },
-    litWavelengthsNm: () => light.litWavelengthsNm(),
-  });
+  const mouse = makeMouse(worldOf(stimulus, light));
   return {
     name: config.name,
     stimulus,

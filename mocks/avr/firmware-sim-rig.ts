@@ -3,11 +3,11 @@
 // sees the light the board's gate pins actually emit, and the sinusoid the firmware accepted (read from the
 // SINE/STOP commands it received; the drum's servo pulses themselves are tested in tests/firmware-drum).
 import type { SessionClock } from "../../src/engine/clock.ts";
-import { type ConnectedRig, connectRig } from "../../src/rig/connect.ts";
+import type { ConnectedRig } from "../../src/rig/connect.ts";
 import type { RigConfig } from "../../src/rig/rig-config.ts";
 import { SimulatedEyeTrackerDevice } from "../devices/eye-tracker.ts";
-import { plugSimulatedDevice, SimulatedBinding, unplugSimulatedDevice } from "../serial-binding.ts";
-import { drainSimulatedPorts } from "../serial-simulated-rig.ts";
+import { plugSimulatedDevice, unplugSimulatedDevice } from "../serial-binding.ts";
+import { connectSimulatedPorts } from "../serial-simulated-rig.ts";
 import { SimulatedEyeTracker } from "../simulated-rig.ts";
 import type { MouseWorld, VirtualMouse } from "../virtual-mouse.ts";
 import { type FirmwareBoard, plugFirmwareBoard } from "./serial-device.ts";
@@ -50,23 +50,10 @@ export async function createFirmwareSimulatedRig(
   });
   const camera = new SimulatedEyeTracker(clock, mouse, sampleRateHz);
   plugSimulatedDevice(new SimulatedEyeTrackerDevice(clock, camera, sampleRateHz), { path: paths.eyeTracker });
-  const rig = await connectRig({
-    binding: SimulatedBinding,
-    clock,
-    config: {
-      ...config,
-      devices: {
-        light: { port: { path: paths.board, baudRate: 115200 }, backend: "line" },
-        stimulus: {
-          kind: "drum",
-          port: { path: paths.board, baudRate: 115200 },
-          backend: "line",
-          reportRateHz: 50,
-        },
-        eyeTracker: { port: { path: paths.eyeTracker, baudRate: 115200 } },
-      },
-    },
-    drain: drainSimulatedPorts,
+  const rig = await connectSimulatedPorts(clock, config, {
+    light: paths.board,
+    stimulus: paths.board,
+    eyeTracker: paths.eyeTracker,
   });
   return {
     ...rig,

@@ -7,15 +7,14 @@ import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
 import { SimulatedStimulusController } from "../../mocks/devices/stimulus-controller.ts";
-import { plugSimulatedDevice, SimulatedBinding, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
-import { drainSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
+import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
+import { connectSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
 import { SimulatedLightSource, SimulatedStimulus } from "../../mocks/simulated-rig.ts";
 import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
 import { medianIntervalMs, readTrace, type TraceFormat } from "../analysis/trace-file.ts";
 import { type Progress, runSession } from "../engine/run.ts";
 import { sessionMeta } from "../engine/sessions.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
-import { connectRig } from "../rig/connect.ts";
 import { type RigConfig, SIMULATED_RIG } from "../rig/rig-config.ts";
 import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
 
@@ -91,24 +90,7 @@ export async function replayTrace(o: TraceReplayOptions) {
           ),
           { path: paths.eyeTracker },
         );
-        return connectRig({
-          binding: SimulatedBinding,
-          clock,
-          config: {
-            ...rig,
-            devices: {
-              light: { port: { path: paths.light, baudRate: 115200 }, backend: "line" },
-              stimulus: {
-                kind: "drum",
-                port: { path: paths.stimulus, baudRate: 115200 },
-                backend: "line",
-                reportRateHz: 100,
-              },
-              eyeTracker: { port: { path: paths.eyeTracker, baudRate: 115200 } },
-            },
-          },
-          drain: drainSimulatedPorts,
-        });
+        return connectSimulatedPorts(clock, rig, paths);
       },
       outDir: o.outDir,
       meta: {

@@ -6,8 +6,8 @@ import { stimulusEvents } from "../../devices/drum/codec.ts";
 import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import { lightEvents } from "../../devices/light-source/codec.ts";
 import { UINT32 } from "../../devices/wire.ts";
-import { plugSimulatedDevice, SimulatedBinding, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
-import { drainSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
+import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
+import { connectSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
 import { AnalysisSettings } from "../analysis/settings.ts";
 import { readJsonFile } from "../config/json-file.ts";
 import type { Progress } from "../engine/run.ts";
@@ -16,7 +16,6 @@ import { sessionMeta } from "../engine/sessions.ts";
 import { checkProtocol } from "../protocol/load.ts";
 import type { Protocol } from "../protocol/schema.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
-import { connectRig } from "../rig/connect.ts";
 import { jsonlRows, tsvRows } from "./recorded-rows.ts";
 import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
 
@@ -56,6 +55,23 @@ function peek<T>(items: Iterator<T>): { first: T | undefined; all: Iterator<T> }
 const bootUs = (deviceUs: number, sessionUs: number) =>
   (((deviceUs - Math.round(sessionUs)) % UINT32) + UINT32) % UINT32;
 
+type TimedLine = RecordedLine & { deviceUs: number; tUs: number };
+
+/** A recorded sample file (eye.tsv, stimulus.tsv) as the wire lines its device sent. */
+function* recordedSamples(
+  file: string,
+  value: "x_deg" | "position_deg",
+  encode: (deviceUs: number, value: number) => string,
+): Generator<TimedLine> {
+  for (const r of tsvRows(file, ["t_us", "device_us", "host_us", value] as const))
+    yield {
+      hostMs: r.host_us / 1000,
+      deviceUs: r.device_us,
+      tUs: r.t_us,
+      line: encode(r.device_us, r[value]),
+    };
+}
+
 let replays = 0;
 
 export async function replaySession(o: ReplayOptions) {
@@ -72,45 +88,17 @@ export async function replaySession(o: ReplayOptions) {
   const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
 
   const eye = peek(
-    (function* (): Generator<RecordedLine & { deviceUs: number; tUs: number }> {
-      for (const r of tsvRows(join(o.dir, SESSION_FILES.eye), [
-        "t_us",
-        "device_us",
-        "host_us",
-        "x_deg",
-      ] as const))
-        yield {
-          hostMs: r.host_us / 1000,
-          deviceUs: r.device_us,
-          tUs: r.t_us,
-          line: eyeEvents.encode({
-            tag: "S",
-            deviceUs: r.device_us,
-            xDeg: r.x_deg,
-            yDeg: undefined,
-            pupilPx: undefined,
-          }),
-        };
-    })(),
+    recordedSamples(join(o.dir, SESSION_FILES.eye), "x_deg", (deviceUs, xDeg) =>
+      eyeEvents.encode({ tag: "S", deviceUs, xDeg, yDeg: undefined, pupilPx: undefined }),
+    ),
   );
   const stimulus = peek(
-    (function* (): Generator<RecordedLine & { deviceUs: number; tUs: number }> {
-      for (const r of tsvRows(join(o.dir, SESSION_FILES.stimulus), [
-        "t_us",
-        "device_us",
-        "host_us",
-        "position_deg",
-      ] as const))
-        yield {
-          hostMs: r.host_us / 1000,
-          deviceUs: r.device_us,
-          tUs: r.t_us,
-          line: stimulusEvents.encode({ tag: "P", deviceUs: r.device_us, positionDeg: r.position_deg }),
-        };
-    })(),
+    recordedSamples(join(o.dir, SESSION_FILES.stimulus), "position_deg", (deviceUs, positionDeg) =>
+      stimulusEvents.encode({ tag: "P", deviceUs, positionDeg }),
+    ),
   );
   const light = peek(
-    (function* (): Generator<RecordedLine & { deviceUs: number; tUs: number }> {
+    (function* (): Generator<TimedLine> {
       for (const e of jsonlRows(join(o.dir, SESSION_FILES.events))) {
         if (e.type !== "light-edge") continue;
         const tS = Number(e.t_s);
@@ -153,24 +141,7 @@ export async function replaySession(o: ReplayOptions) {
           new RecordedStreamDevice(clock, boot(eye), ["hokr-eye", 1, 200, "deg"], eye.all),
           { path: paths.eyeTracker },
         );
-        return connectRig({
-          binding: SimulatedBinding,
-          clock,
-          config: {
-            ...meta.rig,
-            devices: {
-              light: { port: { path: paths.light, baudRate: 115200 }, backend: "line" },
-              stimulus: {
-                kind: "drum",
-                port: { path: paths.stimulus, baudRate: 115200 },
-                backend: "line",
-                reportRateHz: 100,
-              },
-              eyeTracker: { port: { path: paths.eyeTracker, baudRate: 115200 } },
-            },
-          },
-          drain: drainSimulatedPorts,
-        });
+        return connectSimulatedPorts(clock, meta.rig, paths);
       },
       outDir: o.outDir,
       meta: { ...sessionMeta(loaded, meta.rig, meta.subject, new Date()), analysis, replayOf: o.dir },
