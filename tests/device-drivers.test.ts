@@ -8,6 +8,7 @@ import { LIGHT_EVENTS } from "../devices/light-source/codec.ts";
 import { SerialLightSource } from "../devices/light-source/driver.ts";
 import { LinePort, openSerialStream } from "../devices/line-port.ts";
 import type { EyeSample, LightEdge } from "../devices/rig.ts";
+import { plugFirmwareBoard } from "../mocks/avr/serial-device.ts";
 import { SimulatedLightController } from "../mocks/devices/light-controller.ts";
 import {
   plugSimulatedDevice,
@@ -160,82 +161,115 @@ describe("opening ports", () => {
   });
 });
 
-describe("light source", () => {
-  async function setup() {
-    const clock = new VirtualClock();
+/** The same light-source tests against two controllers: the simulated one and the compiled firmware. */
+const lightControllers = {
+  simulated: async (clock: VirtualClock) => {
     const model = new SimulatedLightSource(clock, [
       { name: "blue", wavelengthNm: 470 },
       { name: "amber", wavelengthNm: 593 },
     ]);
-    const controller = new SimulatedLightController(clock, model, 20);
-    plugSimulatedDevice(controller, { path: "sim/light" });
-    const port = new LinePort(
-      "sim/light",
-      await openSerialStream(SimulatedBinding, "sim/light", 115200),
-      clock,
-      LIGHT_EVENTS,
-    );
-    const light = new SerialLightSource(port, clock, [
-      { name: "blue", wavelengthNm: 470, index: 0 },
-      { name: "amber", wavelengthNm: 593, index: 1 },
-    ]);
-    await light.connect(2000, 1000);
-    return { clock, model, port, light };
-  }
+    plugSimulatedDevice(new SimulatedLightController(clock, model, 20), { path: "sim/light" });
+    return { path: "sim/light", isOn: (channel: string) => model.isOn(channel) };
+  },
+  firmware: async (clock: VirtualClock) => {
+    const board = plugFirmwareBoard(clock, "sim/light");
+    return { path: "sim/light", isOn: (channel: string) => board.lightOn(channel === "blue" ? 0 : 1) };
+  },
+};
 
-  it("hands pulse trains to the device and reports its edges on the session clock", async () => {
-    const { clock, light } = await setup();
-    const edges: LightEdge[] = [];
-    light.edges$.subscribe((e) => edges.push(e));
-    light.start("blue", 3, { kind: "pulses", pulseWidthMs: 10, periodMs: 50, interTrainIntervalS: 0 });
-    await settle();
-    for (let t = 50; t <= 200; t += 50) {
-      clock.advanceTo(t);
-      await settle();
+describe.each(Object.entries(lightControllers))(
+  "light source driver against the %s controller",
+  (_name, plug) => {
+    async function setup() {
+      const clock = new VirtualClock();
+      const device = await plug(clock);
+      const port = new LinePort(
+        device.path,
+        await openSerialStream(SimulatedBinding, device.path, 115200),
+        clock,
+        LIGHT_EVENTS,
+      );
+      const light = new SerialLightSource(port, clock, [
+        { name: "blue", wavelengthNm: 470, index: 0 },
+        { name: "amber", wavelengthNm: 593, index: 1 },
+      ]);
+      // A board resets when its port opens: let simulated time pass until it answers.
+      let ready = false;
+      const connecting = light.connect(2000, 1000).then(() => {
+        ready = true;
+      });
+      for (let i = 0; !ready && i < 2000; i++) {
+        await settle();
+        if (!ready) clock.advanceTo(clock.now() + 1);
+      }
+      await connecting;
+      return { clock, isOn: device.isOn, port, light };
     }
-    light.off("blue");
-    await settle();
-    expect(edges.map((e) => [e.tMs, e.on, e.powerMw])).toEqual([
-      [0, true, 3],
-      [10, false, 0],
-      [50, true, 3],
-      [60, false, 0],
-      [100, true, 3],
-      [110, false, 0],
-      [150, true, 3],
-      [160, false, 0],
-      [200, true, 3],
-      [200, false, 0],
-    ]);
-  });
 
-  it("keeps the device watchdog fed while the host lives; the device switches off when the host goes quiet", async () => {
-    const { clock, model, port, light } = await setup();
-    light.start("amber", 5, { kind: "continuous" });
-    await settle();
-    for (let t = 250; t <= 10_000; t += 250) {
-      clock.advanceTo(t);
+    it("hands pulse trains to the device and reports its edges, timed by the device", async () => {
+      const { clock, light } = await setup();
+      const edges: LightEdge[] = [];
+      light.edges$.subscribe((e) => edges.push(e));
+      const t0 = clock.now();
+      light.start("blue", 3, { kind: "pulses", pulseWidthMs: 10, periodMs: 50, interTrainIntervalS: 0 });
       await settle();
-    }
-    expect(model.isOn("amber")).toBe(true); // 10 s on, watchdog 2 s: the heartbeat kept it alive
-    await light.close(); // stops the heartbeat (and switches off)
-    light.start("amber", 5, { kind: "continuous" });
-    await settle();
-    clock.advanceTo(clock.now()); // the device acts on its clock
-    expect(model.isOn("amber")).toBe(true);
-    await port.close(); // the host is gone without a word
-    clock.advanceTo(11_999);
-    expect(model.isOn("amber")).toBe(true);
-    clock.advanceTo(12_300);
-    expect(model.isOn("amber")).toBe(false);
-  });
+      for (let t = t0 + 10; t <= t0 + 220; t += 10) {
+        clock.advanceTo(t);
+        await settle();
+      }
+      light.off("blue");
+      await settle();
+      clock.advanceTo(clock.now() + 5);
+      await settle();
+      const on = edges.filter((e) => e.on);
+      const off = edges.filter((e) => !e.on);
+      expect(on).toHaveLength(5);
+      expect(off).toHaveLength(5);
+      // Widths and periods on the device's own clock: exact to its 4 µs timer tick.
+      for (const [i, e] of on.entries()) {
+        expect(Math.abs((off[i]?.deviceUs ?? 0) - e.deviceUs - 10_000)).toBeLessThanOrEqual(4);
+        if (i > 0) expect(Math.abs(e.deviceUs - (on[i - 1]?.deviceUs ?? 0) - 50_000)).toBeLessThanOrEqual(4);
+        expect(e.powerMw).toBe(3);
+      }
+      // …and placed on the session clock within a few ms of when they were asked for (the two commands take
+      // ~3.5 ms to cross a 115200-baud line to a real board).
+      expect((on[0]?.tMs ?? 0) - t0).toBeLessThan(10);
+    });
 
-  it("turns a refused command into a fault naming it", async () => {
-    const { light } = await setup();
-    const faults: string[] = [];
-    light.faults$.subscribe((f) => faults.push(f.message));
-    light.start("blue", 50, { kind: "continuous" }); // above the controller's 20 mW
-    await settle();
-    expect(faults[0]).toMatch(/sim\/light: PWR refused: ERR 2 power above 20 mW/);
-  });
-});
+    it("keeps the device watchdog fed while the host lives; the device switches off when the host goes quiet", async () => {
+      const { clock, isOn, port, light } = await setup();
+      light.start("amber", 5, { kind: "continuous" });
+      const t0 = clock.now();
+      for (let t = t0 + 250; t <= t0 + 10_000; t += 250) {
+        clock.advanceTo(t);
+        await settle();
+      }
+      expect(isOn("amber")).toBe(true); // 10 s on, watchdog 2 s: the heartbeat kept it alive
+      const closing = light.close(); // stops the heartbeat (and switches off)
+      clock.advanceTo(clock.now() + 10);
+      await settle();
+      await closing;
+      light.start("amber", 5, { kind: "continuous" });
+      await settle();
+      const lastCommand = clock.now();
+      clock.advanceTo(lastCommand + 10); // the device acts on its clock
+      expect(isOn("amber")).toBe(true);
+      await port.close(); // the host is gone without a word
+      clock.advanceTo(lastCommand + 1990);
+      expect(isOn("amber")).toBe(true);
+      clock.advanceTo(lastCommand + 2100);
+      expect(isOn("amber")).toBe(false);
+    });
+
+    it("turns a refused command into a fault naming it", async () => {
+      const { clock, light } = await setup();
+      const faults: string[] = [];
+      light.faults$.subscribe((f) => faults.push(f.message));
+      light.start("blue", 50, { kind: "continuous" }); // above both controllers' 20 mW
+      await settle();
+      clock.advanceTo(clock.now() + 10);
+      await settle();
+      expect(faults[0]).toMatch(/sim\/light: PWR refused: ERR 2/);
+    });
+  },
+);
