@@ -64,21 +64,36 @@ export class LinePort<T extends Table> {
   rejected = 0;
   readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
   readonly rejected$ = this.rejections.asObservable();
-  /** Emits once when the port closes: null when we closed it, the error when it went away. */
+  /** Emits the error each time the port goes away, and null (then completes) when we close it. */
   readonly closed$: Observable<Error | null> = this.closing.asObservable();
 
   constructor(
-    readonly path: string,
-    private readonly stream: SerialPortStream,
+    public path: string,
+    private stream: SerialPortStream,
     private readonly clock: SessionClock,
     table: T,
   ) {
     this.codec = eventCodec(table);
+    this.attach(stream);
+  }
+
+  private attach(stream: SerialPortStream): void {
     stream
       .pipe(new ReadlineParser({ delimiter: "\n", encoding: "latin1" }))
       .on("data", (line: string) => this.onLine(line));
-    stream.on("close", (err?: Error | null) => this.onClose(err ?? null));
-    stream.on("error", (err: Error) => this.onClose(err));
+    stream.on("close", (err?: Error | null) => this.onClose(stream, err ?? null));
+    stream.on("error", (err: Error) => this.onClose(stream, err));
+  }
+
+  /**
+   * The device is back (perhaps under a new path, found by its serial number): carry on over the new
+   * stream. Subscribers of the port's events and its clock alignment stay as they were.
+   */
+  reopen(path: string, stream: SerialPortStream): void {
+    this.path = path;
+    this.stream = stream;
+    this.isClosed = false;
+    this.attach(stream);
   }
 
   private onLine(line: string): void {
@@ -113,16 +128,19 @@ export class LinePort<T extends Table> {
     this.events.next({ event: decoded, hostMs, tMs });
   }
 
-  private onClose(err: Error | null): void {
-    if (this.isClosed) return;
+  /** A port that went away emits its error on closed$; only close() ends the port for good. */
+  private onClose(stream: SerialPortStream, err: Error | null): void {
+    if (this.isClosed || stream !== this.stream) return;
     this.isClosed = true;
     const reason = err ?? new DeviceError(`${this.path}: port closed`);
     for (const w of this.pending.values())
       w.reject(new DeviceError(`${this.path}: ${w.verb}: ${reason.message}`));
     this.pending.clear();
     this.closing.next(err);
-    this.closing.complete();
-    this.events.complete();
+    if (err === null) {
+      this.closing.complete();
+      this.events.complete();
+    }
   }
 
   get closed(): boolean {
@@ -163,9 +181,9 @@ export class LinePort<T extends Table> {
   }
 
   async close(): Promise<void> {
-    if (this.isClosed) return;
-    await new Promise<void>((resolve) => this.stream.close(() => resolve()));
-    this.onClose(null);
+    if (!this.isClosed) await new Promise<void>((resolve) => this.stream.close(() => resolve()));
+    this.isClosed = false; // so that the final close is reported even after a loss
+    this.onClose(this.stream, null);
   }
 }
 

@@ -71,6 +71,8 @@ export interface EyeTracker {
 export interface DeviceFault {
   device: string;
   message: string;
+  /** The rig is reconnecting the device (fault policy "reconnect"); the session may go on. */
+  recoverable?: boolean;
 }
 
 export interface DeviceReport {
@@ -86,6 +88,8 @@ export interface Rig {
   readonly eyeTracker: EyeTracker;
   /** Device faults, as they happen. */
   readonly faults$: Observable<DeviceFault>;
+  /** A device that had a recoverable fault is back (its name). */
+  readonly recovered$: Observable<string>;
   /** Resolves once data the devices already sent has been received (end of session). */
   drain(): Promise<void>;
   /** Per device: lines rejected as malformed, and how its clock aligned to the session clock. */

@@ -24,6 +24,8 @@ export interface SerialSimulatedRig extends ConnectedRig {
   /** Port paths of the simulated devices, e.g. to unplug one in a fault test. */
   readonly paths: { light: string; stimulus: string; eyeTracker: string };
   unplug(device: "light" | "stimulus" | "eyeTracker"): void;
+  /** Plugs the same device back in, under `path` (Linux may give it a new name). */
+  replug(device: "light" | "stimulus" | "eyeTracker", path: string): void;
 }
 
 let rigCount = 0;
@@ -80,27 +82,28 @@ export async function createSerialSimulatedRig(
   const camera = new SimulatedEyeTracker(clock, mouse, sampleRateHz);
   const n = ++rigCount;
   const paths = { light: `sim/${n}/light`, stimulus: `sim/${n}/drum`, eyeTracker: `sim/${n}/eye` };
-  plugSimulatedDevice(new SimulatedLightController(clock, light), {
-    path: paths.light,
-    serialNumber: `HOKR-L${n}`,
-    vendorId: "2341",
-    productId: "0043",
-  });
-  plugSimulatedDevice(new SimulatedStimulusController(clock, stimulus), {
-    path: paths.stimulus,
-    serialNumber: `HOKR-D${n}`,
-    vendorId: "2341",
-    productId: "0043",
-  });
-  plugSimulatedDevice(new SimulatedEyeTrackerDevice(clock, camera, sampleRateHz, options.eyePixels), {
-    path: paths.eyeTracker,
-    serialNumber: `HOKR-E${n}`,
-    vendorId: "1d6b",
-    productId: "0104",
-  });
+  const arduino = { vendorId: "2341", productId: "0043" };
+  const plugs = {
+    light: {
+      device: new SimulatedLightController(clock, light),
+      info: { serialNumber: `HOKR-L${n}`, ...arduino },
+    },
+    stimulus: {
+      device: new SimulatedStimulusController(clock, stimulus),
+      info: { serialNumber: `HOKR-D${n}`, ...arduino },
+    },
+    eyeTracker: {
+      device: new SimulatedEyeTrackerDevice(clock, camera, sampleRateHz, options.eyePixels),
+      info: { serialNumber: `HOKR-E${n}`, vendorId: "1d6b", productId: "0104" },
+    },
+  };
+  for (const [k, p] of Object.entries(plugs))
+    plugSimulatedDevice(p.device, { ...p.info, path: paths[k as keyof typeof paths] });
+  // Light and eye tracker are found by serial number, as a rig configuration should name them.
   const rig = await connectSimulatedPorts(clock, config, {
     ...paths,
     light: `serial:HOKR-L${n}`,
+    eyeTracker: `serial:HOKR-E${n}`,
     ...(options.eyePixels ? { calibration: options.eyePixels.calibration } : {}),
   });
   return {
@@ -109,6 +112,10 @@ export async function createSerialSimulatedRig(
     devices: { light, stimulus },
     paths,
     unplug: (device) => unplugSimulatedDevice(paths[device]),
+    replug: (device, path) => {
+      paths[device] = path;
+      plugSimulatedDevice(plugs[device].device, { ...plugs[device].info, path });
+    },
     async close() {
       await rig.close();
       for (const p of Object.values(paths)) unplugSimulatedDevice(p);

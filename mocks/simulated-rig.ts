@@ -196,6 +196,7 @@ export function createSimulatedRig(
     mouse,
     eyeTracker: new SimulatedEyeTracker(clock, mouse, sampleRateHz),
     faults$: NEVER,
+    recovered$: NEVER,
     drain: async () => {},
     report: () => ({}),
     close: async () => {

@@ -6,21 +6,22 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { LightEdge } from "../devices/rig.ts";
 import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
-import { createSerialSimulatedRig } from "../mocks/serial-simulated-rig.ts";
+import { createSerialSimulatedRig, type SerialSimulatedRig } from "../mocks/serial-simulated-rig.ts";
 import { VirtualMouse } from "../mocks/virtual-mouse.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
+import type { SessionClock } from "../src/engine/clock.ts";
 import { runSession } from "../src/engine/run.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { Random } from "../src/random.ts";
 import { readSessionFolder } from "../src/recording/session-folder.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
+import { RigConfig, SIMULATED_RIG } from "../src/rig/rig-config.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-faults-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it("eye tracker unplugged while the light is on: light off within 1 s, fault recorded, session ended", async () => {
-  const protocol = Protocol.parse({
+const protocol = () =>
+  Protocol.parse({
     name: "fault",
     phases: [
       { name: "training", durationS: 120, stimulus: { on: true } },
@@ -37,12 +38,19 @@ it("eye tracker unplugged while the light is on: light off within 1 s, fault rec
       },
     ],
   });
-  const loaded = checkProtocol("fault", protocol, SIMULATED_RIG);
+
+/** A 3-min session with blue pulses during training; `during` acts on the simulated rig as it runs. */
+async function runWithFault(
+  name: string,
+  rigConfig: RigConfig,
+  during: (rig: SerialSimulatedRig, clock: SessionClock) => void,
+) {
+  const p = protocol();
+  const loaded = checkProtocol("fault", p, rigConfig);
   const params = MouseParameters.parse({});
   const random = new Random(5);
   const deviceEdges: LightEdge[] = [];
-  const unplugAtMs = 30_200; // mid-pulse: blue is on
-  const outDir = join(root, "unplug");
+  const outDir = join(root, name);
   const out = await runSession({
     timeline: loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
@@ -53,8 +61,8 @@ it("eye tracker unplugged while the light is on: light off within 1 s, fault rec
       format: "hokr-session/1",
       protocolFile: "fault",
       protocolHash: loaded.hash,
-      protocol,
-      rig: SIMULATED_RIG,
+      protocol: p,
+      rig: rigConfig,
       subject: { id: "m", flags: [], seed: 5, simulated: true },
       software: { name: "hokr-lab", version: "test", node: process.version },
       analysis: DEFAULT_ANALYSIS,
@@ -64,15 +72,28 @@ it("eye tracker unplugged while the light is on: light off within 1 s, fault rec
     makeRig: async (clock) => {
       const rig = await createSerialSimulatedRig(
         clock,
-        SIMULATED_RIG,
+        rigConfig,
         200,
         (world) => new VirtualMouse(drawMouse(params, random, [], ["ChR2"]), params, world, random.fork()),
       );
       rig.devices.light.edges$.subscribe((e) => deviceEdges.push(e));
-      clock.schedule(() => rig.unplug("eyeTracker"), unplugAtMs);
+      during(rig, clock);
       return rig;
     },
   });
+  const events = readFileSync(join(outDir, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  return { out, outDir, deviceEdges, events };
+}
+
+const unplugAtMs = 30_200; // mid-pulse: blue is on
+
+it("eye tracker unplugged while the light is on: light off within 1 s, fault recorded, session ended", async () => {
+  const { out, outDir, deviceEdges, events } = await runWithFault("unplug", SIMULATED_RIG, (rig, clock) =>
+    clock.schedule(() => rig.unplug("eyeTracker"), unplugAtMs),
+  );
   expect(out.status).toBe("failed");
   expect(out.reason).toMatch(/device fault: .*eye.*went away/);
   // What the light really did (device side): on at the unplug, off within 1 s after it, and never on again.
@@ -85,13 +106,33 @@ it("eye tracker unplugged while the light is on: light off within 1 s, fault rec
   // The session folder says what happened.
   const folder = readSessionFolder(outDir);
   expect(folder.meta.status).toBe("failed");
-  const events = readFileSync(join(outDir, "events.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
   const fault = events.find((e) => e.type === "fault");
   expect(fault?.message).toMatch(/went away/);
   expect(fault?.t_s).toBeLessThanOrEqual(unplugAtMs / 1000 + 1);
   expect(events.some((e) => e.type === "lights-off")).toBe(true);
   expect(events.filter((e) => e.type === "light-edge").at(-1)?.on).toBe(false);
+});
+
+it("fault policy reconnect: the eye tracker comes back under a new port name, lights resume, session completes", async () => {
+  const rig = RigConfig.parse({ faultPolicy: "reconnect" });
+  const { out, deviceEdges, events } = await runWithFault("reconnect", rig, (r, clock) => {
+    clock.schedule(() => r.unplug("eyeTracker"), unplugAtMs);
+    clock.schedule(() => r.replug("eyeTracker", "sim/renamed/eye"), unplugAtMs + 2000);
+  });
+  expect(out.reason).toBe("protocol finished");
+  expect(out.status).toBe("complete");
+  const fault = events.find((e) => e.type === "fault");
+  expect(fault).toMatchObject({ device: "eyeTracker", recoverable: true });
+  const recovered = events.find((e) => e.type === "recovered");
+  expect(recovered?.t_s).toBeGreaterThan(unplugAtMs / 1000 + 2);
+  // Light off within 1 s of the loss and dark until the tracker is back; then the pulses resume.
+  const firstOff = deviceEdges.find((e) => e.tMs > unplugAtMs && !e.on);
+  expect((firstOff?.tMs ?? Number.POSITIVE_INFINITY) - unplugAtMs).toBeLessThanOrEqual(1000);
+  expect(deviceEdges.filter((e) => e.on && e.tMs > unplugAtMs && e.tMs < recovered.t_s * 1000)).toHaveLength(
+    0,
+  );
+  expect(deviceEdges.filter((e) => e.on && e.tMs > recovered.t_s * 1000).length).toBeGreaterThan(50);
+  // The learning curve carries on past the gap.
+  expect(out.blocks.filter((b) => b.phase === "training").length).toBe(2);
+  expect(out.blocks.at(-1)?.t_end_s).toBeGreaterThan(100);
 });

@@ -12,6 +12,7 @@ export class SerialEyeTracker implements EyeTracker {
   private readonly faults = new Subject<DeviceFault>();
   private lastFrameMs = Number.NaN;
   private watchdog: Subscription | undefined;
+  private portLoss: Subscription | undefined;
   readonly faults$ = this.faults.asObservable();
   readonly samples$: Observable<EyeSample>;
   readonly status$;
@@ -53,6 +54,10 @@ export class SerialEyeTracker implements EyeTracker {
       );
     await this.port.request("START", (id) => eyeCommands.encode(id, { tag: "START" }), timeoutMs);
     this.lastFrameMs = this.clock.now();
+    // Silence is watched only while the port is there; a port that went away is a fault of its own.
+    this.watchdog?.unsubscribe();
+    this.portLoss?.unsubscribe();
+    this.portLoss = this.port.closed$.subscribe(() => this.watchdog?.unsubscribe());
     const self = this;
     this.watchdog = this.clock.schedule(function () {
       if (self.clock.now() - self.lastFrameMs > silenceMs) {
@@ -68,6 +73,7 @@ export class SerialEyeTracker implements EyeTracker {
 
   async close(): Promise<void> {
     this.watchdog?.unsubscribe();
+    this.portLoss?.unsubscribe();
     if (!this.port.closed)
       await this.port.request("STOP", (id) => eyeCommands.encode(id, { tag: "STOP" })).catch(() => {});
   }

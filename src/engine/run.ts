@@ -134,12 +134,27 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     },
   };
   const session = startSession({ timeline: o.timeline, rig, clock, analysis: o.analysis, sink });
-  // Fault policy "end": the first device fault ends the session (lights off in session.stop).
+  // A device fault ends the session (lights off in session.stop), unless the rig is reconnecting the device
+  // (fault policy "reconnect"): then the lights stay off until it is back.
   let fault: string | undefined;
   const faults = rig.faults$.subscribe((f) => {
-    sink.event({ type: "fault", tMs: clock.now(), device: f.device, message: f.message });
+    sink.event({
+      type: "fault",
+      tMs: clock.now(),
+      device: f.device,
+      message: f.message,
+      ...(f.recoverable ? { recoverable: true } : {}),
+    });
+    if (f.recoverable) {
+      session.suspendLights(`${f.device} reconnecting`);
+      return;
+    }
     fault ??= `${f.device}: ${f.message}`;
     stopper.abort("fault");
+  });
+  const recoveries = rig.recovered$.subscribe((device) => {
+    sink.event({ type: "recovered", tMs: clock.now(), device });
+    session.resumeLights();
   });
   const stops = timelineEvents(o.timeline).map((e) => e.tMs);
 
@@ -186,6 +201,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
   } finally {
     await session.stop(status, reason);
     faults.unsubscribe();
+    recoveries.unsubscribe();
     await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS)]);
     progress();
   }

@@ -34,7 +34,8 @@ export type SessionEvent =
   | ({ type: "light-edge" } & LightEdge)
   | { type: "block"; tMs: number; block: GainBlock }
   | { type: "lights-off"; tMs: number; reason: string }
-  | { type: "fault"; tMs: number; device: string; message: string }
+  | { type: "fault"; tMs: number; device: string; message: string; recoverable?: boolean }
+  | { type: "recovered"; tMs: number; device: string }
   | { type: "session-end"; tMs: number; status: SessionStatus; reason: string };
 
 export type SessionStatus = "complete" | "interrupted" | "failed";
@@ -55,6 +56,10 @@ export interface SessionHandle {
    * land in the log), then closes the streams and writes the end event.
    */
   stop(status: SessionStatus, reason: string): Promise<void>;
+  /** Every light off until resumeLights (a device is being reconnected); light commands are held back. */
+  suspendLights(reason: string): void;
+  /** Lights back on the schedule: every light window open now is started again (its pulses from now). */
+  resumeLights(): void;
 }
 
 /** Stimulus epochs for the analysis: one per phase with the stimulus on. */
@@ -106,6 +111,7 @@ export function startSession(o: {
       );
     } else if (e.kind === "light-start") {
       const l = e.light;
+      if (suspended) return;
       sink.event({
         type: "light-command",
         tMs: now(),
@@ -117,6 +123,7 @@ export function startSession(o: {
       });
       rig.light.start(l.channel, l.powerMw, l.pattern);
     } else if (e.kind === "light-off") {
+      if (suspended) return;
       sink.event({
         type: "light-command",
         tMs: now(),
@@ -154,7 +161,20 @@ export function startSession(o: {
   ];
 
   let stopped = false;
+  let suspended = false;
   return {
+    suspendLights(reason) {
+      suspended = true;
+      rig.light.allOff();
+      sink.event({ type: "lights-off", tMs: now(), reason });
+    },
+    resumeLights() {
+      if (!suspended || stopped) return;
+      suspended = false;
+      for (const l of o.timeline.light)
+        if (l.startS * 1000 <= now() && now() < l.endS * 1000)
+          applyToRig({ kind: "light-start", tMs: now(), light: l });
+    },
     reachedEnd,
     async stop(status, reason) {
       if (stopped) return;

@@ -154,10 +154,38 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     await eyeTracker.connect(config.handshakeTimeoutMs);
 
     const lost = new Subject<DeviceFault>();
+    const recovered = new Subject<string>();
+    const eyeAlone = devicesOn(paths.eyeTracker, "line").length === 1;
     for (const [path, p] of ports)
       p.closed$.subscribe((err) => {
-        if (err) lost.next({ device: path, message: `${path} went away: ${err.message}` });
+        if (!err) return;
+        const message = `${p.path} went away: ${err.message}`;
+        if (config.faultPolicy === "reconnect" && path === paths.eyeTracker && eyeAlone) {
+          lost.next({ device: "eyeTracker", message, recoverable: true });
+          reconnectEyeTracker(p);
+        } else lost.next({ device: path, message });
       });
+    /** Looks for the eye tracker again with growing pauses, until it answers or time runs out. */
+    const reconnectEyeTracker = (p: LinePort<never>) => {
+      const giveUpAt = clock.now() + config.reconnectTimeoutS * 1000;
+      let pauseMs = 250;
+      const attempt = async () => {
+        try {
+          const path = await resolvePort(o.binding, refs.eyeTracker);
+          p.reopen(path, await openSerialStream(o.binding, path, refs.eyeTracker.baudRate));
+          await eyeTracker.connect(config.handshakeTimeoutMs);
+          recovered.next("eyeTracker");
+        } catch {
+          if (clock.now() + pauseMs > giveUpAt) {
+            lost.next({ device: "eyeTracker", message: `not back within ${config.reconnectTimeoutS} s` });
+            return;
+          }
+          clock.schedule(() => void attempt(), pauseMs);
+          pauseMs = Math.min(4000, pauseMs * 2);
+        }
+      };
+      clock.schedule(() => void attempt(), pauseMs);
+    };
     for (const [path, b] of boards)
       b.lost$.subscribe((l) =>
         lost.next({ device: path, message: `${path} went away: ${l.error?.message ?? l.reason}` }),
@@ -181,6 +209,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       stimulus,
       eyeTracker,
       faults$: merge(lost, ...driverFaults),
+      recovered$: recovered.asObservable(),
       ports,
       drain: o.drain,
       report,

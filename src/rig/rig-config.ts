@@ -83,10 +83,16 @@ export const RigConfig = z
     /** How long a device may take to answer its handshake, ms (boards that reset on open need ~2 s). */
     handshakeTimeoutMs: z.number().int().positive().default(3000),
     /**
-     * What a device fault does to the session: "end" (default) — every light off at once, the fault logged,
-     * the recording flushed and the session ended as failed.
+     * What a device fault does to the session. "end" (default): every light off at once, the fault logged,
+     * the recording flushed and the session ended as failed. "reconnect": if the eye tracker goes away,
+     * every light goes off and the rig looks for it again (by serial number or USB id, backing off from
+     * 0.25 s to 4 s) for up to `reconnectTimeoutS`; once it is back the session carries on and the light
+     * schedule resumes (blocks spanning the gap are flagged); if not, the session ends as failed. Any other
+     * device's fault ends it.
      */
-    faultPolicy: z.enum(["end"]).default("end"),
+    faultPolicy: z.enum(["end", "reconnect"]).default("end"),
+    /** How long "reconnect" waits for the eye tracker to come back, s. */
+    reconnectTimeoutS: z.number().positive().default(30),
   })
   .check((ctx) => {
     const d = ctx.value.devices;
