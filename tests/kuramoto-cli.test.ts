@@ -84,4 +84,34 @@ describe("hokr kuramoto", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  test("a protocol's light schedule drives the inhibition: its pulse train becomes g(t)", async () => {
+    const r = await runCli([
+      "kuramoto",
+      "modulate",
+      "--protocol",
+      "protocols/chr2-training.json",
+      "--channel",
+      "blue",
+      "--light-gain",
+      "3",
+      "--duration",
+      "30",
+      "--window",
+      "5",
+      "--ne",
+      "200",
+      "--ni",
+      "50",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    // 500 ms pulses at 1 Hz for the 900 s training window.
+    expect(out.run.modulation.intervals).toHaveLength(900);
+    expect(out.run.modulation.intervals[1]).toEqual({ on: 1, off: 1.5 });
+    const none = await runCli(["kuramoto", "modulate", "--protocol", "protocols/control.json", "--json"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/control\.json: no light schedule; nothing to drive the inhibition/);
+  });
 });

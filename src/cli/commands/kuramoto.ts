@@ -25,6 +25,9 @@ import {
 import { heatmapSpec, renderSvg, timeSeriesSpec } from "../../models/kuramoto/plots.ts";
 import { type Recording, simulate } from "../../models/kuramoto/simulate.ts";
 import { defaultWorkers, runSweep, SweepSchema, sweepTsv } from "../../models/kuramoto/sweep.ts";
+import { loadProtocol } from "../../protocol/load.ts";
+import { lightOnIntervals } from "../../protocol/timeline.ts";
+import { SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, UsageError } from "../errors.ts";
 import { fixed, table } from "../format.ts";
 
@@ -278,6 +281,17 @@ function segments(ws: WindowState[]): { start: number; end: number; state: strin
   return out;
 }
 
+/** Light-on intervals (s) of a protocol's light schedules, optionally of one channel: what the light would do. */
+function protocolLightIntervals(file: string, channel: string | undefined): { on: number; off: number }[] {
+  const { timeline } = loadProtocol(file, SIMULATED_RIG);
+  const schedules = timeline.light.filter((l) => channel === undefined || l.channel === channel);
+  if (schedules.length === 0)
+    throw new UsageError(
+      `${file}: no light schedule${channel ? ` on channel '${channel}'` : ""}; nothing to drive the inhibition`,
+    );
+  return schedules.flatMap((l) => [...lightOnIntervals(l)].map(([on, off]) => ({ on, off })));
+}
+
 export function registerKuramoto(program: Command): void {
   const k = program
     .command("kuramoto")
@@ -495,6 +509,11 @@ export function registerKuramoto(program: Command): void {
       intervals,
     )
     .option("--light-gain <g>", "gain while the light is on (dimensionless)", num, 2)
+    .option(
+      "--protocol <file>",
+      "instead of --light: the light-on intervals of a protocol's light schedules (s)",
+    )
+    .option("--channel <name>", "with --protocol: only this light channel's schedules (e.g. blue)")
     .option("--window <s>", "window for the state timeline (s)", num, 20);
   addOutputOptions(mod, "write the recording with g(t) (TSV)");
   mod.action(
@@ -509,9 +528,12 @@ export function registerKuramoto(program: Command): void {
             targets: string[];
             light?: { on: number; off: number }[];
             lightGain: number;
+            protocol?: string;
+            channel?: string;
             window: number;
           },
       ) => {
+        if (o.protocol) o.light = protocolLightIntervals(o.protocol, o.channel);
         const targets = validated(
           GainScheduleSchema.options[0].shape.targets,
           o.targets,
