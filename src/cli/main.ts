@@ -8,6 +8,7 @@ import { registerPorts } from "./commands/ports.ts";
 import { registerReplay } from "./commands/replay.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
+import { registerSimulate } from "./commands/simulate.ts";
 import { registerValidate } from "./commands/validate.ts";
 
 const program = new Command("hokr")
@@ -22,6 +23,7 @@ registerPorts(program);
 registerReplay(program);
 registerRun(program);
 registerSchema(program);
+registerSimulate(program);
 registerValidate(program);
 
 await program.parseAsync(process.argv);

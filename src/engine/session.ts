@@ -1,7 +1,7 @@
 // The session engine: plays a protocol's timeline on the session clock, commands the rig, and turns the eye
 // and stimulus streams into gain blocks. Device commands and recording are the only side effects, and both
 // sit at the edges: in `applyToRig` and in the sink.
-import { map, merge, mergeMap, Subject, type Subscription, share, takeUntil } from "rxjs";
+import { from, map, merge, Subject, type Subscription, share, takeUntil } from "rxjs";
 import {
   type EyeSample,
   type LightEdge,
@@ -142,7 +142,8 @@ export function startSession(o: {
     eye$.subscribe((s) => sink.eye(s)),
     stim$.subscribe((s) => sink.stimulus(s)),
     merge(
-      timeline$.pipe(mergeMap(epochsOf)),
+      // Every epoch is known from the start: announcing them all at once means no sample is early for its epoch.
+      from(timelineEvents(o.timeline).flatMap(epochsOf)),
       eye$.pipe(map((sample): AnalysisInput => ({ kind: "eye", sample }))),
       stim$.pipe(map((sample): AnalysisInput => ({ kind: "stim", sample }))),
       rig.stimulus.stopped$.pipe(map((tMs): AnalysisInput => ({ kind: "stim-stop", tMs }))),

@@ -1,0 +1,44 @@
+// Cohort throughput of `hokr simulate`: full virtual mice (75-min sessions) per second with in-process
+// devices on one worker and on every core (the parallel speed-up), and through the serial drivers and wire
+// protocols; peak memory of the whole process (workers included).
+import { simulateCohort } from "../src/cohort/cohort.ts";
+import { defaultWorkers } from "../src/cohort/pool.ts";
+
+interface Rate {
+  /** animals per wall-clock second */
+  perS: number;
+  /** CPU seconds of the whole process per wall second: how many cores the run really got */
+  cores: number;
+}
+
+async function rate(n: number, workers: number, throughSerial: boolean): Promise<Rate> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await simulateCohort({ groups: ["control"], n, seed: 1, protocolDir: "protocols", throughSerial, workers });
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { perS: n / wallS, cores: (cpu.user + cpu.system) / 1e6 / wallS };
+}
+
+export async function bench(): Promise<void> {
+  const cores = defaultWorkers();
+  const n = 4 * cores;
+  const one = await rate(n, 1, false);
+  const all = await rate(n, cores, false);
+  const serial = await rate(n, cores, true);
+  const line = (name: string, r: Rate) =>
+    `${name.padEnd(48)} ${r.perS.toFixed(2).padStart(6)} animals/s  ${(r.perS * 60).toFixed(0).padStart(5)} animals/min  ${r.cores.toFixed(2)} cores busy`;
+  process.stdout.write(
+    `${[
+      `cohort of ${n} control animals (75-min sessions, report and model fits included)`,
+      line("in-process devices, 1 worker (reference)", one),
+      line(`in-process devices, ${cores} workers`, all),
+      line(`through serial drivers, ${cores} workers`, serial),
+      "",
+      `parallel speed-up over 1 worker: ${(all.perS / one.perS).toFixed(2)}× on ${cores} workers` +
+        " (bounded by the cores busy: other processes on the machine take their share)",
+      `through serial vs in-process: ${(serial.perS / all.perS).toFixed(2)}× the throughput`,
+      `peak memory (process, workers included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    ].join("\n")}\n`,
+  );
+}

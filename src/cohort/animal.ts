@@ -1,0 +1,79 @@
+// One virtual animal of a cohort: a full session through the same engine and analysis as a live run,
+// recorded to its own session folder, read back as the fitter reads any session.
+import type { SubjectFlag } from "../../mocks/mouse-parameters.ts";
+import { learningSummary } from "../analysis/learning.ts";
+import { runSimulated } from "../engine/sessions.ts";
+import { loadAnimal } from "../fitting/inputs.ts";
+import type { AnimalData } from "../fitting/model-fit.ts";
+import { type LoadedProtocol, loadProtocol } from "../protocol/load.ts";
+import type { GainBlock } from "../recording/gain-table.ts";
+import { SIMULATED_RIG } from "../rig/rig-config.ts";
+import type { GroupName } from "./groups.ts";
+
+export interface AnimalJob {
+  readonly group: GroupName;
+  readonly index: number;
+  readonly seed: number;
+  readonly protocolFile: string;
+  readonly flags: readonly SubjectFlag[];
+  /** Session folder to create. */
+  readonly outDir: string;
+  readonly throughSerial: boolean;
+}
+
+/** Online/offline learning and final gain, gain units (null when the blocks do not give it). */
+export interface AnimalMetrics {
+  readonly online: number | null;
+  readonly offline: number | null;
+  /** Gain of the first block after the rest (the test). */
+  readonly finalGain: number | null;
+}
+
+export interface AnimalResult extends AnimalMetrics {
+  readonly group: GroupName;
+  readonly index: number;
+  readonly seed: number;
+  /** The blocks as the fitter uses them (finite gain, quality ok) and the stimulus schedule. */
+  readonly data: AnimalData;
+  readonly blocks: readonly GainBlock[];
+}
+
+export class AnimalFailed extends Error {}
+
+const protocols = new Map<string, LoadedProtocol>();
+
+export async function simulateAnimal(job: AnimalJob): Promise<AnimalResult> {
+  let loaded = protocols.get(job.protocolFile);
+  if (!loaded) {
+    loaded = loadProtocol(job.protocolFile, SIMULATED_RIG);
+    protocols.set(job.protocolFile, loaded);
+  }
+  const outcome = await runSimulated({
+    loaded,
+    seed: job.seed,
+    flags: [...job.flags],
+    subjectId: `${job.group}-${job.index}`,
+    outDir: job.outDir,
+    throughSerial: job.throughSerial,
+  });
+  if (outcome.status !== "complete")
+    throw new AnimalFailed(`${job.group} animal ${job.index}: session ${outcome.status} (${outcome.reason})`);
+  // The fitter's reading of the folder: blocks with a finite gain and quality "ok", schedule from session.json.
+  const animal = loadAnimal(job.outDir, { trainingMin: 0, restMin: 0, weights: "none" });
+  const summary = learningSummary(animal.blocks);
+  return {
+    group: job.group,
+    index: job.index,
+    seed: job.seed,
+    online: summary.onlineLearning,
+    offline: summary.offlineLearning,
+    finalGain: summary.testGain,
+    data: {
+      name: `${job.group}-${job.index}`,
+      schedule: animal.schedule,
+      t: Float64Array.from(animal.t),
+      gain: Float64Array.from(animal.gain),
+    },
+    blocks: animal.blocks,
+  };
+}

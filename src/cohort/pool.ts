@@ -1,0 +1,64 @@
+// Runs a cohort's animals in parallel on worker threads, one animal per worker at a time; results come
+// back in job order whatever order the workers finish in, so a cohort's output does not depend on timing.
+import { availableParallelism } from "node:os";
+import type { Worker } from "node:worker_threads";
+import { tsWorker } from "../models/kuramoto/ts-worker.ts";
+import { AnimalFailed, type AnimalJob, type AnimalResult } from "./animal.ts";
+
+export const defaultWorkers = (): number => Math.max(1, availableParallelism());
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly signal?: AbortSignal;
+  /** After each finished animal. */
+  readonly onDone?: (done: number, total: number, result: AnimalResult) => void;
+}
+
+export class CohortAborted extends Error {}
+
+export async function runAnimals(jobs: readonly AnimalJob[], o: PoolOptions): Promise<AnimalResult[]> {
+  const results: AnimalResult[] = new Array(jobs.length);
+  if (jobs.length === 0) return results;
+  let next = 0;
+  let done = 0;
+  const workers: Worker[] = [];
+  let abort = () => {};
+  const stop = new Promise<never>((_, reject) => {
+    abort = () => reject(new CohortAborted(String(o.signal?.reason ?? "aborted")));
+    if (o.signal?.aborted) abort();
+    o.signal?.addEventListener("abort", abort, { once: true });
+  });
+  const one = (worker: Worker) =>
+    new Promise<void>((resolve, reject) => {
+      worker.on("error", reject);
+      worker.on("exit", (code) => reject(new Error(`cohort worker exited with code ${code}`)));
+      const feed = () => {
+        if (next >= jobs.length) return resolve();
+        const id = next++;
+        worker.postMessage({ id, job: jobs[id] });
+      };
+      worker.on("message", (m: { id: number; result?: AnimalResult; error?: string }) => {
+        if (m.error !== undefined || !m.result) return reject(new AnimalFailed(m.error));
+        results[m.id] = m.result;
+        o.onDone?.(++done, jobs.length, m.result);
+        feed();
+      });
+      feed();
+    });
+  try {
+    await Promise.race([
+      stop,
+      Promise.all(
+        Array.from({ length: Math.min(o.workers, jobs.length) }, () => {
+          const worker = tsWorker(new URL("./animal.worker.ts", import.meta.url), undefined);
+          workers.push(worker);
+          return one(worker);
+        }),
+      ),
+    ]);
+  } finally {
+    o.signal?.removeEventListener("abort", abort);
+    await Promise.all(workers.map((w) => w.removeAllListeners("exit").terminate()));
+  }
+  return results;
+}

@@ -1,0 +1,63 @@
+// The must-show of `hokr simulate`: a virtual cohort of 12 mice per group (seed 1) reproduces the study's
+// pattern (Kanaya et al. 2023) with the statistics a paper would use. This is what
+//   hokr simulate --group control,knockout,chr2-training,archt-training,archt-rest,chr2-rest --n 12 --seed 1
+// computes and prints. 72 full sessions: about two minutes on two cores.
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CohortOutput, simulateCohort } from "../src/cohort/cohort.ts";
+import type { GroupName } from "../src/cohort/groups.ts";
+import { defaultWorkers } from "../src/cohort/pool.ts";
+
+let out: CohortOutput;
+beforeAll(async () => {
+  ({ output: out } = await simulateCohort({
+    groups: ["control", "knockout", "chr2-training", "archt-training", "archt-rest", "chr2-rest"],
+    n: 12,
+    seed: 1,
+    protocolDir: "protocols",
+    throughSerial: false,
+    workers: defaultWorkers(),
+  }));
+}, 900_000);
+
+const group = (g: GroupName) => {
+  const r = out.groups.find((x) => x.group === g);
+  if (!r) throw new Error(`no group ${g}`);
+  return r;
+};
+const vsControl = (g: GroupName, m: "online" | "offline" | "finalGain") => {
+  const t = group(g).vsControl?.[m];
+  if (!t) throw new Error(`${g}: no test against control`);
+  return t;
+};
+
+describe("a virtual cohort of 12 per group (seed 1) reproduces the study", () => {
+  it("online learning: chr2-training > control > archt-training (Welch p < 0.05), knockout negative", () => {
+    expect(vsControl("chr2-training", "online").difference).toBeGreaterThan(0);
+    expect(vsControl("chr2-training", "online").p).toBeLessThan(0.05);
+    expect(vsControl("archt-training", "online").difference).toBeLessThan(0);
+    expect(vsControl("archt-training", "online").p).toBeLessThan(0.05);
+    expect(group("control").measures.online.ci95[0]).toBeGreaterThan(0);
+    expect(group("knockout").measures.online.ci95[1]).toBeLessThan(0);
+  });
+
+  it("final gain after the rest: no group differs from control (p ≥ 0.05) except archt-rest, higher", () => {
+    for (const g of ["knockout", "chr2-training", "archt-training", "chr2-rest"] as const)
+      expect(vsControl(g, "finalGain").p, g).toBeGreaterThanOrEqual(0.05);
+    expect(vsControl("archt-rest", "finalGain").difference).toBeGreaterThan(0);
+    expect(vsControl("archt-rest", "finalGain").p).toBeLessThan(0.05);
+  });
+
+  it("online and offline learning are uncorrelated across animals (bootstrap 95% CI of r contains 0)", () => {
+    const r = out.correlation.withinGroups;
+    expect(r?.n).toBe(72);
+    expect(r?.ci95[0]).toBeLessThan(0);
+    expect(r?.ci95[1]).toBeGreaterThan(0);
+  });
+
+  it("the parallel model beats the serial one on the pooled blocks by AICc", () => {
+    expect(out.models.best).toBe("parallel");
+    const serial = out.models.fits.find((f) => f.name === "serial");
+    expect(serial?.deltaAicc).toBeGreaterThan(10);
+    expect(out.models.fits.every((f) => f.n === 72 * 16)).toBe(true);
+  });
+});
