@@ -53,6 +53,20 @@ export interface LearningModel {
   readonly predict: (p: ArrayLike<number>, schedule: Schedule, timesS: ArrayLike<number>) => Float64Array;
 }
 
+/** g0 and the online component, shared by the parallel and serial models (same meaning in both). */
+export const ONLINE_PARAMS: readonly ParamSpec[] = [
+  { name: "g0", lower: 0, upper: 2, start: 0.5, description: "gain before training" },
+  { name: "a_on", lower: -2, upper: 2, start: 0.2, description: "online asymptote, gain" },
+  {
+    name: "tau_on_min",
+    lower: 0.1,
+    upper: 1000,
+    start: 5,
+    description: "online learning time constant, min",
+  },
+  { name: "tau_decay_min", lower: 0.1, upper: 10000, start: 20, description: "online decay at rest, min" },
+];
+
 export const defineModel = (spec: Omit<LearningModel, "predict">): LearningModel => ({
   ...spec,
   predict: (p, schedule, timesS) => simulate(spec.dynamics, p, schedule, timesS),

@@ -5,22 +5,13 @@
 //                  stimulus off dx_off/dt = (a_off − x_off) / τ_off   once training has begun (consolidation)
 //   gain g = g0 + x_on + x_off.  Units: g0, a_on, a_off in gain; τ in minutes; t in minutes.
 // The offline target a_off does not depend on how much was learned online: that independence is the claim.
-import { defineModel } from "./model.ts";
+import { defineModel, ONLINE_PARAMS } from "./model.ts";
 
 export const parallel = defineModel({
   name: "parallel",
   description: "independent online (training) and offline (rest) components",
   params: [
-    { name: "g0", lower: 0, upper: 2, start: 0.5, description: "gain before training" },
-    { name: "a_on", lower: -2, upper: 2, start: 0.2, description: "online asymptote, gain" },
-    {
-      name: "tau_on_min",
-      lower: 0.1,
-      upper: 1000,
-      start: 5,
-      description: "online learning time constant, min",
-    },
-    { name: "tau_decay_min", lower: 0.1, upper: 10000, start: 20, description: "online decay at rest, min" },
+    ...ONLINE_PARAMS,
     { name: "a_off", lower: -2, upper: 2, start: 0.1, description: "offline asymptote, gain" },
     {
       name: "tau_off_min",

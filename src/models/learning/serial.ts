@@ -5,22 +5,13 @@
 //                  stimulus off dx_off/dt = f · x_on / τ_decay  (fraction f of what leaves online is kept)
 //   gain g = g0 + x_on + x_off.  Units: g0, a_on in gain; f dimensionless (0–1); τ in minutes.
 // After a long rest x_off = f · x_on(end of training): offline learning scales with online learning.
-import { defineModel } from "./model.ts";
+import { defineModel, ONLINE_PARAMS } from "./model.ts";
 
 export const serial = defineModel({
   name: "serial",
   description: "offline gain is a consolidated fraction of the online gain",
   params: [
-    { name: "g0", lower: 0, upper: 2, start: 0.5, description: "gain before training" },
-    { name: "a_on", lower: -2, upper: 2, start: 0.2, description: "online asymptote, gain" },
-    {
-      name: "tau_on_min",
-      lower: 0.1,
-      upper: 1000,
-      start: 5,
-      description: "online learning time constant, min",
-    },
-    { name: "tau_decay_min", lower: 0.1, upper: 10000, start: 20, description: "online decay at rest, min" },
+    ...ONLINE_PARAMS,
     {
       name: "f",
       lower: 0,
