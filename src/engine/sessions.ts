@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
-import { createFirmwareSimulatedRig, type FirmwareSimulatedRig } from "../../mocks/avr/firmware-sim-rig.ts";
+import type { FirmwareSimulatedRig } from "../../mocks/avr/firmware-sim-rig.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../mocks/serial-simulated-rig.ts";
 import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
@@ -69,7 +69,9 @@ export interface SimulatedRunOptions extends CommonRunOptions {
 }
 
 /** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
-export function runSimulated(o: SimulatedRunOptions) {
+export async function runSimulated(o: SimulatedRunOptions) {
+  // The AVR emulator is loaded only for --firmware (before the clock starts: loading takes real time).
+  const firmwareRig = o.firmware ? await import("../../mocks/avr/firmware-sim-rig.ts") : undefined;
   const rig = o.rig ?? SIMULATED_RIG;
   const flags = o.flags ?? [];
   const params = o.mouse ?? MouseParameters.parse({});
@@ -86,7 +88,7 @@ export function runSimulated(o: SimulatedRunOptions) {
     ...(o.firmware ? { setupMs: 2000 } : {}),
     makeRig: (c) => {
       const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
-      if (o.firmware) return createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
+      if (firmwareRig) return firmwareRig.createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
       return o.throughSerial === false
         ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);

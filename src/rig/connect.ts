@@ -4,13 +4,11 @@ import type { BindingInterface, PortInfo } from "@serialport/bindings-interface"
 import { merge, type Observable, Subject } from "rxjs";
 import { STIMULUS_EVENTS } from "../../devices/drum/codec.ts";
 import { SerialStimulus } from "../../devices/drum/driver.ts";
-import { FirmataStimulus } from "../../devices/drum/firmata-servo.ts";
 import { EYE_EVENTS } from "../../devices/eye-tracker/codec.ts";
 import { SerialEyeTracker } from "../../devices/eye-tracker/driver.ts";
-import { connectFirmataBoard, type FirmataBoard } from "../../devices/firmata-board/board.ts";
+import type { FirmataBoard } from "../../devices/firmata-board/board.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
-import { FirmataLightSource } from "../../devices/light-source/firmata-led.ts";
 import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
 import type { DeviceFault, DeviceReport, Rig } from "../../devices/rig.ts";
 import { SerialStripeDisplay } from "../../devices/stripe-display/driver.ts";
@@ -92,6 +90,19 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     for (const p of ports.values()) await p.close().catch(() => {});
     for (const b of boards.values()) await b.close().catch(() => {});
   };
+  // johnny-five and firmata-io take a while to load: only a rig with a Firmata board loads them.
+  const firmataRig =
+    d.light.backend === "firmata" || d.stimulus.backend === "firmata"
+      ? {
+          ...(await import("../../devices/firmata-board/board.ts")),
+          ...(await import("../../devices/light-source/firmata-led.ts")),
+          ...(await import("../../devices/drum/firmata-servo.ts")),
+        }
+      : undefined;
+  const firmataModules = () => {
+    if (!firmataRig) throw new Error("unreachable: no Firmata backend in this rig");
+    return firmataRig;
+  };
   try {
     for (const path of new Set(Object.values(paths))) {
       const line = devicesOn(path, "line");
@@ -111,7 +122,10 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
         const stream = await openSerialStream(o.binding, path, FIRMATA_BAUD);
         boards.set(
           path,
-          await connectFirmataBoard(stream, { timeoutMs: config.handshakeTimeoutMs, port: path }),
+          await firmataModules().connectFirmataBoard(stream, {
+            timeoutMs: config.handshakeTimeoutMs,
+            port: path,
+          }),
         );
       }
     }
@@ -126,7 +140,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
             clock,
             config.light.map((c, i) => ({ name: c.name, wavelengthNm: c.wavelengthNm, index: c.index ?? i })),
           )
-        : new FirmataLightSource(
+        : new (firmataModules().FirmataLightSource)(
             board(paths.light),
             clock,
             config.light.map((c) => ({
@@ -139,7 +153,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     const stimulus =
       d.stimulus.backend === "firmata"
         ? // RigConfig's check guarantees a servo (and each channel's pin and full-scale power) for firmata.
-          new FirmataStimulus(
+          new (firmataModules().FirmataStimulus)(
             board(paths.stimulus),
             clock,
             d.stimulus.servo as NonNullable<typeof d.stimulus.servo>,

@@ -1,7 +1,7 @@
 // The rig configuration: which light channels exist and the safety limits the rig owner sets for them.
 // Protocols are checked against it before anything is switched on.
 import { z } from "zod";
-import { FirmataServoConfig } from "../../devices/drum/firmata-servo.ts";
+import { FirmataServoConfig } from "../../devices/drum/servo-config.ts";
 import { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
 
 export const LightLimits = z.strictObject({
