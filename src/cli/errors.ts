@@ -39,3 +39,20 @@ export function parseNumber(name: string, unit: string, check: (n: number) => bo
     return n;
   };
 }
+
+/**
+ * Ends a running session cleanly on any way out: SIGINT/SIGTERM/SIGHUP interrupt it; an exception or
+ * rejection nobody handled fails it. Either way the session's own ending turns every light off and flushes
+ * the recording. Returns the signal to hand to the session.
+ */
+export function sessionStopper(): AbortSignal {
+  const controller = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => controller.abort(sig));
+  const fail = (e: unknown) => {
+    process.stderr.write(`hokr: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    controller.abort(e instanceof Error ? e : new Error(String(e)));
+  };
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+  return controller.signal;
+}

@@ -192,6 +192,8 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     if (fault !== undefined) throw new Error(`device fault: ${fault}`);
     if (reached) await rig.drain();
     if (signal.aborted) {
+      // A signal interrupts; an error (e.g. one the CLI caught anywhere in the process) is a failure.
+      if (signal.reason instanceof Error) throw signal.reason;
       status = "interrupted";
       reason = String(signal.reason ?? "aborted");
     }

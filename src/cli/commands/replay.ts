@@ -7,7 +7,7 @@ import { loadProtocol } from "../../protocol/load.ts";
 import { replayTrace } from "../../replay/foreign.ts";
 import { replaySession } from "../../replay/replay.ts";
 import { SIMULATED_RIG } from "../../rig/rig-config.ts";
-import { guarded, parseNumber, UsageError } from "../errors.ts";
+import { guarded, parseNumber, sessionStopper, UsageError } from "../errors.ts";
 import { columnMapping } from "./analyze.ts";
 import { EXIT, printOutcome, progressBar } from "./run.ts";
 
@@ -80,14 +80,12 @@ export function registerReplay(program: Command): void {
           throw new UsageError(
             `${path}: not a session folder; to replay an eye trace file, give --protocol FILE`,
           );
-        const controller = new AbortController();
-        process.once("SIGINT", (sig) => controller.abort(sig));
-        process.once("SIGTERM", (sig) => controller.abort(sig));
+        const signal = sessionStopper();
         const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
         const common = {
           outDir: opts.out ?? nextReplayDir(path),
           ...(speed === undefined ? {} : { speed }),
-          signal: controller.signal,
+          signal,
           onProgress: bar.update,
         };
         const outcome = isFolder

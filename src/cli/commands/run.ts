@@ -9,7 +9,7 @@ import type { Progress, RunOutcome } from "../../engine/run.ts";
 import { runOnRig, runSimulated } from "../../engine/sessions.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
-import { guarded, parseNumber, UsageError } from "../errors.ts";
+import { guarded, parseNumber, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
 
 export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
@@ -138,17 +138,14 @@ export function registerRun(program: Command): void {
           const subjectId = opts.subjectId ?? `virtual-mouse-${opts.seed}`;
           const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
           const outDir = opts.out ?? join("sessions", `${stamp}-${loaded.protocol.name}-${subjectId}`);
-          const controller = new AbortController();
-          const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
-          process.once("SIGINT", onSignal);
-          process.once("SIGTERM", onSignal);
+          const signal = sessionStopper();
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
             rig,
             subjectId,
             outDir,
-            signal: controller.signal,
+            signal,
             onProgress: bar.update,
           };
           const outcome = opts.sim
