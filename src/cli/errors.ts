@@ -30,15 +30,17 @@ export const guarded =
     }
   };
 
-/** An option parser for commander: a bad value is reported by commander as one line naming the option. */
-export function parseNumber(name: string, unit: string, check: (n: number) => boolean = Number.isFinite) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !check(n))
-      throw new InvalidArgumentError(`--${name} needs a number (${unit}).`);
-    return n;
+/**
+ * A numeric option for commander: a number passing `check`, else commander reports the option and
+ * "expected RULE" in one line (e.g. `numberOption("a whole number > 0 (cycles)", Number.isSafeInteger)`).
+ */
+export const numberOption =
+  (rule: string, check: (v: number) => boolean = Number.isFinite) =>
+  (value: string): number => {
+    const v = Number(value);
+    if (value.trim() === "" || !check(v)) throw new InvalidArgumentError(`expected ${rule}.`);
+    return v;
   };
-}
 
 /**
  * Ends a running session cleanly on any way out: SIGINT/SIGTERM/SIGHUP interrupt it; an exception or

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ANALYSIS } from "../../analysis/settings.ts";
 import { analyzeTrace } from "../../analysis/trace-analysis.ts";
 import { readTrace, TraceColumns } from "../../analysis/trace-file.ts";
-import { guarded, UsageError } from "../errors.ts";
+import { guarded, numberOption, UsageError } from "../errors.ts";
 import { fixed, table } from "../format.ts";
 
 interface AnalyzeOptions {
@@ -17,13 +17,8 @@ interface AnalyzeOptions {
   json?: boolean;
 }
 
-const number =
-  (unit: string, check: (v: number) => boolean, rule: string) =>
-  (value: string): number => {
-    const v = Number(value);
-    if (value.trim() === "" || !check(v)) throw new InvalidArgumentError(`expected ${rule} (${unit})`);
-    return v;
-  };
+const number = (unit: string, check: (v: number) => boolean, rule: string) =>
+  numberOption(`${rule} (${unit})`, check);
 
 const ROLES = "t (time), x (eye position, deg), stim (stimulus position, deg)";
 

@@ -12,6 +12,7 @@ import {
   type ModelFit,
 } from "../../fitting/model-fit.ts";
 import { LEARNING_MODELS, MODEL_NAMES, type ModelName } from "../../models/learning/index.ts";
+import { numberOption } from "../errors.ts";
 
 interface FitCliOptions {
   model: ModelName | "all";
@@ -26,17 +27,9 @@ interface FitCliOptions {
   resamples: number;
 }
 
-const positive = (what: string) => (value: string) => {
-  const v = Number(value);
-  if (!(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${what} must be a number > 0`);
-  return v;
-};
-
-const integer = (what: string) => (value: string) => {
-  const v = Number(value);
-  if (!Number.isSafeInteger(v) || v < 0) throw new InvalidArgumentError(`${what} must be a whole number ≥ 0`);
-  return v;
-};
+const positive = (what: string) => numberOption(`a number > 0 (${what})`, (v) => v > 0);
+const integer = (what: string) =>
+  numberOption(`a whole number ≥ 0 (${what})`, (v) => Number.isSafeInteger(v) && v >= 0);
 
 const names = (value: string): string[] =>
   value

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { FIRMWARE, FIRMWARE_HEX } from "../../../devices/firmware/firmware.ts";
 import { IntelHexError, parseIntelHex } from "../../../devices/firmware/intel-hex.ts";
-import { guarded, parseNumber, UsageError } from "../errors.ts";
+import { guarded, numberOption, UsageError } from "../errors.ts";
 
 /** Flash an Uno's application may use: 32 KiB less the 512-byte Optiboot bootloader. */
 const UNO_APP_BYTES = 32 * 1024 - 512;
@@ -69,7 +69,7 @@ export function registerFlash(program: Command): void {
     .option(
       "--baud <bps>",
       "bootloader speed, bit/s (115200 for an Uno's Optiboot; 57600 for old Nano bootloaders)",
-      parseNumber("baud", "bit/s", (n) => Number.isInteger(n) && n > 0),
+      numberOption("a whole number > 0 (bit/s)", (n) => Number.isInteger(n) && n > 0),
       115_200,
     )
     .option("--avrdude <path>", "avrdude executable", "avrdude")

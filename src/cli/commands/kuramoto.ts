@@ -28,19 +28,11 @@ import { defaultWorkers, runSweep, SweepSchema, sweepTsv } from "../../models/ku
 import { loadProtocol } from "../../protocol/load.ts";
 import { lightOnIntervals } from "../../protocol/timeline.ts";
 import { SIMULATED_RIG } from "../../rig/rig-config.ts";
-import { guarded, UsageError } from "../errors.ts";
+import { guarded, numberOption, UsageError } from "../errors.ts";
 import { fixed, table } from "../format.ts";
 
-const num = (value: string): number => {
-  const v = Number(value);
-  if (value.trim() === "" || !Number.isFinite(v)) throw new InvalidArgumentError("expected a number");
-  return v;
-};
-const int = (value: string): number => {
-  const v = Number(value);
-  if (!Number.isSafeInteger(v)) throw new InvalidArgumentError("expected a whole number");
-  return v;
-};
+const num = numberOption("a number");
+const int = numberOption("a whole number", Number.isSafeInteger);
 const range = (value: string): [number, number] => {
   const parts = value.split(":").map(Number);
   if (parts.length !== 2 || !parts.every(Number.isFinite)) throw new InvalidArgumentError("expected FROM:TO");

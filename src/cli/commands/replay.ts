@@ -7,7 +7,7 @@ import { loadProtocol } from "../../protocol/load.ts";
 import { replayTrace } from "../../replay/foreign.ts";
 import { replaySession } from "../../replay/replay.ts";
 import { SIMULATED_RIG } from "../../rig/rig-config.ts";
-import { guarded, parseNumber, sessionStopper, UsageError } from "../errors.ts";
+import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { columnMapping } from "./analyze.ts";
 import { EXIT, printOutcome, progressBar } from "./run.ts";
 
@@ -46,12 +46,12 @@ export function registerReplay(program: Command): void {
     .option(
       "--saccade-threshold <deg_per_s>",
       "re-analyse with this fast-phase velocity threshold, °/s",
-      parseNumber("saccade-threshold", "°/s", (n) => n > 0),
+      numberOption("a number > 0 (°/s)", (n) => n > 0),
     )
     .option(
       "--cycles-per-block <n>",
       "re-analyse with this many stimulus cycles per gain block",
-      parseNumber("cycles-per-block", "cycles", (n) => Number.isInteger(n) && n > 0),
+      numberOption("a whole number > 0 (cycles)", (n) => Number.isInteger(n) && n > 0),
     )
     .option("--protocol <file>", "trace file: the protocol it was recorded under")
     .option(
@@ -67,7 +67,7 @@ export function registerReplay(program: Command): void {
     .option(
       "--trace-start <t>",
       "trace file: trace time at which the protocol starts, in --time-unit (default: the first sample)",
-      parseNumber("trace-start", "trace time", Number.isFinite),
+      numberOption("a number (trace time)"),
     )
     .option("--json", "print one JSON object: replay folder, gain blocks, online and offline learning")
     .action(

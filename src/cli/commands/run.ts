@@ -9,7 +9,7 @@ import type { Progress, RunOutcome } from "../../engine/run.ts";
 import { runOnRig, runSimulated } from "../../engine/sessions.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
-import { guarded, parseNumber, sessionStopper, UsageError } from "../errors.ts";
+import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
 
 export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
@@ -78,7 +78,7 @@ export function registerRun(program: Command): void {
     .option(
       "--seed <n>",
       "random seed of the virtual mouse (integer)",
-      parseNumber("seed", "integer", Number.isInteger),
+      numberOption("a whole number", Number.isInteger),
       1,
     )
     .option(
@@ -88,7 +88,7 @@ export function registerRun(program: Command): void {
     .option(
       "--speed <x>",
       "pace the virtual clock at x session-seconds per wall-second (default: as fast as possible)",
-      parseNumber("speed", "× real time", (n) => n > 0),
+      numberOption("a number > 0 (× real time)", (n) => n > 0),
     )
     .option("--out <dir>", "session folder to create (default sessions/<date>-<protocol>-<subject>)")
     .option("--json", "print one JSON object: session folder, gain blocks, online and offline learning")

@@ -11,7 +11,7 @@ import { PowerEffect } from "../../cohort/power.ts";
 import { MEASURES, type Measure } from "../../cohort/report.ts";
 import type { Describe } from "../../cohort/stats.ts";
 import type { CorrelationEstimate } from "../../fitting/stats.ts";
-import { guarded, parseNumber, UsageError } from "../errors.ts";
+import { guarded, numberOption, UsageError } from "../errors.ts";
 import { signed, table } from "../format.ts";
 
 interface SimulateCliOptions {
@@ -35,8 +35,8 @@ const MEASURE_LABEL: Record<Measure, string> = {
   finalGain: "final gain (test)",
 };
 
-const count = (name: string, min: number) =>
-  parseNumber(name, `whole number ≥ ${min}`, (v) => Number.isSafeInteger(v) && v >= min);
+const count = (_name: string, min: number) =>
+  numberOption(`a whole number ≥ ${min}`, (v) => Number.isSafeInteger(v) && v >= min);
 
 function parseGroups(list: string): GroupName[] {
   const names = list
