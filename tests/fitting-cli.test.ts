@@ -188,7 +188,10 @@ describe("hokr fit", () => {
       ],
       [[noMeta], /no-meta: session folder has no session\.json/],
       [[folder, "--fix", "tau=3"], /no model has parameter\(s\) tau/],
-      [[folder, "--training-min", "-3"], /option '--training-min <min>' argument '-3' is invalid. expected a number > 0/],
+      [
+        [folder, "--training-min", "-3"],
+        /option '--training-min <min>' argument '-3' is invalid. expected a number > 0/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = hokrFit(...args);
