@@ -105,6 +105,8 @@ export interface RigRunOptions extends CommonRunOptions {
   rig: RigConfig;
   subjectId: string;
   flags?: string[];
+  /** The serial ports: the operating system's (default), or simulated ones for tests. */
+  binding?: BindingInterface;
 }
 
 /** Runs a protocol on real hardware, on the real clock. */
@@ -117,7 +119,7 @@ export function runOnRig(o: RigRunOptions) {
     clock: "real",
     makeRig: (clock) =>
       connectRig({
-        binding: SerialPort.binding as unknown as BindingInterface,
+        binding: o.binding ?? (SerialPort.binding as unknown as BindingInterface),
         clock,
         config: { ...o.rig, devices },
         // Lines in flight on a USB serial link arrive within a few ms; wait well past that.
