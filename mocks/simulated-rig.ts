@@ -93,14 +93,18 @@ export class SimulatedLightSource implements LightSource {
     return this.channel(name).on;
   }
 
-  litWavelengthsNm(): number[] {
-    return this.channels.filter((c) => this.state.get(c.name)?.on).map((c) => c.wavelengthNm);
+  /** The mouse asks at every sample; the list changes only at edges, so it is rebuilt there. */
+  private lit: readonly number[] = [];
+
+  litWavelengthsNm(): readonly number[] {
+    return this.lit;
   }
 
   private set(name: string, on: boolean): void {
     const s = this.channel(name);
     if (s.on === on) return;
     s.on = on;
+    this.lit = this.channels.filter((c) => this.state.get(c.name)?.on).map((c) => c.wavelengthNm);
     const tMs = onMicrosecondGrid(this.clock.now());
     this.edges.next({ tMs, deviceUs: deviceUs(tMs), channel: name, on, powerMw: on ? s.powerMw : 0 });
   }

@@ -90,7 +90,8 @@ export function startSession(o: {
   const { rig, clock, sink } = o;
   const now = () => clock.now();
   const ended = new Subject<void>();
-  const timeline$ = playTimeline(timelineEvents(o.timeline), clock).pipe(share());
+  const events = timelineEvents(o.timeline);
+  const timeline$ = playTimeline(events, clock).pipe(share());
   const eye$ = rig.eyeTracker.samples$.pipe(takeUntil(ended), share());
   const stim$ = rig.stimulus.samples$.pipe(takeUntil(ended), share());
   let reached: () => void = () => {};
@@ -143,7 +144,7 @@ export function startSession(o: {
     stim$.subscribe((s) => sink.stimulus(s)),
     merge(
       // Every epoch is known from the start: announcing them all at once means no sample is early for its epoch.
-      from(timelineEvents(o.timeline).flatMap(epochsOf)),
+      from(events.flatMap(epochsOf)),
       eye$.pipe(map((sample): AnalysisInput => ({ kind: "eye", sample }))),
       stim$.pipe(map((sample): AnalysisInput => ({ kind: "stim", sample }))),
       rig.stimulus.stopped$.pipe(map((tMs): AnalysisInput => ({ kind: "stim-stop", tMs }))),
