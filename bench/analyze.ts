@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
-import { analyzeTrace } from "../src/analysis/trace-analysis.ts";
-import { readTrace } from "../src/analysis/trace-file.ts";
+import { analyzeTrace } from "../src/app/trace-analysis.ts";
+import { readTrace } from "../src/recording/trace-file.ts";
 import { syntheticTrace } from "../tests/helpers/synthetic-trace.ts";
 
 const RATE_HZ = 1000;

@@ -6,7 +6,7 @@ import { EYE_EVENTS, eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { SerialEyeTracker } from "../devices/eye-tracker/driver.ts";
 import { LinePort, openSerialStream } from "../devices/line-port.ts";
 import { plugSimulatedDevice, resetSimulatedPorts, SimulatedBinding } from "../mocks/serial-binding.ts";
-import { RealClock } from "../src/engine/clock.ts";
+import { RealClock } from "../src/core/clock.ts";
 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;

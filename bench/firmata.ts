@@ -6,9 +6,9 @@
 import { availableParallelism, loadavg } from "node:os";
 import five from "johnny-five";
 import { connectFirmataBoard } from "../devices/firmata-board/board.ts";
-import { fakeStandardFirmata } from "../devices/firmata-board/fake-standard-firmata.ts";
 import { FirmataLightSource } from "../devices/light-source/firmata-led.ts";
-import { RealClock } from "../src/engine/clock.ts";
+import { RealClock } from "../src/core/clock.ts";
+import { fakeStandardFirmata } from "../tests/fakes/fake-standard-firmata.ts";
 
 const ROUNDS = 4;
 const PULSES_PER_ROUND = 250;

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { MouseParameters } from "../mocks/mouse-parameters.ts";
-import { runSimulated } from "../src/engine/sessions.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 
 export async function bench(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "hokr-bench-replay-"));

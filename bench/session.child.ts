@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
 import { VirtualMouse } from "../mocks/virtual-mouse.ts";
-import { runSimulated } from "../src/engine/sessions.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
+import { Random } from "../src/core/random.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
-import { Random } from "../src/random.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 
 const restMin = Number(process.argv[2] ?? 60);
 const samplesOnly = process.argv.includes("--samples-only");

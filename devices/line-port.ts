@@ -5,10 +5,10 @@ import type { BindingInterface } from "@serialport/bindings-interface";
 import { ReadlineParser } from "@serialport/parser-readline";
 import { SerialPortStream } from "@serialport/stream";
 import { Observable, Subject } from "rxjs";
-import type { SessionClock } from "../src/engine/clock.ts";
+import type { SessionClock } from "../src/core/clock.ts";
+import { onMicrosecondGrid } from "../src/core/samples.ts";
 import { DeviceClockSync } from "./clock-sync.ts";
 import { eventCodec, type MessageOf, type Table } from "./messages.ts";
-import { onMicrosecondGrid } from "./rig.ts";
 import { type Reply, WireError } from "./wire.ts";
 
 export class DeviceError extends Error {}

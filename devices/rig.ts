@@ -1,25 +1,8 @@
 // What the session engine needs from a rig's devices. Real drivers (serial, Firmata) and the simulated rig
 // implement these same interfaces; every stream is timestamped by the device (µs) and by the session clock (ms).
 import type { Observable } from "rxjs";
+import type { EyeSample, LightEdge, StimulusSample } from "../src/core/samples.ts";
 import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
-
-/**
- * Sample times sit on a 1 µs grid of the session clock and positions on a 0.0001° grid: the resolution the
- * recording keeps, so that a recorded session replays bit-identically.
- */
-export const onMicrosecondGrid = (tMs: number): number => Math.round(tMs * 1000) / 1000;
-export const onPositionGrid = (deg: number): number => Math.round(deg * 1e4) / 1e4;
-
-export interface StimulusSample {
-  /** Session clock, ms. */
-  tMs: number;
-  /** Device clock, µs. */
-  deviceUs: number;
-  /** Session clock when the host received it, ms. */
-  hostMs: number;
-  /** Angular position of the pattern, degrees (positive = rightward). */
-  positionDeg: number;
-}
 
 /** A drum or stripe display that generates its own sinusoid once started. */
 export interface VisualStimulus {
@@ -35,14 +18,6 @@ export interface VisualStimulus {
   readonly stopped$: Observable<number>;
 }
 
-export interface LightEdge {
-  tMs: number;
-  deviceUs: number;
-  channel: string;
-  on: boolean;
-  powerMw: number;
-}
-
 /** One or more light channels with device-timed patterns. */
 export interface LightSource {
   readonly channels: readonly { name: string; wavelengthNm: number }[];
@@ -53,14 +28,6 @@ export interface LightSource {
   allOff(): void;
   /** Every actual on/off transition. */
   readonly edges$: Observable<LightEdge>;
-}
-
-export interface EyeSample {
-  tMs: number;
-  deviceUs: number;
-  hostMs: number;
-  /** Horizontal eye position, degrees (positive = rightward); NaN while the pupil is not tracked (blink). */
-  xDeg: number;
 }
 
 export interface EyeTracker {

@@ -5,7 +5,7 @@
 // learning must vary less between animals than consolidation does, or the two come out negatively correlated
 // even though the processes are independent; and the ArchT-during-rest effect must stand out from that spread.
 import { z } from "zod";
-import type { Random } from "../src/random.ts";
+import type { Random } from "../src/core/random.ts";
 
 /** A positive quantity varying between animals log-normally: median × exp(logSd · N(0,1)). */
 const LogNormal = (median: number, logSd: number) =>

@@ -2,20 +2,18 @@
 // device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
 // sit behind the real serial codecs; here they implement the device interfaces directly.
 import { NEVER, Observable, Subject, type Subscription, share } from "rxjs";
+import type { LightSource, Rig, VisualStimulus } from "../devices/rig.ts";
+import type { RigConfig } from "../src/config/rig-config.ts";
+import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import {
   type EyeSample,
   type LightEdge,
-  type LightSource,
   onMicrosecondGrid,
   onPositionGrid,
-  type Rig,
   type StimulusSample,
-  type VisualStimulus,
-} from "../devices/rig.ts";
-import { type SessionClock, scheduleTicks } from "../src/engine/clock.ts";
+} from "../src/core/samples.ts";
 import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
 import { lightOnIntervals } from "../src/protocol/timeline.ts";
-import type { RigConfig } from "../src/rig/rig-config.ts";
 import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
 
 const deviceUs = (tMs: number) => Math.round(tMs * 1000);

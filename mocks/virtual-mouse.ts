@@ -12,7 +12,7 @@
 //
 // Eye position, degrees: x = offset(t) + gain·A·sin(2πf(t − t0) − lag) + noise, with fast phases (smooth
 // 25 ms steps of the offset back toward the centre), a random-walk drift and blinks (NaN).
-import type { Random } from "../src/random.ts";
+import type { Random } from "../src/core/random.ts";
 import { type MouseIndividual, type MouseParameters, OPSIN_PEAK_NM } from "./mouse-parameters.ts";
 
 /** What the mouse sees at a moment: the stimulus (if moving) and the wavelengths of lights that are on. */

@@ -2,8 +2,8 @@
 // and timestamp jitter — at the sampling rates of real eye trackers, through the whole offline pipeline
 // (assembleCycles → analyzeCycle → collectBlocks). Target: |error| ≤ 0.01 median, ≤ 0.03 worst block.
 import { describe, expect, it } from "vitest";
-import { analyzeTrace } from "../src/analysis/trace-analysis.ts";
-import { TraceFormat } from "../src/analysis/trace-file.ts";
+import { analyzeTrace } from "../src/app/trace-analysis.ts";
+import { TraceFormat } from "../src/recording/trace-file.ts";
 import { syntheticTrace } from "./helpers/synthetic-trace.ts";
 
 const F = 0.17;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { cycleGain, eyeVelocity, fastPhaseMask, sinusoidBasis } from "../src/analysis/cycle-fit.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
-import { Random } from "../src/random.ts";
+import { Random } from "../src/core/random.ts";
 import { loadFixture, withNaN } from "./helpers/fixture.ts";
 
 /** One stimulus cycle sampled at `rateHz` with ±10% timestamp jitter: pursuit at `gain`, white noise, steps. */

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toArray } from "rxjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseTrace, readTrace, traceSamples } from "../src/analysis/trace-file.ts";
-import { Random } from "../src/random.ts";
+import { Random } from "../src/core/random.ts";
+import { parseTrace, readTrace, traceSamples } from "../src/recording/trace-file.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-trace-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // Device clock → session clock alignment, on synthetic timestamps with known offset, drift and latency.
 import { describe, expect, it } from "vitest";
 import { DeviceClockSync } from "../devices/clock-sync.ts";
-import { Random } from "../src/random.ts";
+import { Random } from "../src/core/random.ts";
 
 const UINT32 = 2 ** 32;
 

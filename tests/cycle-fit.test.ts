@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { cycleGain, fastPhaseMask, fitSinusoid } from "../src/analysis/cycle-fit.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
-import { Random } from "../src/random.ts";
+import { Random } from "../src/core/random.ts";
 import { loadFixture } from "./helpers/fixture.ts";
 
 const F = 0.17;

@@ -7,7 +7,6 @@ import { SerialEyeTracker } from "../devices/eye-tracker/driver.ts";
 import { LIGHT_EVENTS } from "../devices/light-source/codec.ts";
 import { SerialLightSource } from "../devices/light-source/driver.ts";
 import { LinePort, openSerialStream } from "../devices/line-port.ts";
-import type { EyeSample, LightEdge } from "../devices/rig.ts";
 import { plugFirmwareBoard } from "../mocks/avr/serial-device.ts";
 import { SimulatedLightController } from "../mocks/devices/light-controller.ts";
 import {
@@ -18,7 +17,8 @@ import {
   unplugSimulatedDevice,
 } from "../mocks/serial-binding.ts";
 import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
-import { VirtualClock } from "../src/engine/clock.ts";
+import { VirtualClock } from "../src/core/clock.ts";
+import type { EyeSample, LightEdge } from "../src/core/samples.ts";
 import { resolvePort } from "../src/rig/connect.ts";
 
 afterEach(() => resetSimulatedPorts());

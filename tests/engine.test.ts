@@ -4,7 +4,7 @@ import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
 import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
-import { scheduleTicks, VirtualClock } from "../src/engine/clock.ts";
+import { scheduleTicks, VirtualClock } from "../src/core/clock.ts";
 import { playTimeline, timelineEvents } from "../src/engine/timeline-events.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { buildTimeline } from "../src/protocol/timeline.ts";

@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readJsonFile } from "../src/config/json-file.ts";
+import { RigConfig } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
-import { RigConfig } from "../src/rig/rig-config.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const rigs = readdirSync("examples").filter((f) => /^rig.*\.json$/.test(f));

@@ -5,7 +5,7 @@ import { firstValueFrom, toArray } from "rxjs";
 import { SerialPortMock } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectFirmataBoard } from "../devices/firmata-board/board.ts";
-import { fakeStandardFirmata } from "../devices/firmata-board/fake-standard-firmata.ts";
+import { fakeStandardFirmata } from "./fakes/fake-standard-firmata.ts";
 
 afterEach(() => SerialPortMock.binding.reset());
 

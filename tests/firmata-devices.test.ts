@@ -7,8 +7,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { FirmataStimulus } from "../devices/drum/firmata-servo.ts";
 import { connectBoardIo, type FirmataIo } from "../devices/firmata-board/board.ts";
 import { FirmataLightSource } from "../devices/light-source/firmata-led.ts";
-import { type LightEdge, onMicrosecondGrid, onPositionGrid, type StimulusSample } from "../devices/rig.ts";
-import { SessionClock, VirtualClock } from "../src/engine/clock.ts";
+import { SessionClock, VirtualClock } from "../src/core/clock.ts";
+import {
+  type LightEdge,
+  onMicrosecondGrid,
+  onPositionGrid,
+  type StimulusSample,
+} from "../src/core/samples.ts";
 import { StimulusSettings } from "../src/protocol/schema.ts";
 
 type WriteMethod = "analogWrite" | "digitalWrite" | "servoWrite";

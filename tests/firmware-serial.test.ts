@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FIRMWARE } from "../devices/firmware/firmware.ts";
 import { plugFirmwareBoard } from "../mocks/avr/serial-device.ts";
 import { resetSimulatedPorts, SimulatedBinding } from "../mocks/serial-binding.ts";
-import { VirtualClock } from "../src/engine/clock.ts";
+import { VirtualClock } from "../src/core/clock.ts";
 
 afterEach(() => resetSimulatedPorts());
 

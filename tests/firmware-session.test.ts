@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { runSimulated } from "../src/engine/sessions.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-fw-session-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

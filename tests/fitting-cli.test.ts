@@ -6,11 +6,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import type { GainBlock } from "../src/analysis/gain-block.ts";
 import { loadAnimal } from "../src/fitting/inputs.ts";
 import type { AnimalData } from "../src/fitting/model-fit.ts";
 import { STUDY_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
 import { LEARNING_MODELS } from "../src/models/learning/index.ts";
-import { formatGainRow, type GainBlock, gainTableHeader } from "../src/recording/gain-table.ts";
+import { formatGainRow, gainTableHeader } from "../src/recording/gain-table.ts";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "hokr-fit-"));

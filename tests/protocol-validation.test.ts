@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jsonSchemaText } from "../src/cli/commands/schema.ts";
 import { FileProblem } from "../src/config/json-file.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { buildTimeline, dutyCycle, lightOnIntervals } from "../src/protocol/timeline.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hokr-protocols-"));

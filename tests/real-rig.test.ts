@@ -17,13 +17,13 @@ import {
   worldOf,
 } from "../mocks/simulated-rig.ts";
 import { VirtualMouse } from "../mocks/virtual-mouse.ts";
-import { RealClock } from "../src/engine/clock.ts";
-import { runOnRig } from "../src/engine/sessions.ts";
+import { runOnRig } from "../src/app/rig-sessions.ts";
+import { RigConfig } from "../src/config/rig-config.ts";
+import { RealClock } from "../src/core/clock.ts";
+import { Random } from "../src/core/random.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
-import { Random } from "../src/random.ts";
 import { readSessionFolder } from "../src/recording/session-folder.ts";
-import { RigConfig } from "../src/rig/rig-config.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-real-rig-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSimulated } from "../src/engine/sessions.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { replaySession } from "../src/replay/replay.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-replay-"));

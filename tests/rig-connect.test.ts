@@ -4,8 +4,6 @@ import { readFileSync } from "node:fs";
 import { setImmediate as tick } from "node:timers/promises";
 import { Subject } from "rxjs";
 import { afterEach, expect, it } from "vitest";
-import { fakeStandardFirmata } from "../devices/firmata-board/fake-standard-firmata.ts";
-import type { EyeSample, LightEdge } from "../devices/rig.ts";
 import { SimulatedEyeTrackerDevice } from "../mocks/devices/eye-tracker.ts";
 import { streamDevice } from "../mocks/devices/stream-device.ts";
 import {
@@ -14,9 +12,11 @@ import {
   SimulatedBinding,
   unplugSimulatedDevice,
 } from "../mocks/serial-binding.ts";
-import { VirtualClock } from "../src/engine/clock.ts";
+import { RigConfig } from "../src/config/rig-config.ts";
+import { VirtualClock } from "../src/core/clock.ts";
+import type { EyeSample, LightEdge } from "../src/core/samples.ts";
 import { connectRig } from "../src/rig/connect.ts";
-import { RigConfig } from "../src/rig/rig-config.ts";
+import { fakeStandardFirmata } from "./fakes/fake-standard-firmata.ts";
 
 afterEach(() => resetSimulatedPorts());
 

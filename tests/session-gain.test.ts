@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runSimulated } from "../src/engine/sessions.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-gain-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubjectFlag } from "../mocks/mouse-parameters.ts";
 import type { LearningSummary } from "../src/analysis/learning.ts";
-import { runSimulated } from "../src/engine/sessions.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
 
 const groups: [string, string, SubjectFlag[]][] = [
   ["control", "control", []],

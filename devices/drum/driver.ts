@@ -1,9 +1,10 @@
 // Host driver for a `hokr-drum` stimulus controller (and, with spatial frequency, `hokr-stripe`): the device
 // generates the sinusoid and reports its position; the host starts, stops and listens.
 import { map, type Observable, Subject } from "rxjs";
+import type { StimulusSample } from "../../src/core/samples.ts";
 import type { StimulusSettings } from "../../src/protocol/schema.ts";
 import { eventsOf, type LinePort, type OkReply } from "../line-port.ts";
-import type { DeviceFault, StimulusSample, VisualStimulus } from "../rig.ts";
+import type { DeviceFault, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 
 type StimulusPort = LinePort<typeof STIMULUS_EVENTS>;

@@ -13,10 +13,11 @@
 import five from "johnny-five";
 import { Subject, type Subscription } from "rxjs";
 import type { z } from "zod";
-import { type SessionClock, scheduleTicks } from "../../src/engine/clock.ts";
+import { type SessionClock, scheduleTicks } from "../../src/core/clock.ts";
+import { onMicrosecondGrid, onPositionGrid, type StimulusSample } from "../../src/core/samples.ts";
 import type { StimulusSettings } from "../../src/protocol/schema.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
-import { onMicrosecondGrid, onPositionGrid, type StimulusSample, type VisualStimulus } from "../rig.ts";
+import type { VisualStimulus } from "../rig.ts";
 import { FirmataServoConfig } from "./servo-config.ts";
 
 /** johnny-five's Servo takes `pwmRange`, which @types/johnny-five 2.1 does not list. */

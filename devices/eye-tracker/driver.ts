@@ -1,9 +1,10 @@
 // Host driver for a `hokr-eye` tracker: streams frames in degrees (`S`), or in pixels (`R`) converted with
 // the rig's calibration. A tracker that goes silent while streaming is a fault.
 import { map, type Observable, Subject, type Subscription } from "rxjs";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
+import { type EyeSample, onPositionGrid } from "../../src/core/samples.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
-import { type DeviceFault, type EyeSample, type EyeTracker, onPositionGrid } from "../rig.ts";
+import type { DeviceFault, EyeTracker } from "../rig.ts";
 import { type EYE_EVENTS, type EyeCalibration, eyeCommands, pixelsToDegrees } from "./codec.ts";
 
 type EyePort = LinePort<typeof EYE_EVENTS>;

@@ -2,10 +2,11 @@
 // the device, which times every pulse; edges come back with device timestamps. A heartbeat keeps the
 // device's watchdog from switching the light off while the host is alive.
 import { map, type Observable, Subject, type Subscription } from "rxjs";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
+import type { LightEdge } from "../../src/core/samples.ts";
 import type { LightPattern } from "../../src/protocol/schema.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
-import type { DeviceFault, LightEdge, LightSource } from "../rig.ts";
+import type { DeviceFault, LightSource } from "../rig.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
 
 export interface LightChannelConfig {

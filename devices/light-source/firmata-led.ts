@@ -11,11 +11,12 @@
 import five from "johnny-five";
 import { Subject, type Subscription } from "rxjs";
 import { z } from "zod";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
+import { type LightEdge, onMicrosecondGrid } from "../../src/core/samples.ts";
 import type { LightPattern } from "../../src/protocol/schema.ts";
 import { lightOnIntervals } from "../../src/protocol/timeline.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
-import { type LightEdge, type LightSource, onMicrosecondGrid } from "../rig.ts";
+import type { LightSource } from "../rig.ts";
 
 /** Full scale of johnny-five's `Led.brightness` (8-bit PWM). */
 const FULL_BRIGHTNESS = 255;

@@ -3,7 +3,7 @@
 // clock drives it as fast as the simulator goes, a real clock in real time (avr8js runs ~2–3× faster here).
 import type { SchedulerAction, Subscription } from "rxjs";
 import { FIRMWARE, loadFirmwareImage } from "../../devices/firmware/firmware.ts";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
 import { plugSimulatedDevice, type SimulatedSerialDevice } from "../serial-binding.ts";
 import { CLOCK_HZ, SimulatedUno } from "./simulated-uno.ts";
 

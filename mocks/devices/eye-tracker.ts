@@ -2,8 +2,8 @@
 // protocol, streaming degrees (`S`) or, for calibration tests, raw pupil/corneal-reflection pixels (`R`).
 import type { Subscription } from "rxjs";
 import { type EyeCalibration, eyeCommands, eyeEvents } from "../../devices/eye-tracker/codec.ts";
-import type { EyeSample } from "../../devices/rig.ts";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
+import type { EyeSample } from "../../src/core/samples.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
 
 export class SimulatedEyeTrackerDevice extends LineDevice {

@@ -2,7 +2,7 @@
 // behind the real wire protocol, with the host-silence watchdog of the contract in README.md, "Wire protocols".
 import type { Subscription } from "rxjs";
 import { lightCommands, lightEvents } from "../../devices/light-source/codec.ts";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedLightSource } from "../simulated-rig.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
 

@@ -3,7 +3,7 @@
 // session (so the host's unwrapping and clock alignment are exercised).
 
 import { formatErr, formatOk, parseCommand, UINT32, WireError } from "../../devices/wire.ts";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedSerialDevice } from "../serial-binding.ts";
 
 /** A command the device refuses: `ERR <code> <text>`. */

@@ -1,7 +1,7 @@
 // Simulated `hokr-drum` / `hokr-stripe` controller: the device model (SimulatedStimulus, which generates the
 // sinusoid) behind the real wire protocol.
 import { stimulusCommands, stimulusEvents } from "../../devices/drum/codec.ts";
-import type { SessionClock } from "../../src/engine/clock.ts";
+import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedStimulus } from "../simulated-rig.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
 

@@ -4,9 +4,9 @@
 //     → map(analyzeCycle) → CycleResult (gain, phase lag, fit quality)
 //     → collectBlocks()   → GainBlock every `cyclesPerBlock` cycles of a phase
 import { Observable, type OperatorFunction } from "rxjs";
-import type { EyeSample, StimulusSample } from "../../devices/rig.ts";
-import type { GainBlock } from "../recording/gain-table.ts";
+import type { EyeSample, StimulusSample } from "../core/samples.ts";
 import { type CycleGain, type CycleSamples, cycleGain } from "./cycle-fit.ts";
+import type { GainBlock } from "./gain-block.ts";
 import type { AnalysisSettings } from "./settings.ts";
 
 /** A stretch of session time with the stimulus oscillating from phase 0 at `startMs`. */

@@ -3,7 +3,7 @@
 //   offline = gain(first block of the post-rest test) − gain(last training block)
 // Blocks without a finite gain are skipped. The test is the phase named "test", else the first block of any
 // phase after training.
-import type { GainBlock } from "../recording/gain-table.ts";
+import type { GainBlock } from "./gain-block.ts";
 
 export interface LearningSummary {
   firstTrainingGain: number | null;

@@ -1,13 +1,13 @@
 // One virtual animal of a cohort: a full session through the same engine and analysis as a live run,
 // recorded to its own session folder, read back as the fitter reads any session.
 import type { SubjectFlag } from "../../mocks/mouse-parameters.ts";
+import type { GainBlock } from "../analysis/gain-block.ts";
 import { learningSummary } from "../analysis/learning.ts";
-import { runSimulated } from "../engine/sessions.ts";
+import { runSimulated } from "../app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../config/rig-config.ts";
 import { loadAnimal } from "../fitting/inputs.ts";
 import type { AnimalData } from "../fitting/model-fit.ts";
 import { type LoadedProtocol, loadProtocol } from "../protocol/load.ts";
-import type { GainBlock } from "../recording/gain-table.ts";
-import { SIMULATED_RIG } from "../rig/rig-config.ts";
 import type { GroupName } from "./groups.ts";
 
 export interface AnimalJob {

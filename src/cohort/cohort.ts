@@ -9,9 +9,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SOFTWARE } from "../cli/software.ts";
+import { SIMULATED_RIG } from "../config/rig-config.ts";
+import { SOFTWARE } from "../core/software.ts";
 import { type LoadedProtocol, loadProtocol } from "../protocol/load.ts";
-import { SIMULATED_RIG } from "../rig/rig-config.ts";
 import type { AnimalJob, AnimalResult } from "./animal.ts";
 import { animalFolder, animalSeed, CONTROL, GROUPS, type GroupName } from "./groups.ts";
 import { type PoolOptions, runAnimals } from "./pool.ts";

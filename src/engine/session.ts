@@ -2,19 +2,14 @@
 // and stimulus streams into gain blocks. Device commands and recording are the only side effects, and both
 // sit at the edges: in `applyToRig` and in the sink.
 import { from, map, merge, Subject, type Subscription, share, takeUntil } from "rxjs";
-import {
-  type EyeSample,
-  type LightEdge,
-  onMicrosecondGrid,
-  type Rig,
-  type StimulusSample,
-} from "../../devices/rig.ts";
+import type { Rig } from "../../devices/rig.ts";
 import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from "../analysis/cycles.ts";
+import type { GainBlock } from "../analysis/gain-block.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
+import type { SessionClock } from "../core/clock.ts";
+import { type EyeSample, type LightEdge, onMicrosecondGrid, type StimulusSample } from "../core/samples.ts";
 import type { LightPattern, StimulusSettings } from "../protocol/schema.ts";
 import type { Timeline } from "../protocol/timeline.ts";
-import type { GainBlock } from "../recording/gain-table.ts";
-import type { SessionClock } from "./clock.ts";
 import { playTimeline, type TimelineEvent, timelineEvents } from "./timeline-events.ts";
 
 /** Low-rate events, all stamped with session time (ms). They form the session's event log. */

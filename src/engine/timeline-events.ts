@@ -1,6 +1,6 @@
 // The protocol's timeline as timed events, played on the session clock.
 import { Observable, type SchedulerLike } from "rxjs";
-import { onMicrosecondGrid } from "../../devices/rig.ts";
+import { onMicrosecondGrid } from "../core/samples.ts";
 import type { Timeline, TimelineLight, TimelinePhase } from "../protocol/timeline.ts";
 
 export type TimelineEvent =

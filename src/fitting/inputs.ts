@@ -3,8 +3,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
+import type { GainBlock } from "../analysis/gain-block.ts";
 import type { Schedule } from "../models/learning/index.ts";
-import { type GainBlock, GainTableError, parseGainTable } from "../recording/gain-table.ts";
+import { GainTableError, parseGainTable } from "../recording/gain-table.ts";
 import type { AnimalData } from "./model-fit.ts";
 
 /** The part of session.json the fitter needs; other fields are allowed and ignored. */

@@ -1,7 +1,7 @@
 // Loading a protocol file: JSON → schema → timeline → light safety against the rig.
 import { createHash } from "node:crypto";
 import { FileProblem, readJsonFile } from "../config/json-file.ts";
-import type { RigConfig } from "../rig/rig-config.ts";
+import type { RigConfig } from "../config/rig-config.ts";
 import { lightSafetyProblems } from "./safety.ts";
 import { Protocol } from "./schema.ts";
 import { buildTimeline, type Timeline } from "./timeline.ts";

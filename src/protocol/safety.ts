@@ -1,5 +1,5 @@
 // Light safety: every light schedule is checked against the rig's limits before a session starts.
-import type { RigConfig } from "../rig/rig-config.ts";
+import type { RigConfig } from "../config/rig-config.ts";
 import { dutyCycle, type Timeline, type TimelineLight } from "./timeline.ts";
 
 /** Longest single stretch of light in a schedule, s. */

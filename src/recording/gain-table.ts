@@ -1,44 +1,10 @@
-// gain.tsv: one row per block of stimulus cycles: the learning curve of a session.
+// gain.tsv: one row per block of stimulus cycles (src/analysis/gain-block.ts): the learning curve of a session.
 // Times are seconds since the start of the training phase, so curves from different protocols line up.
 import { z } from "zod";
+import { GainBlock } from "../analysis/gain-block.ts";
 
-export const GAIN_TABLE_COLUMNS = [
-  "block",
-  "phase",
-  "t_s",
-  "t_start_s",
-  "t_end_s",
-  "gain",
-  "phase_lag_deg",
-  "r2",
-  "cycles_used",
-  "cycles_total",
-  "quality",
-] as const;
-
-const finiteOrNaN = z.union([z.number(), z.nan()]);
-
-export const GainBlock = z.object({
-  /** 0-based block index within the session. */
-  block: z.number().int().nonnegative(),
-  /** Protocol phase the block belongs to (e.g. "training", "test"). */
-  phase: z.string().min(1),
-  /** Block mid-time, s since training start. */
-  t_s: z.number(),
-  t_start_s: z.number(),
-  t_end_s: z.number(),
-  /** Mean gain of the block's good cycles (eye amplitude / stimulus amplitude); NaN if none were good. */
-  gain: finiteOrNaN,
-  /** Mean eye phase lag behind the stimulus, degrees (positive = eye lags). */
-  phase_lag_deg: finiteOrNaN,
-  /** Mean r² of the per-cycle sinusoid fits. */
-  r2: finiteOrNaN,
-  cycles_used: z.number().int().nonnegative(),
-  cycles_total: z.number().int().nonnegative(),
-  /** "ok", or comma-separated flags such as "few-good-cycles", "poor-fit". */
-  quality: z.string().min(1),
-});
-export type GainBlock = z.infer<typeof GainBlock>;
+/** Columns in file order: the fields of a block, as the analysis defines them. */
+export const GAIN_TABLE_COLUMNS = Object.keys(GainBlock.shape) as (keyof GainBlock)[];
 
 const format = (v: number | string): string =>
   typeof v === "string" ? v : Number.isInteger(v) ? String(v) : Number.isNaN(v) ? "NaN" : v.toFixed(6);

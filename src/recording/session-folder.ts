@@ -11,11 +11,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import type { GainBlock } from "../analysis/gain-block.ts";
 import { AnalysisSettings } from "../analysis/settings.ts";
 import { FileProblem, readJsonFile } from "../config/json-file.ts";
+import { RigConfig } from "../config/rig-config.ts";
 import { Protocol } from "../protocol/schema.ts";
-import { RigConfig } from "../rig/rig-config.ts";
-import { type GainBlock, parseGainTable } from "./gain-table.ts";
+import { parseGainTable } from "./gain-table.ts";
 
 export const SESSION_FILES = {
   meta: "session.json",

@@ -12,9 +12,10 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { EyeSample, StimulusSample } from "../../devices/rig.ts";
+import type { GainBlock } from "../analysis/gain-block.ts";
+import type { EyeSample, StimulusSample } from "../core/samples.ts";
 import type { SessionEvent, SessionSink, SessionStatus } from "../engine/session.ts";
-import { formatGainRow, type GainBlock, gainTableHeader } from "./gain-table.ts";
+import { formatGainRow, gainTableHeader } from "./gain-table.ts";
 import { SESSION_FILES, type SessionMeta } from "./session-folder.ts";
 
 class AppendFile {

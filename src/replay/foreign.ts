@@ -8,14 +8,14 @@ import { UINT32 } from "../../devices/wire.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
 import { SimulatedStimulusController } from "../../mocks/devices/stimulus-controller.ts";
 import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
-import { connectSimulatedPorts } from "../../mocks/serial-simulated-rig.ts";
 import { SimulatedLightSource, SimulatedStimulus } from "../../mocks/simulated-rig.ts";
 import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
-import { medianIntervalMs, readTrace, type TraceFormat } from "../analysis/trace-file.ts";
-import { type Progress, runSession } from "../engine/run.ts";
-import { sessionMeta } from "../engine/sessions.ts";
+import { sessionMeta } from "../app/rig-sessions.ts";
+import { type Progress, runSession } from "../app/session-runner.ts";
+import { type RigConfig, SIMULATED_RIG } from "../config/rig-config.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
-import { type RigConfig, SIMULATED_RIG } from "../rig/rig-config.ts";
+import { medianIntervalMs, readTrace, type TraceFormat } from "../recording/trace-file.ts";
+import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
 import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
 
 export interface TraceReplayOptions {

@@ -2,7 +2,7 @@
 // sends the recorded lines at the session time the host first received them, with the recorded device
 // timestamps — so the real drivers, codecs, clock alignment and pipeline see exactly what they saw live.
 import { LineDevice } from "../../mocks/devices/line-device.ts";
-import type { SessionClock } from "../engine/clock.ts";
+import type { SessionClock } from "../core/clock.ts";
 
 export interface RecordedLine {
   /** Session time the host received it live, ms. */

@@ -12,8 +12,8 @@ import { SerialLightSource } from "../../devices/light-source/driver.ts";
 import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
 import type { DeviceFault, DeviceReport, Rig } from "../../devices/rig.ts";
 import { SerialStripeDisplay } from "../../devices/stripe-display/driver.ts";
-import type { SessionClock } from "../engine/clock.ts";
-import type { PortRef, RigConfig, RigDevices } from "./rig-config.ts";
+import type { PortRef, RigConfig, RigDevices } from "../config/rig-config.ts";
+import type { SessionClock } from "../core/clock.ts";
 
 const describeRef = (r: PortRef) =>
   [

@@ -1,7 +1,7 @@
 // Synthetic HOKR eye traces with a known gain, written independently of src/analysis: the eye follows a
 // sinusoidal drum at a gain that changes linearly in time, with fast phases (quick resets against the slow
 // phase), blinks (NaN), slow drift (random walk + linear), white tracker noise and timestamp jitter.
-import { Random } from "../../src/random.ts";
+import { Random } from "../../src/core/random.ts";
 
 export interface SyntheticTraceOptions {
   rateHz: number;

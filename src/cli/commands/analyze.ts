@@ -2,8 +2,8 @@
 // RxJS operators as a live session (src/analysis/trace-analysis.ts).
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ANALYSIS } from "../../analysis/settings.ts";
-import { analyzeTrace } from "../../analysis/trace-analysis.ts";
-import { readTrace, TraceColumns } from "../../analysis/trace-file.ts";
+import { analyzeTrace } from "../../app/trace-analysis.ts";
+import { readTrace, TraceColumns } from "../../recording/trace-file.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 import { fixed, table } from "../format.ts";
 

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { z } from "zod";
+import { SIMULATED_RIG } from "../../config/rig-config.ts";
 import {
   type Classification,
   type ClassifyOptions,
@@ -27,7 +28,6 @@ import { type Recording, simulate } from "../../models/kuramoto/simulate.ts";
 import { defaultWorkers, runSweep, SweepSchema, sweepTsv } from "../../models/kuramoto/sweep.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { lightOnIntervals } from "../../protocol/timeline.ts";
-import { SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 import { fixed, table } from "../format.ts";
 

@@ -2,11 +2,11 @@
 // `hokr replay TRACE --protocol P`: another system's eye trace run as if it were a session.
 import { existsSync, statSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { TraceColumns } from "../../analysis/trace-file.ts";
+import { SIMULATED_RIG } from "../../config/rig-config.ts";
 import { loadProtocol } from "../../protocol/load.ts";
+import { TraceColumns } from "../../recording/trace-file.ts";
 import { replayTrace } from "../../replay/foreign.ts";
 import { replaySession } from "../../replay/replay.ts";
-import { SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { columnMapping } from "./analyze.ts";
 import { EXIT, printOutcome, progressBar } from "./run.ts";

@@ -4,11 +4,11 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import type { Rig } from "../../../devices/rig.ts";
 import { SubjectFlag } from "../../../mocks/mouse-parameters.ts";
+import { runOnRig, runSimulated } from "../../app/rig-sessions.ts";
+import type { Progress, RunOutcome } from "../../app/session-runner.ts";
 import { readJsonFile } from "../../config/json-file.ts";
-import type { Progress, RunOutcome } from "../../engine/run.ts";
-import { runOnRig, runSimulated } from "../../engine/sessions.ts";
+import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
 import { loadProtocol } from "../../protocol/load.ts";
-import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
 

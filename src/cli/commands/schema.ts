@@ -2,8 +2,8 @@
 // (protocols/protocol.schema.json is this output, referenced by the shipped protocols' `$schema`).
 import type { Command } from "commander";
 import { z } from "zod";
+import { RigConfig } from "../../config/rig-config.ts";
 import { Protocol } from "../../protocol/schema.ts";
-import { RigConfig } from "../../rig/rig-config.ts";
 import { guarded, UsageError } from "../errors.ts";
 
 export const SCHEMAS = { protocol: Protocol, rig: RigConfig } as const;

@@ -28,7 +28,7 @@ interface SimulateCliOptions {
   workers: number;
 }
 
-const DEFAULT_PROTOCOLS = fileURLToPath(new URL("../../../protocols/", import.meta.url));
+const DEFAULT_PROTOCOLS = fileURLToPath(new URL("../../../protocols", import.meta.url));
 const MEASURE_LABEL: Record<Measure, string> = {
   online: "online learning",
   offline: "offline learning",

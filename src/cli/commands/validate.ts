@@ -1,10 +1,10 @@
 // `hokr validate FILE`: checks a protocol (or rig configuration) and prints its timeline, or every problem.
 import type { Command } from "commander";
 import { parseWithSchema, readJsonFile, readJsonText } from "../../config/json-file.ts";
+import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
 import { checkProtocol, type LoadedProtocol } from "../../protocol/load.ts";
 import { Protocol } from "../../protocol/schema.ts";
 import { dutyCycle } from "../../protocol/timeline.ts";
-import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded } from "../errors.ts";
 import { clock, table } from "../format.ts";
 

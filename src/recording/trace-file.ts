@@ -7,8 +7,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { Observable } from "rxjs";
 import { z } from "zod";
+import type { AnalysisInput, StimulusEpoch } from "../analysis/cycles.ts";
 import { FileProblem } from "../config/json-file.ts";
-import type { AnalysisInput, StimulusEpoch } from "./cycles.ts";
 
 /** Which header names hold time, eye position and (optionally) stimulus position. */
 export const TraceColumns = z.strictObject({

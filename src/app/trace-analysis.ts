@@ -2,17 +2,17 @@
 //   the stimulus epoch + the trace's samples → assembleCycles → analyzeCycle → collectBlocks.
 import { map, tap } from "rxjs";
 import { z } from "zod";
-import { FileProblem } from "../config/json-file.ts";
-import type { GainBlock } from "../recording/gain-table.ts";
 import {
   analyzeCycle,
   assembleCycles,
   type CycleResult,
   collectBlocks,
   type StimulusEpoch,
-} from "./cycles.ts";
-import { type AnalysisSettings, DEFAULT_ANALYSIS, requiredSampleRateHz } from "./settings.ts";
-import { medianIntervalMs, type Trace, traceSamples } from "./trace-file.ts";
+} from "../analysis/cycles.ts";
+import type { GainBlock } from "../analysis/gain-block.ts";
+import { type AnalysisSettings, DEFAULT_ANALYSIS, requiredSampleRateHz } from "../analysis/settings.ts";
+import { FileProblem } from "../config/json-file.ts";
+import { medianIntervalMs, type Trace, traceSamples } from "../recording/trace-file.ts";
 
 /** The stimulus of a trace: a sinusoid from phase 0 at `startS` (trace time); its positions may also be a column. */
 export const TraceStimulus = z.strictObject({

@@ -3,15 +3,15 @@
 // commanded off and the recording is flushed and marked with how the session ended.
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Rig } from "../../devices/rig.ts";
+import type { GainBlock } from "../analysis/gain-block.ts";
 import { type LearningSummary, learningSummary } from "../analysis/learning.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
+import { RealClock, type SessionClock, VirtualClock } from "../core/clock.ts";
+import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "../engine/session.ts";
+import { timelineEvents } from "../engine/timeline-events.ts";
 import type { Timeline } from "../protocol/timeline.ts";
-import type { GainBlock } from "../recording/gain-table.ts";
 import type { SessionMeta } from "../recording/session-folder.ts";
 import { SessionRecorder } from "../recording/session-recorder.ts";
-import { RealClock, type SessionClock, VirtualClock } from "./clock.ts";
-import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "./session.ts";
-import { timelineEvents } from "./timeline-events.ts";
 
 export interface Progress {
   tMs: number;

@@ -1,21 +1,26 @@
 // The simulated rig through the real stack: session → drivers → codecs → simulated serial ports → simulated
 // devices (the same device models as the in-process rig) → virtual mouse.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { EyeCalibration } from "../devices/eye-tracker/codec.ts";
-import type { SessionClock } from "../src/engine/clock.ts";
-import { type ConnectedRig, connectRig } from "../src/rig/connect.ts";
-import type { RigConfig } from "../src/rig/rig-config.ts";
-import { SimulatedEyeTrackerDevice } from "./devices/eye-tracker.ts";
-import { SimulatedLightController } from "./devices/light-controller.ts";
-import { SimulatedStimulusController } from "./devices/stimulus-controller.ts";
+import type { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
+import { SimulatedEyeTrackerDevice } from "../../mocks/devices/eye-tracker.ts";
+import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
+import { SimulatedStimulusController } from "../../mocks/devices/stimulus-controller.ts";
 import {
   plugSimulatedDevice,
   SimulatedBinding,
   simulatedBacklog,
   unplugSimulatedDevice,
-} from "./serial-binding.ts";
-import { SimulatedEyeTracker, SimulatedLightSource, SimulatedStimulus, worldOf } from "./simulated-rig.ts";
-import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
+} from "../../mocks/serial-binding.ts";
+import {
+  SimulatedEyeTracker,
+  SimulatedLightSource,
+  SimulatedStimulus,
+  worldOf,
+} from "../../mocks/simulated-rig.ts";
+import type { MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
+import type { RigConfig } from "../config/rig-config.ts";
+import type { SessionClock } from "../core/clock.ts";
+import { type ConnectedRig, connectRig } from "./connect.ts";
 
 export interface SerialSimulatedRig extends ConnectedRig {
   readonly mouse: VirtualMouse;

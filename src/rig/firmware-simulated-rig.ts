@@ -2,15 +2,16 @@
 // firmware on an emulated ATmega328P behind a simulated port — and the virtual mouse as before. The mouse
 // sees the light the board's gate pins actually emit, and the sinusoid the firmware accepted (read from the
 // SINE/STOP commands it received; the drum's servo pulses themselves are tested in tests/firmware-drum).
-import type { SessionClock } from "../../src/engine/clock.ts";
-import type { ConnectedRig } from "../../src/rig/connect.ts";
-import type { RigConfig } from "../../src/rig/rig-config.ts";
-import { SimulatedEyeTrackerDevice } from "../devices/eye-tracker.ts";
-import { plugSimulatedDevice, unplugSimulatedDevice } from "../serial-binding.ts";
-import { connectSimulatedPorts } from "../serial-simulated-rig.ts";
-import { SimulatedEyeTracker } from "../simulated-rig.ts";
-import type { MouseWorld, VirtualMouse } from "../virtual-mouse.ts";
-import { type FirmwareBoard, plugFirmwareBoard } from "./serial-device.ts";
+
+import { type FirmwareBoard, plugFirmwareBoard } from "../../mocks/avr/serial-device.ts";
+import { SimulatedEyeTrackerDevice } from "../../mocks/devices/eye-tracker.ts";
+import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
+import { SimulatedEyeTracker } from "../../mocks/simulated-rig.ts";
+import type { MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
+import type { RigConfig } from "../config/rig-config.ts";
+import type { SessionClock } from "../core/clock.ts";
+import type { ConnectedRig } from "./connect.ts";
+import { connectSimulatedPorts } from "./serial-simulated-rig.ts";
 
 export interface FirmwareSimulatedRig extends ConnectedRig {
   readonly mouse: VirtualMouse;

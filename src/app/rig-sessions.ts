@@ -3,19 +3,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
-import type { FirmwareSimulatedRig } from "../../mocks/avr/firmware-sim-rig.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
-import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../mocks/serial-simulated-rig.ts";
 import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
 import { type MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
 import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
-import { SOFTWARE } from "../cli/software.ts";
+import { type RigConfig, SIMULATED_RIG } from "../config/rig-config.ts";
+import { Random } from "../core/random.ts";
+import { SOFTWARE } from "../core/software.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
-import { Random } from "../random.ts";
 import type { SessionMeta } from "../recording/session-folder.ts";
 import { connectRig } from "../rig/connect.ts";
-import { type RigConfig, SIMULATED_RIG } from "../rig/rig-config.ts";
-import { type Progress, runSession } from "./run.ts";
+import type { FirmwareSimulatedRig } from "../rig/firmware-simulated-rig.ts";
+import { createSerialSimulatedRig, type SerialSimulatedRig } from "../rig/serial-simulated-rig.ts";
+import { type Progress, runSession } from "./session-runner.ts";
 
 /** session.json's description of what is about to run. */
 export function sessionMeta(
@@ -71,7 +71,7 @@ export interface SimulatedRunOptions extends CommonRunOptions {
 /** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
 export async function runSimulated(o: SimulatedRunOptions) {
   // The AVR emulator is loaded only for --firmware (before the clock starts: loading takes real time).
-  const firmwareRig = o.firmware ? await import("../../mocks/avr/firmware-sim-rig.ts") : undefined;
+  const firmwareRig = o.firmware ? await import("../rig/firmware-simulated-rig.ts") : undefined;
   const rig = o.rig ?? SIMULATED_RIG;
   const flags = o.flags ?? [];
   const params = o.mouse ?? MouseParameters.parse({});
