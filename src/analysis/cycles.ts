@@ -3,7 +3,7 @@
 //     → assembleCycles()  → one Cycle per complete stimulus cycle
 //     → map(analyzeCycle) → CycleResult (gain, phase lag, fit quality)
 //     → collectBlocks()   → GainBlock every `cyclesPerBlock` cycles of a phase
-import { Observable, type OperatorFunction } from "rxjs";
+import { concatAll, concatWith, defer, filter, map, type OperatorFunction, of } from "rxjs";
 import type { EyeSample, StimulusSample } from "../core/samples.ts";
 import { type CycleGain, type CycleSamples, cycleGain } from "./cycle-fit.ts";
 import type { GainBlock } from "./gain-block.ts";
@@ -87,108 +87,137 @@ export function assembleCycles(
   o: { stimulusReports?: boolean } = {},
 ): OperatorFunction<AnalysisInput, Cycle> {
   const stimulusReports = o.stimulusReports ?? true;
+  // The state lives in `defer`, one per subscription; every step is an RxJS operator, so an exception in any
+  // of them reaches the subscriber's error path instead of being lost.
   return (source) =>
-    new Observable<Cycle>((out) => {
-      interface Open {
-        epoch: StimulusEpoch;
-        index: number;
-        startMs: number;
-        endMs: number;
-        eye: Columns;
-        stim: Columns;
-      }
-      const epochs: StimulusEpoch[] = []; // by start time
-      const queue: Open[] = []; // cycles in time order, not yet emitted
-      let eyeMark = Number.NEGATIVE_INFINITY;
-      let stimMark = Number.NEGATIVE_INFINITY;
-      let stopMark = Number.NEGATIVE_INFINITY;
-      // Each cycle's columns start at the size the previous one reached.
-      let eyeSize = 64;
-      let stimSize = 64;
-      const open = (epoch: StimulusEpoch, index: number): Open => {
-        const periodMs = 1000 / epoch.frequencyHz;
-        const startMs = epoch.startMs + index * periodMs;
-        return {
-          epoch,
-          index,
-          startMs,
-          endMs: startMs + periodMs,
-          eye: new Columns(eyeSize),
-          stim: new Columns(stimSize),
-        };
-      };
-      const emit = (c: Open) => {
-        eyeSize = Math.max(64, c.eye.n + (c.eye.n >> 4));
-        stimSize = Math.max(64, c.stim.n + (c.stim.n >> 4));
-        out.next({
-          epoch: c.epoch,
-          index: c.index,
-          startMs: c.startMs,
-          endMs: c.endMs,
-          frequencyHz: c.epoch.frequencyHz,
-          commandedAmplitudeDeg: c.epoch.amplitudeDeg,
-          eyeT: c.eye.t.subarray(0, c.eye.n),
-          eyeX: c.eye.v.subarray(0, c.eye.n),
-          stimT: c.stim.t.subarray(0, c.stim.n),
-          stimX: c.stim.v.subarray(0, c.stim.n),
-        });
-      };
-      const complete = (c: Open) =>
-        eyeMark >= c.endMs && (!stimulusReports || stimMark >= c.endMs || stopMark >= c.startMs);
-      const release = () => {
-        while (queue.length > 0 && complete(queue[0] as Open)) emit(queue.shift() as Open);
-      };
-      /** The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. */
-      const cycleAt = (tMs: number): Open | null => {
-        let epoch: StimulusEpoch | undefined;
-        for (const e of epochs) if (e.startMs <= tMs) epoch = e;
-        if (!epoch) return null;
-        const index = Math.floor(((tMs - epoch.startMs) / 1000) * epoch.frequencyHz);
-        if (index >= wholeCycles(epoch)) return null;
-        const last = queue.at(-1);
-        if (last && (last.epoch.startMs > epoch.startMs || (last.epoch === epoch && last.index > index))) {
-          // An earlier cycle: still queued, or already emitted (then the sample is too late to use).
-          return queue.find((c) => c.epoch === epoch && c.index === index) ?? null;
-        }
-        if (last && last.epoch !== epoch) {
-          // A new epoch: cycles of the old one that its start cut short can never finish.
-          for (let i = queue.length - 1; i >= 0; i--)
-            if ((queue[i] as Open).endMs > epoch.startMs) queue.splice(i, 1);
-        }
-        for (let k = last?.epoch === epoch ? last.index + 1 : 0; k <= index; k++) queue.push(open(epoch, k));
-        return queue.at(-1) as Open;
-      };
-      return source.subscribe({
-        next(input) {
-          if (input.kind === "epoch") {
-            const at = epochs.findIndex((e) => e.startMs > input.epoch.startMs);
-            epochs.splice(at < 0 ? epochs.length : at, 0, input.epoch);
-            return;
-          }
-          if (input.kind === "stim-stop") {
-            stopMark = Math.max(stopMark, input.tMs);
-            release();
-            return;
-          }
-          const tMs = input.sample.tMs;
-          const c = cycleAt(tMs);
-          if (input.kind === "eye") {
-            eyeMark = Math.max(eyeMark, tMs);
-            if (c) c.eye.push((tMs - c.startMs) / 1000, input.sample.xDeg);
-          } else {
-            stimMark = Math.max(stimMark, tMs);
-            if (c) c.stim.push((tMs - c.startMs) / 1000, input.sample.positionDeg);
-          }
-          release();
-        },
-        error: (e) => out.error(e),
-        complete() {
-          // The session's last cycles end with the session: keep those whose eye samples reached their end.
-          for (const c of queue) if (eyeMark >= c.endMs - 20) emit(c);
-          out.complete();
-        },
-      });
+    defer(() => {
+      const cycles = new CycleAssembler(stimulusReports);
+      return source.pipe(
+        map((input) => cycles.add(input)),
+        concatWith(defer(() => of(cycles.finish()))),
+        filter((done) => done.length > 0),
+        concatAll(),
+      );
     });
+}
+
+interface OpenCycle {
+  epoch: StimulusEpoch;
+  index: number;
+  startMs: number;
+  endMs: number;
+  eye: Columns;
+  stim: Columns;
+}
+
+/** The state of `assembleCycles`: `add` takes one input and returns the cycles it completed, in order. */
+class CycleAssembler {
+  private readonly epochs: StimulusEpoch[] = []; // by start time
+  private readonly queue: OpenCycle[] = []; // cycles in time order, not yet emitted
+  private eyeMark = Number.NEGATIVE_INFINITY;
+  private stimMark = Number.NEGATIVE_INFINITY;
+  private stopMark = Number.NEGATIVE_INFINITY;
+  // Each cycle's columns start at the size the previous one reached.
+  private eyeSize = 64;
+  private stimSize = 64;
+  private static readonly NONE: readonly Cycle[] = [];
+
+  constructor(private readonly stimulusReports: boolean) {}
+
+  add(input: AnalysisInput): readonly Cycle[] {
+    if (input.kind === "epoch") {
+      const at = this.epochs.findIndex((e) => e.startMs > input.epoch.startMs);
+      this.epochs.splice(at < 0 ? this.epochs.length : at, 0, input.epoch);
+      return CycleAssembler.NONE;
+    }
+    if (input.kind === "stim-stop") {
+      this.stopMark = Math.max(this.stopMark, input.tMs);
+      return this.release();
+    }
+    const tMs = input.sample.tMs;
+    const c = this.cycleAt(tMs);
+    if (input.kind === "eye") {
+      this.eyeMark = Math.max(this.eyeMark, tMs);
+      if (c) c.eye.push((tMs - c.startMs) / 1000, input.sample.xDeg);
+    } else {
+      this.stimMark = Math.max(this.stimMark, tMs);
+      if (c) c.stim.push((tMs - c.startMs) / 1000, input.sample.positionDeg);
+    }
+    return this.release();
+  }
+
+  /** The session's last cycles end with the session: those whose eye samples reached their end. */
+  finish(): Cycle[] {
+    return this.queue.filter((c) => this.eyeMark >= c.endMs - 20).map((c) => this.emit(c));
+  }
+
+  private open(epoch: StimulusEpoch, index: number): OpenCycle {
+    const periodMs = 1000 / epoch.frequencyHz;
+    const startMs = epoch.startMs + index * periodMs;
+    return {
+      epoch,
+      index,
+      startMs,
+      endMs: startMs + periodMs,
+      eye: new Columns(this.eyeSize),
+      stim: new Columns(this.stimSize),
+    };
+  }
+
+  private emit(c: OpenCycle): Cycle {
+    this.eyeSize = Math.max(64, c.eye.n + (c.eye.n >> 4));
+    this.stimSize = Math.max(64, c.stim.n + (c.stim.n >> 4));
+    return {
+      epoch: c.epoch,
+      index: c.index,
+      startMs: c.startMs,
+      endMs: c.endMs,
+      frequencyHz: c.epoch.frequencyHz,
+      commandedAmplitudeDeg: c.epoch.amplitudeDeg,
+      eyeT: c.eye.t.subarray(0, c.eye.n),
+      eyeX: c.eye.v.subarray(0, c.eye.n),
+      stimT: c.stim.t.subarray(0, c.stim.n),
+      stimX: c.stim.v.subarray(0, c.stim.n),
+    };
+  }
+
+  private complete(c: OpenCycle): boolean {
+    return (
+      this.eyeMark >= c.endMs &&
+      (!this.stimulusReports || this.stimMark >= c.endMs || this.stopMark >= c.startMs)
+    );
+  }
+
+  private release(): readonly Cycle[] {
+    const head = this.queue[0];
+    if (head === undefined || !this.complete(head)) return CycleAssembler.NONE;
+    const done: Cycle[] = [];
+    while (this.queue.length > 0 && this.complete(this.queue[0] as OpenCycle))
+      done.push(this.emit(this.queue.shift() as OpenCycle));
+    return done;
+  }
+
+  /** The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. */
+  private cycleAt(tMs: number): OpenCycle | null {
+    let epoch: StimulusEpoch | undefined;
+    for (const e of this.epochs) if (e.startMs <= tMs) epoch = e;
+    if (!epoch) return null;
+    const index = Math.floor(((tMs - epoch.startMs) / 1000) * epoch.frequencyHz);
+    if (index >= wholeCycles(epoch)) return null;
+    const queue = this.queue;
+    const last = queue.at(-1);
+    if (last && (last.epoch.startMs > epoch.startMs || (last.epoch === epoch && last.index > index))) {
+      // An earlier cycle: still queued, or already emitted (then the sample is too late to use).
+      return queue.find((c) => c.epoch === epoch && c.index === index) ?? null;
+    }
+    if (last && last.epoch !== epoch) {
+      // A new epoch: cycles of the old one that its start cut short can never finish.
+      for (let i = queue.length - 1; i >= 0; i--)
+        if ((queue[i] as OpenCycle).endMs > epoch.startMs) queue.splice(i, 1);
+    }
+    for (let k = last?.epoch === epoch ? last.index + 1 : 0; k <= index; k++) queue.push(this.open(epoch, k));
+    return queue.at(-1) as OpenCycle;
+  }
 }
 
 export const analyzeCycle =
@@ -242,20 +271,19 @@ export function collectBlocks(
   settings: AnalysisSettings,
 ): OperatorFunction<CycleResult, GainBlock> {
   return (source) =>
-    new Observable<GainBlock>((out) => {
+    defer(() => {
       let pending: CycleResult[] = [];
       let block = 0;
-      return source.subscribe({
-        next(c) {
+      return source.pipe(
+        map((c): GainBlock | null => {
           if (pending.length > 0 && pending[0]?.epoch !== c.epoch) pending = [];
           pending.push(c);
-          if (pending.length === c.epoch.cyclesPerBlock) {
-            out.next(summarizeBlock(pending, block++, trainingStartMs, settings));
-            pending = [];
-          }
-        },
-        error: (e) => out.error(e),
-        complete: () => out.complete(),
-      });
+          if (pending.length < c.epoch.cyclesPerBlock) return null;
+          const done = summarizeBlock(pending, block++, trainingStartMs, settings);
+          pending = [];
+          return done;
+        }),
+        filter((b): b is GainBlock => b !== null),
+      );
     });
 }

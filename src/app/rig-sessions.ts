@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
+import type { Rig } from "../../devices/rig.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
 import { type MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
@@ -15,7 +16,7 @@ import type { SessionMeta } from "../recording/session-folder.ts";
 import { connectRig } from "../rig/connect.ts";
 import type { FirmwareSimulatedRig } from "../rig/firmware-simulated-rig.ts";
 import { createSerialSimulatedRig, type SerialSimulatedRig } from "../rig/serial-simulated-rig.ts";
-import { type Progress, runSession } from "./session-runner.ts";
+import { type Progress, type RunOptions, runSession } from "./session-runner.ts";
 
 /** session.json's description of what is about to run. */
 export function sessionMeta(
@@ -52,6 +53,8 @@ interface CommonRunOptions {
   outDir: string;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Extra observers of the session's data (tests, live displays). */
+  tap?: RunOptions<Rig>["tap"];
 }
 
 export interface SimulatedRunOptions extends CommonRunOptions {
@@ -97,6 +100,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
     meta: sessionMeta(o.loaded, rig, subject, new Date()),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.tap ? { tap: o.tap } : {}),
     wallClock: () => new Date(),
   });
 }
@@ -134,6 +138,7 @@ export function runOnRig(o: RigRunOptions) {
     ),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.tap ? { tap: o.tap } : {}),
     wallClock: () => new Date(),
   });
 }

@@ -133,7 +133,24 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
       progress();
     },
   };
-  const session = startSession({ timeline: o.timeline, rig, clock, analysis: o.analysis, sink });
+  const session = startSession({
+    timeline: o.timeline,
+    rig,
+    clock,
+    analysis: o.analysis,
+    sink,
+    onError: (stage, e) => {
+      const message = `${stage} failed: ${e instanceof Error ? e.message : String(e)}`;
+      failure ??= new Error(message);
+      // Straight to the recorder: the sink itself may be what failed.
+      try {
+        recorder.event({ type: "error", tMs: clock.now(), stage, message });
+      } catch {
+        // the recorder is broken too; the ending below still turns the lights off and reports the failure
+      }
+      stopper.abort("fault");
+    },
+  });
   // A device fault ends the session (lights off in session.stop), unless the rig is reconnecting the device
   // (fault policy "reconnect"): then the lights stay off until it is back.
   let fault: string | undefined;

@@ -1,7 +1,7 @@
 // The session engine: plays a protocol's timeline on the session clock, commands the rig, and turns the eye
 // and stimulus streams into gain blocks. Device commands and recording are the only side effects, and both
 // sit at the edges: in `applyToRig` and in the sink.
-import { from, map, merge, Subject, type Subscription, share, takeUntil } from "rxjs";
+import { from, map, merge, Subject, type Subscription, share, takeUntil, tap } from "rxjs";
 import type { Rig } from "../../devices/rig.ts";
 import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from "../analysis/cycles.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
@@ -31,6 +31,8 @@ export type SessionEvent =
   | { type: "lights-off"; tMs: number; reason: string }
   | { type: "fault"; tMs: number; device: string; message: string; recoverable?: boolean }
   | { type: "recovered"; tMs: number; device: string }
+  /** A stage of the session threw: the session ends as failed. */
+  | { type: "error"; tMs: number; stage: string; message: string }
   | { type: "session-end"; tMs: number; status: SessionStatus; reason: string };
 
 export type SessionStatus = "complete" | "interrupted" | "failed";
@@ -81,6 +83,8 @@ export function startSession(o: {
   clock: SessionClock;
   analysis: AnalysisSettings;
   sink: SessionSink;
+  /** A stage failed (`stage` names it): the caller ends the session as failed (lights off, flushed). */
+  onError: (stage: string, error: unknown) => void;
 }): SessionHandle {
   const { rig, clock, sink } = o;
   const now = () => clock.now();
@@ -133,10 +137,15 @@ export function startSession(o: {
     }
   };
 
+  // Every stage is an RxJS operator and every subscription has an error path: an exception anywhere (a
+  // device stream, an analysis stage, the sink) ends the session as failed through `onError`, never silently.
+  const failed = (stage: string) => (e: unknown) => o.onError(stage, e);
   const subscriptions: Subscription[] = [
-    rig.light.edges$.subscribe((edge) => sink.event({ type: "light-edge", ...edge })),
-    eye$.subscribe((s) => sink.eye(s)),
-    stim$.subscribe((s) => sink.stimulus(s)),
+    rig.light.edges$
+      .pipe(tap((edge) => sink.event({ type: "light-edge", ...edge })))
+      .subscribe({ error: failed("light edges") }),
+    eye$.pipe(tap((s) => sink.eye(s))).subscribe({ error: failed("eye samples") }),
+    stim$.pipe(tap((s) => sink.stimulus(s))).subscribe({ error: failed("stimulus samples") }),
     merge(
       // Every epoch is known from the start: announcing them all at once means no sample is early for its epoch.
       from(events.flatMap(epochsOf)),
@@ -149,12 +158,13 @@ export function startSession(o: {
         assembleCycles(),
         map(analyzeCycle(o.analysis)),
         collectBlocks(o.timeline.trainingStartS * 1000, o.analysis),
+        tap((block) => {
+          sink.block(block);
+          sink.event({ type: "block", tMs: now(), block });
+        }),
       )
-      .subscribe((block) => {
-        sink.block(block);
-        sink.event({ type: "block", tMs: now(), block });
-      }),
-    timeline$.subscribe(applyToRig),
+      .subscribe({ error: failed("gain analysis") }),
+    timeline$.pipe(tap(applyToRig)).subscribe({ error: failed("timeline") }),
   ];
 
   let stopped = false;
