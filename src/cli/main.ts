@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { registerAnalyze } from "./commands/analyze.ts";
 import { registerFit } from "./commands/fit.ts";
 import { registerFlash } from "./commands/flash.ts";
-import { registerKuramoto } from "./commands/kuramoto.ts";
+import { registerKuramoto } from "./commands/kuramoto/index.ts";
 import { registerPorts } from "./commands/ports.ts";
 import { registerReplay } from "./commands/replay.ts";
 import { registerRun } from "./commands/run.ts";
