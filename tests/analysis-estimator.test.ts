@@ -1,8 +1,10 @@
 // Fast-phase detection across sampling rates: the velocity estimate (checked against numpy), fast phases at
 // 60 Hz, a fast stimulus, and a noisy 1 kHz tracker.
 import { describe, expect, it } from "vitest";
-import { cycleGain, eyeVelocity, fastPhaseMask, sinusoidBasis } from "../src/analysis/cycle-fit.ts";
+import { cycleGain } from "../src/analysis/cycle-fit.ts";
+import { eyeVelocity, fastPhaseMask } from "../src/analysis/fast-phases.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
+import { sinusoidBasis } from "../src/analysis/sinusoid-fit.ts";
 import { Random } from "../src/core/random.ts";
 import { loadFixture, withNaN } from "./helpers/fixture.ts";
 

@@ -1,7 +1,9 @@
 // Per-cycle gain: fast-phase removal and the sinusoid fit, checked against closed forms and numpy.
 import { describe, expect, it } from "vitest";
-import { cycleGain, fastPhaseMask, fitSinusoid } from "../src/analysis/cycle-fit.ts";
+import { cycleGain } from "../src/analysis/cycle-fit.ts";
+import { fastPhaseMask } from "../src/analysis/fast-phases.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
+import { fitSinusoid } from "../src/analysis/sinusoid-fit.ts";
 import { Random } from "../src/core/random.ts";
 import { loadFixture } from "./helpers/fixture.ts";
 
