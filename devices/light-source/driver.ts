@@ -7,6 +7,7 @@ import type { LightPattern } from "../../src/protocol/schema.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
 import type { DeviceFault, LightEdge, LightSource } from "../rig.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
+import { trainSpecFor } from "./pulse-train.ts";
 
 export interface LightChannelConfig {
   name: string;
@@ -18,17 +19,11 @@ export interface LightChannelConfig {
 type LightPort = LinePort<typeof LIGHT_EVENTS>;
 
 /** The controller's TRAIN arguments for a protocol pattern (continuous light is `ON`). */
-export function trainCommand(channel: number, p: LightPattern & { kind: "pulses" }): LightCommand {
-  return {
-    tag: "TRAIN",
-    channel,
-    widthUs: Math.round(p.pulseWidthMs * 1000),
-    periodUs: Math.round(p.periodMs * 1000),
-    trainUs: p.trainDurationS === undefined ? 0 : Math.round(p.trainDurationS * 1e6),
-    gapUs: Math.round(p.interTrainIntervalS * 1e6),
-    trains: 0,
-  };
-}
+export const trainCommand = (channel: number, p: LightPattern & { kind: "pulses" }): LightCommand => ({
+  tag: "TRAIN",
+  channel,
+  ...trainSpecFor(p),
+});
 
 export class SerialLightSource implements LightSource {
   private readonly power = new Map<string, number>();
