@@ -57,6 +57,10 @@ it("runs a session on the emulated board: device-timed pulses, drum positions, g
   for (const [i, e] of on.entries())
     expect(Math.abs((off[i]?.deviceUs ?? 0) - e.deviceUs - 100_000)).toBeLessThanOrEqual(4);
   expect(edges.at(-1)?.on).toBe(false);
+  // In session time too: the device clock's alignment keeps the recorded periods at 250 ms (lines stamped on
+  // arrival to within the virtual-clock step; 250 ms steps once made the alignment jump by several ms).
+  for (let i = 1; i < on.length; i++)
+    expect(Math.abs((on[i].t_s - on[i - 1].t_s) * 1000 - 250)).toBeLessThanOrEqual(0.5);
   // The eye followed the drum the firmware drove: phase lags are small and consistent across phases.
   for (const b of out.blocks) expect(Math.abs(b.phase_lag_deg - 12)).toBeLessThan(8);
   expect(readFileSync(join(outDir, "stimulus.tsv"), "utf8").split("\n").length).toBeGreaterThan(300);
