@@ -51,6 +51,11 @@ export interface DeviceDescription {
   /** Name the device gives in its HELLO reply. */
   readonly device: string;
   readonly version: number;
+  /**
+   * The device's lines cross a UART at this baud (e.g. an Uno's USB bridge): a line of n bytes cannot reach
+   * the host sooner than n · 10 / baud s after the device stamped it, which the clock alignment subtracts.
+   */
+  readonly uartBaud?: number;
   readonly commands: Readonly<Record<string, CommandSpec>>;
   readonly events: Readonly<Record<string, EventSpec>>;
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import type { FirmwareSimulatedRig } from "../mocks/avr/firmware-sim-rig.ts";
 import { runSimulated } from "../src/engine/sessions.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
@@ -61,6 +62,15 @@ it("runs a session on the emulated board: device-timed pulses, drum positions, g
   // arrival to within the virtual-clock step; 250 ms steps once made the alignment jump by several ms).
   for (let i = 1; i < on.length; i++)
     expect(Math.abs((on[i].t_s - on[i - 1].t_s) * 1000 - 250)).toBeLessThanOrEqual(0.5);
+  // And the recorded edges are the board's: each within 1 ms of its gate pin's change (the alignment
+  // subtracts each line's own time on the 115200 baud UART).
+  const { board } = out.rig as FirmwareSimulatedRig;
+  const pin = board.lightEdges.filter((e) => e.channel === 0 && e.tMs >= 0);
+  expect(pin).toHaveLength(edges.length);
+  edges.forEach((e, i) => {
+    expect(pin[i]?.on).toBe(e.on);
+    expect(Math.abs(e.t_s * 1000 - (pin[i]?.tMs ?? Number.NaN))).toBeLessThanOrEqual(1);
+  });
   // The eye followed the drum the firmware drove: phase lags are small and consistent across phases.
   for (const b of out.blocks) expect(Math.abs(b.phase_lag_deg - 12)).toBeLessThan(8);
   expect(readFileSync(join(outDir, "stimulus.tsv"), "utf8").split("\n").length).toBeGreaterThan(300);

@@ -56,6 +56,7 @@ const light = LIGHT_SOURCE.commands;
 export const RIG_CONTROLLER: DeviceDescription = {
   device: "hokr-rig",
   version: 1,
+  uartBaud: BOARD.baud,
   commands: {
     HELLO: {
       args: [],

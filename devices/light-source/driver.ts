@@ -4,9 +4,11 @@
 import { map, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/engine/clock.ts";
 import type { LightPattern } from "../../src/protocol/schema.ts";
+import { RIG_CONTROLLER } from "../firmware/description.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
 import type { DeviceFault, LightEdge, LightSource } from "../rig.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
+import { LIGHT_SOURCE } from "./description.ts";
 import { trainSpecFor } from "./pulse-train.ts";
 
 export interface LightChannelConfig {
@@ -61,10 +63,12 @@ export class SerialLightSource implements LightSource {
       timeoutMs,
     );
     const [device, , channels] = hello.values;
-    if (device !== "hokr-light" && device !== "hokr-rig")
+    const description = [LIGHT_SOURCE, RIG_CONTROLLER].find((d) => d.device === device);
+    if (!description)
       throw new Error(
         `${this.port.path}: answered as '${device ?? "?"}', not a hokr light controller; check the rig configuration's ports`,
       );
+    this.port.identify(description);
     const n = Number(channels);
     const missing = this.channels.filter((c) => !(c.index < n));
     if (missing.length > 0)
