@@ -108,9 +108,9 @@ export function plugFirmwareBoard(
     productId: "0043",
   });
   const lightEdges: { tMs: number; channel: number; on: boolean }[] = [];
-  FIRMWARE.lightGatePins.forEach((pin, channel) =>
-    uno.watchPin(pin, (e) => lightEdges.push({ tMs: device.sessionMs(e.cycle), channel, on: e.high })),
-  );
+  FIRMWARE.lightGatePins.forEach((pin, channel) => {
+    uno.watchPin(pin, (e) => lightEdges.push({ tMs: device.sessionMs(e.cycle), channel, on: e.high }));
+  });
   let rise: number | undefined;
   let widthUs = FIRMWARE.servoCentreUs;
   uno.watchPin(FIRMWARE.servoPin, (e) => {
