@@ -2,6 +2,7 @@
 // device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
 // sit behind the real serial codecs; here they implement the device interfaces directly.
 import { NEVER, Observable, Subject, type Subscription, share } from "rxjs";
+import { LIGHT_LIMITS } from "../devices/light-source/description.ts";
 import {
   type TrainSpec,
   trainPulses,
@@ -115,7 +116,12 @@ export class SimulatedLightSource implements LightSource {
     this.edges.next({ tMs, deviceUs: deviceUs(tMs), channel: name, on, powerMw: on ? s.powerMw : 0 });
   }
 
+  /** Throws, before anything switches on, a power outside the light source's `PWR` range. */
   start(name: string, powerMw: number, pattern: LightPattern): void {
+    if (!(powerMw >= 0 && powerMw <= LIGHT_LIMITS.maxPowerMw))
+      throw new RangeError(
+        `light channel '${name}': ${powerMw} mW is outside 0–${LIGHT_LIMITS.maxPowerMw} mW`,
+      );
     if (pattern.kind === "pulses") this.startTrain(name, powerMw, trainSpecFor(pattern));
     else {
       this.off(name);
