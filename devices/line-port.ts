@@ -8,6 +8,7 @@ import { Observable, Subject } from "rxjs";
 import type { SessionClock } from "../src/core/clock.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
 import { DeviceClockSync } from "./clock-sync.ts";
+import type { DeviceDescription } from "./description.ts";
 import { eventCodec, type MessageOf, type Table } from "./messages.ts";
 import { type Reply, WireError } from "./wire.ts";
 
@@ -62,6 +63,8 @@ export class LinePort<T extends Table> {
   readonly sync = new DeviceClockSync();
   /** Lines rejected as malformed since the port opened. */
   rejected = 0;
+  /** Time one byte takes on the device's link, ms (0: not known to be slower than the host reads it). */
+  private msPerByte = 0;
   readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
   readonly rejected$ = this.rejections.asObservable();
   /** Emits the error each time the port goes away, and null (then completes) when we close it. */
@@ -108,7 +111,10 @@ export class LinePort<T extends Table> {
       return;
     }
     const deviceUs = "deviceUs" in decoded ? decoded.deviceUs : undefined;
-    const deviceMs = typeof deviceUs === "number" ? this.sync.observe(deviceUs, hostMs) : undefined;
+    // A line arrives no sooner than its own bytes have crossed the link: its arrival, less that, bounds the
+    // device clock's relation from above as tightly as the link allows.
+    const earliestMs = hostMs - (line.length + 1) * this.msPerByte;
+    const deviceMs = typeof deviceUs === "number" ? this.sync.observe(deviceUs, earliestMs) : undefined;
     const tMs = deviceMs === undefined ? hostMs : onMicrosecondGrid(this.sync.toSessionMs(deviceMs));
     if ("kind" in decoded) {
       const waiter = this.pending.get(decoded.id);
@@ -141,6 +147,11 @@ export class LinePort<T extends Table> {
       this.closing.complete();
       this.events.complete();
     }
+  }
+
+  /** Says what the device's handshake told: its lines cross a UART at `baud` (devices/description.ts). */
+  identify(d: DeviceDescription): void {
+    this.msPerByte = d.uartBaud === undefined ? 0 : 10_000 / d.uartBaud;
   }
 
   get closed(): boolean {

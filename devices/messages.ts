@@ -1,6 +1,7 @@
-// Declarative message tables: each device codec lists its commands and events as fields with ranges, and
-// these two functions turn a table into the encoder and the validating decoder — one definition, both
-// directions, so host drivers, simulated devices and firmware tests can never disagree on a format.
+// Table-driven codecs: a device description (description.ts) lists its commands and events as fields with
+// kinds and ranges, and these two functions turn such a table into the encoder and the validating decoder —
+// one definition, both directions, so host drivers, simulated devices and firmware tests never disagree.
+import type { FieldSpec } from "./description.ts";
 import {
   decimal,
   deviceTime,
@@ -12,85 +13,64 @@ import {
   wireNumber,
 } from "./wire.ts";
 
-export interface Field<N extends string, T> {
-  name: N;
-  optional: boolean;
-  parse(line: string, text: string | undefined): T;
-  format(value: T): string;
-}
+export type Table = Readonly<Record<string, readonly FieldSpec[]>>;
 
-const field = <N extends string, T>(name: N, parse: Field<N, T>["parse"], format: Field<N, T>["format"]) => ({
-  name,
-  optional: false,
-  parse,
-  format,
-  opt(): Field<N, T | undefined> {
-    return {
-      name,
-      optional: true,
-      parse: (line, text) => (text === undefined ? undefined : parse(line, text)),
-      format: (v) => (v === undefined ? "" : format(v)),
-    };
-  },
-});
-
-export const int = <N extends string>(name: N, min: number, max: number) =>
-  field(name, (line, t) => integer(line, t, name, min, max), String);
-export const dec = <N extends string>(name: N, min: number, max: number, allowNaN = false) =>
-  field(
-    name,
-    (line, t) => decimal(line, t, name, min, max, allowNaN),
-    (v: number) => wireNumber(v),
-  );
-export const time = <N extends string>(name: N) => field(name, deviceTime, String);
-export const flag = <N extends string>(name: N) =>
-  field(
-    name,
-    (line, t) => {
-      if (t !== "0" && t !== "1") throw new WireError(line, `${name} must be 0 or 1`);
-      return t === "1";
-    },
-    (v: boolean) => (v ? "1" : "0"),
-  );
-export const word = <N extends string, W extends string>(name: N, words: readonly W[]) =>
-  field(
-    name,
-    (line, t) => {
-      if (!words.includes(t as W)) throw new WireError(line, `${name} must be one of ${words.join("|")}`);
-      return t as W;
-    },
-    (v: W) => v,
-  );
-/** Free text to the end of the line. */
-export const text = <N extends string>(name: N) => ({
-  ...field(
-    name,
-    (_l, t) => t ?? "",
-    (v: string) => v,
-  ),
-  rest: true,
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: field tables are heterogeneous by design
-type AnyField = Field<string, any> & { rest?: boolean };
-export type Table = Record<string, readonly AnyField[]>;
-
-type Values<F extends readonly AnyField[]> = { [K in F[number] as K["name"]]: ReturnType<K["parse"]> };
+type ValueOf<F extends FieldSpec> = F["kind"] extends "flag"
+  ? boolean
+  : F["kind"] extends "word"
+    ? F["words"] extends readonly (infer W)[]
+      ? W
+      : string
+    : F["kind"] extends "text"
+      ? string
+      : number;
+type Values<F extends readonly FieldSpec[]> = {
+  [K in F[number] as K["name"]]: K["optional"] extends true ? ValueOf<K> | undefined : ValueOf<K>;
+};
 export type MessageOf<T extends Table> = {
   [Tag in keyof T & string]: { tag: Tag } & Values<T[Tag]>;
 }[keyof T & string];
+
+/** One field's text → value, checked against the field's range (WireError naming the line otherwise). */
+function parseField(line: string, s: FieldSpec, t: string | undefined): unknown {
+  const lo = s.min ?? Number.NEGATIVE_INFINITY;
+  const hi = s.max ?? Number.POSITIVE_INFINITY;
+  switch (s.kind) {
+    case "int":
+      return integer(line, t, s.name, lo, hi);
+    case "dec":
+      return decimal(line, t, s.name, lo, hi, s.nan === true);
+    case "time":
+      return deviceTime(line, t);
+    case "flag":
+      if (t !== "0" && t !== "1") throw new WireError(line, `${s.name} must be 0 or 1`);
+      return t === "1";
+    case "word":
+      if (t === undefined || !(s.words ?? []).includes(t))
+        throw new WireError(line, `${s.name} must be one of ${(s.words ?? []).join("|")}`);
+      return t;
+    case "text":
+      return t ?? "";
+  }
+}
+
+function formatField(s: FieldSpec, v: unknown): string {
+  if (s.kind === "dec") return wireNumber(v as number);
+  if (s.kind === "flag") return v ? "1" : "0";
+  return String(v);
+}
 
 function decodeFields(
   out: Record<string, unknown>,
   line: string,
   label: string,
   f: string[],
-  specs: readonly AnyField[],
+  specs: readonly FieldSpec[],
   from: number,
 ): Record<string, unknown> {
   const required = specs.filter((s) => !s.optional).length;
   const last = specs.at(-1);
-  const max = last?.rest ? Number.POSITIVE_INFINITY : specs.length;
+  const max = last?.kind === "text" ? Number.POSITIVE_INFINITY : specs.length;
   const n = f.length - from;
   if (n < required || n > max)
     throw new WireError(
@@ -98,18 +78,24 @@ function decodeFields(
       `'${label}' takes ${required === specs.length ? required : `${required}–${specs.length}`} fields after it, got ${n}`,
     );
   for (let i = 0; i < specs.length; i++) {
-    const s = specs[i] as AnyField;
-    out[s.name] = s.rest ? f.slice(from + i).join(" ") : s.parse(line, f[from + i]);
+    const s = specs[i] as FieldSpec;
+    const t = f[from + i];
+    out[s.name] =
+      s.kind === "text"
+        ? f.slice(from + i).join(" ")
+        : t === undefined && s.optional
+          ? undefined
+          : parseField(line, s, t);
   }
   return out;
 }
 
-function encodeFields(head: string, specs: readonly AnyField[], msg: Record<string, unknown>): string {
+function encodeFields(head: string, specs: readonly FieldSpec[], msg: Record<string, unknown>): string {
   let line = head;
   for (const s of specs) {
     const v = msg[s.name];
     if (v === undefined && s.optional) break;
-    line += ` ${s.format(v)}`;
+    line += ` ${formatField(s, v)}`;
   }
   return line;
 }

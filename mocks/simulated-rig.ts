@@ -2,6 +2,13 @@
 // device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
 // sit behind the real serial codecs; here they implement the device interfaces directly.
 import { NEVER, Observable, Subject, type Subscription, share } from "rxjs";
+import { LIGHT_LIMITS } from "../devices/light-source/description.ts";
+import {
+  type TrainSpec,
+  trainPulses,
+  trainRefusal,
+  trainSpecFor,
+} from "../devices/light-source/pulse-train.ts";
 import type { LightSource, Rig, VisualStimulus } from "../devices/rig.ts";
 import type { RigConfig } from "../src/config/rig-config.ts";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
@@ -13,15 +20,15 @@ import {
   type StimulusSample,
 } from "../src/core/samples.ts";
 import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
-import { lightOnIntervals } from "../src/protocol/timeline.ts";
 import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
 
 const deviceUs = (tMs: number) => Math.round(tMs * 1000);
 
 interface Edge {
   on: boolean;
-  atS: number;
-  offAtS: number;
+  /** µs after the train's start. */
+  atUs: number;
+  offAtUs: number;
 }
 
 export class SimulatedStimulus implements VisualStimulus {
@@ -107,27 +114,42 @@ export class SimulatedLightSource implements LightSource {
     this.edges.next({ tMs, deviceUs: deviceUs(tMs), channel: name, on, powerMw: on ? s.powerMw : 0 });
   }
 
+  /** Throws, before anything switches on, a power outside the light source's `PWR` range. */
   start(name: string, powerMw: number, pattern: LightPattern): void {
+    if (!(powerMw >= 0 && powerMw <= LIGHT_LIMITS.maxPowerMw))
+      throw new RangeError(
+        `light channel '${name}': ${powerMw} mW is outside 0–${LIGHT_LIMITS.maxPowerMw} mW`,
+      );
+    if (pattern.kind === "pulses") this.startTrain(name, powerMw, trainSpecFor(pattern));
+    else {
+      this.off(name);
+      this.channel(name).powerMw = powerMw;
+      this.set(name, true);
+    }
+  }
+
+  /**
+   * Plays a pulse train from now, timed on the device by the pulse-train rule, one edge scheduled at a time.
+   * Throws, before anything switches on, a train a light source refuses.
+   */
+  startTrain(name: string, powerMw: number, spec: TrainSpec): void {
+    const refusal = trainRefusal(spec);
+    if (refusal) throw new RangeError(`light channel '${name}': ${refusal}`);
     this.off(name);
     const s = this.channel(name);
     s.powerMw = powerMw;
-    // Device-timed: the source walks its own pulse schedule, one edge scheduled at a time.
-    const intervals = lightOnIntervals({
-      startS: this.clock.now() / 1000,
-      endS: Number.POSITIVE_INFINITY,
-      pattern,
-    });
+    const startMs = this.clock.now();
+    const pulses = trainPulses(spec);
     const nextOn = (): Edge | undefined => {
-      const it = intervals.next();
-      return it.done ? undefined : { on: true, atS: it.value[0], offAtS: it.value[1] };
+      const it = pulses.next();
+      return it.done ? undefined : { on: true, atUs: it.value[0], offAtUs: it.value[1] };
     };
     const clock = this.clock;
     const light = this;
     s.pattern = clock.schedule<Edge | undefined>(function (edge) {
       if (edge) light.set(name, edge.on);
-      const next = edge?.on ? { on: false, atS: edge.offAtS, offAtS: edge.offAtS } : nextOn();
-      // A continuous pattern's off edge is at infinity: it ends only with off().
-      if (next && Number.isFinite(next.atS)) this.schedule(next, 1000 * next.atS - clock.now());
+      const next = edge?.on ? { on: false, atUs: edge.offAtUs, offAtUs: edge.offAtUs } : nextOn();
+      if (next) this.schedule(next, startMs + next.atUs / 1000 - clock.now());
     });
   }
 

@@ -168,7 +168,7 @@ const lightControllers = {
       { name: "blue", wavelengthNm: 470 },
       { name: "amber", wavelengthNm: 593 },
     ]);
-    plugSimulatedDevice(new SimulatedLightController(clock, model, 20), { path: "sim/light" });
+    plugSimulatedDevice(new SimulatedLightController(clock, model), { path: "sim/light" });
     return { path: "sim/light", isOn: (channel: string) => model.isOn(channel) };
   },
   firmware: async (clock: VirtualClock) => {

@@ -8,6 +8,7 @@ import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
+import type { FirmwareSimulatedRig } from "../src/rig/firmware-simulated-rig.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-fw-session-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -57,6 +58,19 @@ it("runs a session on the emulated board: device-timed pulses, drum positions, g
   for (const [i, e] of on.entries())
     expect(Math.abs((off[i]?.deviceUs ?? 0) - e.deviceUs - 100_000)).toBeLessThanOrEqual(4);
   expect(edges.at(-1)?.on).toBe(false);
+  // In session time too: the device clock's alignment keeps the recorded periods at 250 ms (lines stamped on
+  // arrival to within the virtual-clock step; 250 ms steps once made the alignment jump by several ms).
+  for (let i = 1; i < on.length; i++)
+    expect(Math.abs((on[i].t_s - on[i - 1].t_s) * 1000 - 250)).toBeLessThanOrEqual(0.5);
+  // And the recorded edges are the board's: each within 1 ms of its gate pin's change (the alignment
+  // subtracts each line's own time on the 115200 baud UART).
+  const { board } = out.rig as FirmwareSimulatedRig;
+  const pin = board.lightEdges.filter((e) => e.channel === 0 && e.tMs >= 0);
+  expect(pin).toHaveLength(edges.length);
+  edges.forEach((e, i) => {
+    expect(pin[i]?.on).toBe(e.on);
+    expect(Math.abs(e.t_s * 1000 - (pin[i]?.tMs ?? Number.NaN))).toBeLessThanOrEqual(1);
+  });
   // The eye followed the drum the firmware drove: phase lags are small and consistent across phases.
   for (const b of out.blocks) expect(Math.abs(b.phase_lag_deg - 12)).toBeLessThan(8);
   expect(readFileSync(join(outDir, "stimulus.tsv"), "utf8").split("\n").length).toBeGreaterThan(300);

@@ -1,20 +1,11 @@
-// Stimulus-controller wire protocol (README.md, "Wire protocols", `hokr-drum`; the stripe display adds `SF`).
-import { commandCodec, dec, eventCodec, int, type MessageOf, text, time } from "../messages.ts";
+// Stimulus-controller wire protocol (README.md, "Wire protocols", `hokr-drum`): the codec of the stripe
+// display's description, which is the drum's plus `SF`, so that one codec serves both drivers.
+import { commandTable, eventTable } from "../description.ts";
+import { commandCodec, eventCodec, type MessageOf } from "../messages.ts";
+import { STRIPE_DISPLAY } from "../stripe-display/description.ts";
 
-export const STIMULUS_COMMANDS = {
-  HELLO: [],
-  SINE: [dec("amplitudeDeg", 0, 90), dec("frequencyHz", 0, 5)],
-  STOP: [],
-  RATE: [int("hz", 1, 1000)],
-  SF: [dec("cyclesPerDeg", 0, 10)],
-  PING: [],
-} as const;
-
-export const STIMULUS_EVENTS = {
-  /** Pattern position, degrees, positive = rightward. */
-  P: [time("deviceUs"), dec("positionDeg", -90, 90)],
-  "!": [time("deviceUs"), text("text")],
-} as const;
+export const STIMULUS_COMMANDS = commandTable(STRIPE_DISPLAY.commands);
+export const STIMULUS_EVENTS = eventTable(STRIPE_DISPLAY.events);
 
 export type StimulusCommand = MessageOf<typeof STIMULUS_COMMANDS>;
 export type StimulusEvent = MessageOf<typeof STIMULUS_EVENTS>;

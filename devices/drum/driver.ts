@@ -3,9 +3,12 @@
 import { map, type Observable, Subject } from "rxjs";
 import type { StimulusSample } from "../../src/core/samples.ts";
 import type { StimulusSettings } from "../../src/protocol/schema.ts";
+import type { DeviceDescription } from "../description.ts";
+import { RIG_CONTROLLER } from "../firmware/description.ts";
 import { eventsOf, type LinePort, type OkReply } from "../line-port.ts";
 import type { DeviceFault, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
+import { DRUM } from "./description.ts";
 
 type StimulusPort = LinePort<typeof STIMULUS_EVENTS>;
 
@@ -18,7 +21,7 @@ export class SerialStimulus implements VisualStimulus {
 
   constructor(
     protected readonly port: StimulusPort,
-    private readonly accepts: readonly string[] = ["hokr-drum", "hokr-rig"],
+    private readonly accepts: readonly DeviceDescription[] = [DRUM, RIG_CONTROLLER],
   ) {
     this.samples$ = eventsOf(port, "P").pipe(
       map(({ event, tMs, hostMs }) => ({
@@ -37,10 +40,12 @@ export class SerialStimulus implements VisualStimulus {
       timeoutMs,
     );
     const device = hello.values[0];
-    if (!device || !this.accepts.includes(device))
+    const description = this.accepts.find((d) => d.device === device);
+    if (!description)
       throw new Error(
-        `${this.port.path}: answered as '${device ?? "?"}', expected ${this.accepts.join(" or ")}; check the rig configuration's ports`,
+        `${this.port.path}: answered as '${device ?? "?"}', expected ${this.accepts.map((d) => d.device).join(" or ")}; check the rig configuration's ports`,
       );
+    this.port.identify(description);
     await this.send({ tag: "STOP" });
     await this.send({ tag: "RATE", hz: reportRateHz });
   }

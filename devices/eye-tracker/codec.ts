@@ -1,29 +1,12 @@
-// Eye-tracker wire protocol (README.md, "Wire protocols", `hokr-eye`), and the conversion of raw pixel frames to
+// Eye-tracker wire protocol (README.md, "Wire protocols", `hokr-eye`): the codec of its description; and the conversion of raw pixel frames to
 // degrees with the rig's calibration.
 import { z } from "zod";
-import { commandCodec, dec, eventCodec, type MessageOf, text, time, word } from "../messages.ts";
+import { commandTable, eventTable } from "../description.ts";
+import { commandCodec, eventCodec, type MessageOf } from "../messages.ts";
+import { EYE_TRACKER } from "./description.ts";
 
-export const EYE_COMMANDS = { HELLO: [], START: [], STOP: [], PING: [] } as const;
-
-export const EYE_EVENTS = {
-  /** A frame in degrees; nan while the pupil is lost. */
-  S: [
-    time("deviceUs"),
-    dec("xDeg", -90, 90, true),
-    dec("yDeg", -90, 90, true).opt(),
-    dec("pupilPx", 0, 10000, true).opt(),
-  ],
-  /** A frame in camera pixels: pupil centre and corneal reflection. */
-  R: [
-    time("deviceUs"),
-    dec("pupilXPx", 0, 10000, true),
-    dec("crXPx", 0, 10000, true),
-    dec("pupilYPx", 0, 10000, true).opt(),
-    dec("crYPx", 0, 10000, true).opt(),
-  ],
-  T: [time("deviceUs"), word("status", ["tracking", "lost", "calibrating"] as const)],
-  "!": [time("deviceUs"), text("text")],
-} as const;
+export const EYE_COMMANDS = commandTable(EYE_TRACKER.commands);
+export const EYE_EVENTS = eventTable(EYE_TRACKER.events);
 
 export type EyeCommand = MessageOf<typeof EYE_COMMANDS>;
 export type EyeEvent = MessageOf<typeof EYE_EVENTS>;

@@ -14,7 +14,8 @@
 
 namespace {
 
-constexpr uint32_t ROUND_US = 65536UL * 4;
+static_assert(LIGHT_TICK_US == 4, "Timer1 runs at clk/64: 4 us ticks at 16 MHz");
+constexpr uint32_t ROUND_US = 65536UL * LIGHT_TICK_US;
 constexpr uint32_t MIN_ARM_US = 128;
 constexpr uint8_t RING = 32;  // edge reports waiting for the serial line (power of two)
 

@@ -1,13 +1,9 @@
 // Device clock and light pulse trains on Timer1 (prescaler 64: one tick = 4 µs).
 #pragma once
 #include <stdint.h>
-
-// Minimum pulse width and dark time between pulses, µs: the compare ISR must re-arm within this time.
-#define MIN_EDGE_SPACING_US 100UL
-// Longest width/period/train/gap, µs: keeps every schedule difference inside a signed 32-bit range.
-#define MAX_SPAN_US 2000000000UL
-// A train's first pulse starts this long after the command is executed, µs (one clean compare arming).
-#define TRAIN_LEAD_US 64UL
+// MIN_EDGE_SPACING_US (the compare ISR must re-arm within it), MAX_SPAN_US (keeps every schedule difference
+// inside a signed 32-bit range), TRAIN_LEAD_US, LIGHT_TICK_US.
+#include "description.h"
 
 struct EdgeReport {
   uint32_t t_us;

@@ -11,8 +11,8 @@
 
 namespace {
 
-constexpr uint16_t TICK_US = 2;
-constexpr uint16_t FRAME_TICKS = 20000 / TICK_US;  // 50 Hz frames
+constexpr uint16_t TICK_US = SERVO_TICK_US;
+constexpr uint16_t FRAME_TICKS = SERVO_FRAME_US / TICK_US;  // 50 Hz frames
 constexpr uint16_t ROUND_TICKS = 256;
 constexpr uint16_t MIN_STEP_TICKS = 64;
 
@@ -53,7 +53,7 @@ struct Schedule {
     }
   }
 } reports;
-uint32_t rate_mhz = 100000;
+uint32_t rate_mhz = DRUM_DEFAULT_RATE_MHZ;
 
 // amp·sin(2π·f·(t − t0)), degrees. t may lie up to one cycle before the present cycle start.
 float position_at(uint32_t t_us) {

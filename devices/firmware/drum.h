@@ -1,17 +1,9 @@
 // Drum: a hobby/position servo driven by 50 Hz pulses on Timer2, following a sinusoid generated on the device.
 #pragma once
 #include <stdint.h>
-
-// Servo scale: 1500 µs is position 0; SERVO_US_PER_DEG µs per degree, positive = right.
-#define SERVO_CENTRE_US 1500
-#define SERVO_US_PER_DEG 10
-#define DRUM_MAX_AMP_DEG 90
-// Sinusoid frequency range, µHz (0.001–5 Hz: longer periods would outlast the 32-bit µs clock's wrap).
-#define DRUM_MIN_FREQ_UHZ 1000UL
-#define DRUM_MAX_FREQ_UHZ 5000000UL
-// Position report rate range, mHz.
-#define DRUM_MIN_RATE_MHZ 1000UL
-#define DRUM_MAX_RATE_MHZ 1000000UL
+// Servo scale (SERVO_CENTRE_US is position 0, SERVO_US_PER_DEG, positive = right), the amplitude, frequency
+// (µHz; longer periods would outlast the 32-bit µs clock's wrap) and report rate (mHz) ranges.
+#include "description.h"
 
 void drum_begin();
 // amp in millidegrees (0–90000), frequency in µHz; returns t, the device time of position 0.

@@ -8,13 +8,10 @@
 // brown-out detector (fuse, 2.7 V on an Uno) holds the chip in reset while the supply is low.
 #include <avr/wdt.h>
 #include "clock.h"
+#include "description.h"
 #include "drum.h"
 #include "pins.h"
 #include "wire.h"
-
-#define PROTOCOL_VERSION 1
-#define HOST_WATCHDOG_DEFAULT_MS 2000UL
-#define HOST_WATCHDOG_MAX_MS 3600000UL
 
 // MCUSR at reset (why the chip restarted), kept out of .bss so the C runtime does not clear it.
 uint8_t reset_flags __attribute__((section(".noinit")));
@@ -70,14 +67,14 @@ void execute(Command& cmd) {
   if (!strcmp(v, "HELLO")) {
     if (!cmd.args(0)) return;
     Out o = cmd.ok(clock_us());
-    o.str(" hokr-rig ").u32(PROTOCOL_VERSION).str(" ").u32(LIGHT_CHANNELS).str(" ").u32(DRUM_MAX_AMP_DEG);
+    o.str(" " DEVICE_NAME " ").u32(PROTOCOL_VERSION).str(" ").u32(LIGHT_CHANNELS).str(" ").u32(DRUM_MAX_AMP_DEG);
     o.send();
   } else if (!strcmp(v, "PING")) {
     if (cmd.args(0)) cmd.ok(clock_us()).send();
   } else if (!strcmp(v, "PWR")) {
     if (!cmd.args(2)) return;
     if (!parse_channel(cmd.arg[0], &c)) return cmd.bad("channel");
-    if (!parse_fixed(cmd.arg[1], 3, POWER_FULL_SCALE_UW, &a)) return cmd.bad("power (0-20 mW)");
+    if (!parse_fixed(cmd.arg[1], 3, POWER_FULL_SCALE_UW, &a)) return cmd.bad(BAD_POWER);
     set_power(c, a);
     cmd.ok(clock_us()).send();
   } else if (!strcmp(v, "ON") || !strcmp(v, "OFF")) {
@@ -92,26 +89,26 @@ void execute(Command& cmd) {
     if (!parse_channel(cmd.arg[0], &c)) return cmd.bad("channel");
     if (!parse_uint(cmd.arg[1], MAX_SPAN_US, &s.width_us) || !parse_uint(cmd.arg[2], MAX_SPAN_US, &s.period_us) ||
         !parse_uint(cmd.arg[3], MAX_SPAN_US, &s.train_us) || !parse_uint(cmd.arg[4], MAX_SPAN_US, &s.gap_us) ||
-        !parse_uint(cmd.arg[5], 0xFFFFFFFFUL, &s.trains) || !train_valid(s))
-      return cmd.bad("train (width >= 100 us, dark >= 100 us between pulses and before the next train)");
+        !parse_uint(cmd.arg[5], MAX_TRAINS, &s.trains) || !train_valid(s))
+      return cmd.bad(BAD_TRAIN);
     cmd.ok(light_train(c, s)).send();
   } else if (!strcmp(v, "WDG")) {
     if (!cmd.args(1)) return;
-    if (!parse_uint(cmd.arg[0], HOST_WATCHDOG_MAX_MS, &a)) return cmd.bad("watchdog time (0-3600000 ms)");
+    if (!parse_uint(cmd.arg[0], HOST_WATCHDOG_MAX_MS, &a)) return cmd.bad(BAD_WATCHDOG);
     host_watchdog_us = a * 1000;
     cmd.ok(clock_us()).send();
   } else if (!strcmp(v, "SINE")) {
     if (!cmd.args(2)) return;
-    if (!parse_fixed(cmd.arg[0], 3, DRUM_MAX_AMP_DEG * 1000UL, &a)) return cmd.bad("amplitude (0-90 deg)");
+    if (!parse_fixed(cmd.arg[0], 3, DRUM_MAX_AMP_DEG * 1000UL, &a)) return cmd.bad(BAD_AMPLITUDE);
     if (!parse_fixed(cmd.arg[1], 6, DRUM_MAX_FREQ_UHZ, &b) || b < DRUM_MIN_FREQ_UHZ)
-      return cmd.bad("frequency (0.001-5 Hz)");
+      return cmd.bad(BAD_FREQUENCY);
     cmd.ok(drum_sine(a, b)).send();
   } else if (!strcmp(v, "STOP")) {
     if (cmd.args(0)) cmd.ok(drum_stop()).send();
   } else if (!strcmp(v, "RATE")) {
     if (!cmd.args(1)) return;
     if (!parse_fixed(cmd.arg[0], 3, DRUM_MAX_RATE_MHZ, &a) || a < DRUM_MIN_RATE_MHZ)
-      return cmd.bad("rate (1-1000 Hz)");
+      return cmd.bad(BAD_RATE);
     cmd.ok(drum_rate(a)).send();
   } else {
     cmd.err(1, "unknown verb");
@@ -136,7 +133,7 @@ void read_serial() {
     const char ch = (char)Serial.read();
     if (ch == '\n') {
       if (line_overflow) {
-        Out::event('!', clock_us()).str(" line longer than 120 bytes").send();
+        Out::event('!', clock_us()).str(" " LINE_TOO_LONG).send();
       } else {
         line[line_len] = 0;
         handle_line();
@@ -172,7 +169,7 @@ void setup() {
   TIMSK0 = 0;  // Timer0 only drives the power PWM here; millis() is not used, its ISR would add latency
   light_begin();
   drum_begin();
-  Serial.begin(115200);
+  Serial.begin(SERIAL_BAUD);
   wdt_enable(WDTO_250MS);
   last_command_us = clock_us();
   Out::event('!', clock_us()).str(" ").str(reset_cause()).send();

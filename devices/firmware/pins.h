@@ -1,7 +1,7 @@
-// hokr-rig pin map (Arduino Uno, ATmega328P @ 16 MHz). Also documented in README.md; the simulator harness
-// (mocks/avr/) and the tests read the same map from devices/firmware/firmware.ts.
+// hokr-rig pin map (Arduino Uno, ATmega328P @ 16 MHz). The pins and masks are in description.h, generated
+// from description.ts, which the simulator harness (mocks/avr/) and the tests read too.
 #pragma once
-#include <avr/io.h>
+#include "description.h"
 
 // Light gates: Timer1's output-compare pins, so the compare hardware (not an ISR) makes every pulse edge.
 //   channel 0: D9  = PB1 = OC1A        channel 1: D10 = PB2 = OC1B
@@ -10,11 +10,7 @@
 // Drum servo: Timer2's output-compare pin, 50 Hz frames of 600–2400 µs pulses.
 //   servo:     D11 = PB3 = OC2A
 // Every one of these pins needs an external 10 kΩ pull-down: the bootloader and a reset leave them as inputs.
-#define LIGHT_CHANNELS 2
-#define GATE_PORTB_MASK (_BV(PB1) | _BV(PB2))
-#define SERVO_PORTB_MASK _BV(PB3)
-#define POWER_PORTD_MASK (_BV(PD6) | _BV(PD5))
-static const uint8_t POWER_PIN[LIGHT_CHANNELS] = {6, 5};
+static const uint8_t POWER_PIN[LIGHT_CHANNELS] = POWER_PINS;
 
-// Full-scale power: the driver emits this at the fibre tip when its analog input is at 5 V (rig calibration).
-#define POWER_FULL_SCALE_UW 20000UL
+// Full-scale power (POWER_FULL_SCALE_UW, the top of PWR's range): the driver must emit this at the fibre tip
+// when its analog input is at 5 V (rig calibration).

@@ -1,8 +1,7 @@
 // The line protocol's framing (README.md, "Wire protocols"): command parsing, number parsing and reply formatting.
 #pragma once
 #include <stdint.h>
-
-#define MAX_LINE 120  // bytes, including the '\n'
+#include "description.h"  // MAX_LINE: bytes, including the '\n'
 #define MAX_ARGS 8
 
 // One outgoing line, built in RAM and written in one piece.

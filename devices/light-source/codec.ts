@@ -1,34 +1,10 @@
-// Light-source wire protocol (README.md, "Wire protocols", `hokr-light`): commands and events as tables.
-import { commandCodec, dec, eventCodec, flag, int, type MessageOf, text, time } from "../messages.ts";
+// Light-source wire protocol (README.md, "Wire protocols", `hokr-light`): the codec of its description.
+import { commandTable, eventTable } from "../description.ts";
+import { commandCodec, eventCodec, type MessageOf } from "../messages.ts";
+import { LIGHT_SOURCE } from "./description.ts";
 
-const channel = int("channel", 0, 15);
-const US = 4_294_967_295;
-
-export const LIGHT_COMMANDS = {
-  HELLO: [],
-  PWR: [channel, dec("powerMw", 0, 1000)],
-  ON: [channel],
-  OFF: [channel],
-  ALLOFF: [],
-  TRAIN: [
-    channel,
-    int("widthUs", 1, US),
-    int("periodUs", 2, US),
-    int("trainUs", 0, US),
-    int("gapUs", 0, US),
-    int("trains", 0, 1_000_000),
-  ],
-  WDG: [int("ms", 0, 3_600_000)],
-  PING: [],
-} as const;
-
-export const LIGHT_EVENTS = {
-  /** Edge: channel went on (true) or off. */
-  E: [time("deviceUs"), channel, flag("on")],
-  /** Watchdog fired: every channel off. */
-  W: [time("deviceUs")],
-  "!": [time("deviceUs"), text("text")],
-} as const;
+export const LIGHT_COMMANDS = commandTable(LIGHT_SOURCE.commands);
+export const LIGHT_EVENTS = eventTable(LIGHT_SOURCE.events);
 
 export type LightCommand = MessageOf<typeof LIGHT_COMMANDS>;
 export type LightEvent = MessageOf<typeof LIGHT_EVENTS>;

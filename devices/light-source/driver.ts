@@ -5,9 +5,12 @@ import { map, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { LightEdge } from "../../src/core/samples.ts";
 import type { LightPattern } from "../../src/protocol/schema.ts";
+import { RIG_CONTROLLER } from "../firmware/description.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
 import type { DeviceFault, LightSource } from "../rig.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
+import { LIGHT_SOURCE } from "./description.ts";
+import { trainSpecFor } from "./pulse-train.ts";
 
 export interface LightChannelConfig {
   name: string;
@@ -19,17 +22,11 @@ export interface LightChannelConfig {
 type LightPort = LinePort<typeof LIGHT_EVENTS>;
 
 /** The controller's TRAIN arguments for a protocol pattern (continuous light is `ON`). */
-export function trainCommand(channel: number, p: LightPattern & { kind: "pulses" }): LightCommand {
-  return {
-    tag: "TRAIN",
-    channel,
-    widthUs: Math.round(p.pulseWidthMs * 1000),
-    periodUs: Math.round(p.periodMs * 1000),
-    trainUs: p.trainDurationS === undefined ? 0 : Math.round(p.trainDurationS * 1e6),
-    gapUs: Math.round(p.interTrainIntervalS * 1e6),
-    trains: 0,
-  };
-}
+export const trainCommand = (channel: number, p: LightPattern & { kind: "pulses" }): LightCommand => ({
+  tag: "TRAIN",
+  channel,
+  ...trainSpecFor(p),
+});
 
 export class SerialLightSource implements LightSource {
   private readonly power = new Map<string, number>();
@@ -67,10 +64,12 @@ export class SerialLightSource implements LightSource {
       timeoutMs,
     );
     const [device, , channels] = hello.values;
-    if (device !== "hokr-light" && device !== "hokr-rig")
+    const description = [LIGHT_SOURCE, RIG_CONTROLLER].find((d) => d.device === device);
+    if (!description)
       throw new Error(
         `${this.port.path}: answered as '${device ?? "?"}', not a hokr light controller; check the rig configuration's ports`,
       );
+    this.port.identify(description);
     const n = Number(channels);
     const missing = this.channels.filter((c) => !(c.index < n));
     if (missing.length > 0)

@@ -14,13 +14,13 @@ import { z } from "zod";
 import type { SessionClock } from "../../src/core/clock.ts";
 import { type LightEdge, onMicrosecondGrid } from "../../src/core/samples.ts";
 import type { LightPattern } from "../../src/protocol/schema.ts";
-import { lightOnIntervals } from "../../src/protocol/timeline.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
 import type { LightSource } from "../rig.ts";
+import { trainPulses, trainRefusal, trainSpecFor } from "./pulse-train.ts";
 
 /** Full scale of johnny-five's `Led.brightness` (8-bit PWM). */
 const FULL_BRIGHTNESS = 255;
-/** An edge this close to now is due: absorbs the ms → s → ms round trip through `lightOnIntervals`. */
+/** An edge this close to now is due: absorbs the rounding of start + µs / 1000. */
 const DUE_SLACK_MS = 1e-6;
 
 export const FirmataLedChannel = z.strictObject({
@@ -128,8 +128,9 @@ export class FirmataLightSource implements LightSource {
   }
 
   /**
-   * Starts the pattern now. Throws, before anything switches on, if the power is above the channel's
-   * `maxPowerMw` or below its resolution (maxPowerMw / 510, which would round to brightness 0).
+   * Starts the pattern now, pulses by the pulse-train rule every light source follows. Throws, before anything
+   * switches on, if the power is above the channel's `maxPowerMw` or below its resolution (maxPowerMw / 510,
+   * which would round to brightness 0), or if a light source would refuse the train.
    */
   start(name: string, powerMw: number, pattern: LightPattern): void {
     // The train is anchored to the call (the engine's deadline), not to the end of the off write below.
@@ -142,18 +143,21 @@ export class FirmataLightSource implements LightSource {
         `light channel '${name}': ${powerMw} mW is outside what its PWM can set ` +
           `(${(maxPowerMw / (2 * FULL_BRIGHTNESS)).toPrecision(3)}–${maxPowerMw} mW)`,
       );
+    const spec = pattern.kind === "pulses" ? trainSpecFor(pattern) : undefined;
+    const refusal = spec && trainRefusal(spec);
+    if (refusal) throw new RangeError(`light channel '${name}': ${refusal}`);
     this.off(name);
     // Report the power the 8-bit brightness actually gives.
     c.powerMw = (brightness * maxPowerMw) / FULL_BRIGHTNESS;
 
-    const intervals = lightOnIntervals({
-      startS: startMs / 1000,
-      endS: Number.POSITIVE_INFINITY,
-      pattern,
-    });
+    const pulses: Iterator<[number, number]> = spec
+      ? trainPulses(spec)
+      : [[0, Number.POSITIVE_INFINITY] as [number, number]].values();
     const nextOn = (): PendingEdge | undefined => {
-      const it = intervals.next();
-      return it.done ? undefined : { on: true, atMs: 1000 * it.value[0], offAtMs: 1000 * it.value[1] };
+      const it = pulses.next();
+      return it.done
+        ? undefined
+        : { on: true, atMs: startMs + it.value[0] / 1000, offAtMs: startMs + it.value[1] / 1000 };
     };
     const clock = this.clock;
     /** Writes every edge that is due, and returns the next one to wait for. */

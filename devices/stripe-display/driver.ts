@@ -3,10 +3,11 @@ import type { StimulusSettings } from "../../src/protocol/schema.ts";
 import type { STIMULUS_EVENTS } from "../drum/codec.ts";
 import { SerialStimulus } from "../drum/driver.ts";
 import type { LinePort } from "../line-port.ts";
+import { STRIPE_DISPLAY } from "./description.ts";
 
 export class SerialStripeDisplay extends SerialStimulus {
   constructor(port: LinePort<typeof STIMULUS_EVENTS>) {
-    super(port, ["hokr-stripe"]);
+    super(port, [STRIPE_DISPLAY]);
   }
 
   override start(s: StimulusSettings): void {

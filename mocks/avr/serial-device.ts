@@ -42,6 +42,11 @@ export class AvrSerialDevice implements SimulatedSerialDevice {
     }, stepMs);
   }
 
+  /** Session time of a CPU cycle, ms (the chip runs in step with the session clock). */
+  sessionMs(cycle: number): number {
+    return this.originMs + ((cycle - this.originCycle) * 1000) / CLOCK_HZ;
+  }
+
   /** Runs the chip up to the session clock's present and passes on what it transmitted. */
   step(): void {
     const target = this.originCycle + Math.round(((this.clock.now() - this.originMs) * CLOCK_HZ) / 1000);
@@ -79,6 +84,8 @@ export interface FirmwareBoard {
   device: AvrSerialDevice;
   /** Whether light channel `channel`'s gate pin is high now. */
   lightOn(channel: number): boolean;
+  /** Every change of the light gate pins so far, in session time: the light the board really emitted. */
+  readonly lightEdges: readonly { tMs: number; channel: number; on: boolean }[];
   /** Drum position commanded by the last whole servo pulse, degrees (0 before the first). */
   servoDeg(): number;
 }
@@ -100,6 +107,10 @@ export function plugFirmwareBoard(
     vendorId: "2341",
     productId: "0043",
   });
+  const lightEdges: { tMs: number; channel: number; on: boolean }[] = [];
+  FIRMWARE.lightGatePins.forEach((pin, channel) => {
+    uno.watchPin(pin, (e) => lightEdges.push({ tMs: device.sessionMs(e.cycle), channel, on: e.high }));
+  });
   let rise: number | undefined;
   let widthUs = FIRMWARE.servoCentreUs;
   uno.watchPin(FIRMWARE.servoPin, (e) => {
@@ -108,6 +119,7 @@ export function plugFirmwareBoard(
   });
   return {
     device,
+    lightEdges,
     lightOn: (channel) => {
       const pin = FIRMWARE.lightGatePins[channel];
       if (pin === undefined) throw new RangeError(`hokr-rig has no light channel ${channel}`);

@@ -1,20 +1,22 @@
-// Simulated `hokr-light` controller: the device model (SimulatedLightSource: pulses timed on the device)
-// behind the real wire protocol, with the host-silence watchdog of the contract in README.md, "Wire protocols".
+// Simulated `hokr-light` controller: the device model (SimulatedLightSource: pulses timed on the device by the
+// pulse-train rule) behind the real wire protocol, with the limits of its description and the host-silence
+// watchdog of the contract in README.md, "Wire protocols".
 import type { Subscription } from "rxjs";
 import { lightCommands, lightEvents } from "../../devices/light-source/codec.ts";
+import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
+import { trainRefusal } from "../../devices/light-source/pulse-train.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedLightSource } from "../simulated-rig.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
 
 export class SimulatedLightController extends LineDevice {
-  private watchdogMs = 2000;
+  private watchdogMs: number = LIGHT_LIMITS.watchdogDefaultMs;
   private watchdog: Subscription | undefined;
   private readonly power: number[];
 
   constructor(
     clock: SessionClock,
     private readonly light: SimulatedLightSource,
-    private readonly maxPowerMw = 100,
   ) {
     super(clock);
     this.power = light.channels.map(() => 0);
@@ -61,7 +63,7 @@ export class SimulatedLightController extends LineDevice {
       case "HELLO":
         return ["hokr-light", 1, this.light.channels.length];
       case "PWR":
-        if (c.powerMw > this.maxPowerMw) throw new Refusal(2, `power above ${this.maxPowerMw} mW`);
+        // The codec has already refused power outside the description's range (ERR 2).
         this.channelName(c.channel);
         this.power[c.channel] = c.powerMw;
         return [];
@@ -74,16 +76,12 @@ export class SimulatedLightController extends LineDevice {
       case "ALLOFF":
         this.light.allOff();
         return [];
-      case "TRAIN":
-        if (c.widthUs >= c.periodUs) throw new Refusal(2, "width must be shorter than period");
-        this.light.start(this.channelName(c.channel), this.power[c.channel] ?? 0, {
-          kind: "pulses",
-          pulseWidthMs: c.widthUs / 1000,
-          periodMs: c.periodUs / 1000,
-          ...(c.trainUs > 0 ? { trainDurationS: c.trainUs / 1e6 } : {}),
-          interTrainIntervalS: c.gapUs / 1e6,
-        });
+      case "TRAIN": {
+        const refusal = trainRefusal(c);
+        if (refusal) throw new Refusal(2, refusal);
+        this.light.startTrain(this.channelName(c.channel), this.power[c.channel] ?? 0, c);
         return [];
+      }
       case "WDG":
         this.watchdogMs = c.ms;
         this.armWatchdog();

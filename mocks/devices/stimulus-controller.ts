@@ -1,6 +1,8 @@
 // Simulated `hokr-drum` / `hokr-stripe` controller: the device model (SimulatedStimulus, which generates the
 // sinusoid) behind the real wire protocol.
 import { stimulusCommands, stimulusEvents } from "../../devices/drum/codec.ts";
+import { DRUM, DRUM_LIMITS } from "../../devices/drum/description.ts";
+import { STRIPE_DISPLAY } from "../../devices/stripe-display/description.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedStimulus } from "../simulated-rig.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
@@ -12,7 +14,7 @@ export class SimulatedStimulusController extends LineDevice {
     clock: SessionClock,
     private readonly stimulus: SimulatedStimulus,
     private readonly kind: "drum" | "stripe" = "drum",
-    private readonly maxAmplitudeDeg = 45,
+    private readonly maxAmplitudeDeg: number = DRUM_LIMITS.maxAmplitudeDeg,
   ) {
     super(clock, 2_000_000_000);
     stimulus.samples$.subscribe((s) =>
@@ -21,15 +23,19 @@ export class SimulatedStimulusController extends LineDevice {
   }
 
   protected command(verb: string, args: string[], line: string): (string | number)[] {
-    const c = stimulusCommands.decode(verb, args, line);
-    if (!c) throw new Refusal(1, `unknown verb ${verb}`);
+    const description = this.kind === "drum" ? DRUM : STRIPE_DISPLAY;
+    const c = Object.hasOwn(description.commands, verb) ? stimulusCommands.decode(verb, args, line) : null;
+    if (!c)
+      throw new Refusal(
+        1,
+        `unknown verb ${verb}${this.kind === "drum" ? " (a drum has no spatial frequency)" : ""}`,
+      );
     switch (c.tag) {
       case "HELLO":
-        return [this.kind === "drum" ? "hokr-drum" : "hokr-stripe", 1, this.maxAmplitudeDeg];
+        return [description.device, description.version, this.maxAmplitudeDeg];
       case "SINE":
         if (c.amplitudeDeg > this.maxAmplitudeDeg)
           throw new Refusal(2, `amplitude above ${this.maxAmplitudeDeg} deg`);
-        if (c.frequencyHz <= 0) throw new Refusal(2, "frequency must be > 0");
         this.stimulus.start({
           kind: this.kind,
           waveform: "sinusoidal",
@@ -44,7 +50,6 @@ export class SimulatedStimulusController extends LineDevice {
         this.stimulus.reportRateHz = c.hz;
         return [];
       case "SF":
-        if (this.kind !== "stripe") throw new Refusal(1, "a drum has no spatial frequency");
         this.spatialFrequencyCpd = c.cyclesPerDeg;
         return [];
       case "PING":

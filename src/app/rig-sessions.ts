@@ -71,6 +71,9 @@ export interface SimulatedRunOptions extends CommonRunOptions {
   firmware?: boolean;
 }
 
+/** Virtual-clock step of a session on the emulated firmware: its lines are stamped on arrival to within this. */
+const FIRMWARE_STEP_MS = 0.25;
+
 /** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
 export async function runSimulated(o: SimulatedRunOptions) {
   // The AVR emulator is loaded only for --firmware (before the clock starts: loading takes real time).
@@ -88,7 +91,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
     clock: o.clock ?? "virtual",
     ...(o.speed === undefined ? {} : { speed: o.speed }),
     // The emulated board needs simulated time to boot and answer its handshake.
-    ...(o.firmware ? { setupMs: 2000 } : {}),
+    ...(o.firmware ? { setupMs: 2000, virtualStepMs: FIRMWARE_STEP_MS } : {}),
     makeRig: (c) => {
       const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
       if (firmwareRig) return firmwareRig.createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);

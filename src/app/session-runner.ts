@@ -33,6 +33,12 @@ export interface RunOptions<R extends Rig> {
    * simulated time to boot and answer); the clock starts at −setupMs and runs while the rig connects.
    */
   setupMs?: number;
+  /**
+   * Virtual clock only: session ms per step between yields to the event loop (default 250). A device whose
+   * bytes leave at arbitrary times (the emulated firmware) needs short steps: the host stamps a line with the
+   * clock at the step's end, and the device-clock alignment rests on those stamps.
+   */
+  virtualStepMs?: number;
   /** Session folder and the metadata written into it (status is set here). */
   outDir: string;
   meta: Omit<SessionMeta, "status" | "clock">;
@@ -191,7 +197,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
       let nextStop = 0;
       while (!reached && !signal.aborted) {
         const stop = stops[nextStop] ?? durationMs;
-        const target = Math.min(clock.now() + VIRTUAL_STEP_MS, stop, durationMs);
+        const target = Math.min(clock.now() + (o.virtualStepMs ?? VIRTUAL_STEP_MS), stop, durationMs);
         clock.advanceTo(target);
         if (target === stop) nextStop++;
         await yieldToEventLoop(); // lets serial bytes, SIGINT, flush timers and `reached` run

@@ -3,10 +3,11 @@
 import { z } from "zod";
 import { FirmataServoConfig } from "../../devices/drum/servo-config.ts";
 import { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
+import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
 
 export const LightLimits = z.strictObject({
   /** Highest power a protocol may ask for, mW at the fibre tip. */
-  maxPowerMw: z.number().positive().default(20),
+  maxPowerMw: z.number().positive().default(LIGHT_LIMITS.maxPowerMw),
   /** Highest long-run fraction of time on (pulse width / period × train fraction), 0–1. */
   maxDutyCycle: z.number().gt(0).max(1).default(0.5),
   /** Longest single stretch of light, s (tissue heating). */

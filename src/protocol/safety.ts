@@ -1,4 +1,7 @@
 // Light safety: every light schedule is checked against the rig's limits before a session starts.
+
+import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
+import { trainRefusal, trainSpecFor } from "../../devices/light-source/pulse-train.ts";
 import type { RigConfig } from "../config/rig-config.ts";
 import { dutyCycle, type Timeline, type TimelineLight } from "./timeline.ts";
 
@@ -11,7 +14,10 @@ export function longestOnS(l: TimelineLight): number {
 const describe = (l: TimelineLight) =>
   `light[${l.index}] (channel '${l.channel}', window '${l.phase}' ${l.startS.toFixed(0)}–${l.endS.toFixed(0)} s)`;
 
-/** Every way the timeline's light breaks the rig's limits, as messages naming channel, window, limit and fix. */
+/**
+ * Every way the timeline's light breaks the rig's limits or asks for what its light source cannot execute, as
+ * messages naming schedule, channel, window, limit and fix.
+ */
 export function lightSafetyProblems(timeline: Timeline, rig: RigConfig): string[] {
   const problems: string[] = [];
   for (const l of timeline.light) {
@@ -38,6 +44,15 @@ export function lightSafetyProblems(timeline: Timeline, rig: RigConfig): string[
       problems.push(
         `${what}: power ${l.powerMw} mW exceeds the limit ${limits.maxPowerMw} mW; lower powerMw`,
       );
+    // A hokr light source (controller, firmware or simulator) takes PWR only within its description's range.
+    else if (rig.devices?.light.backend !== "firmata" && l.powerMw > LIGHT_LIMITS.maxPowerMw)
+      problems.push(
+        `${what}: power ${l.powerMw} mW is beyond what the light source's PWR command accepts (0–${LIGHT_LIMITS.maxPowerMw} mW); lower powerMw`,
+      );
+    if (l.pattern.kind === "pulses") {
+      const refusal = trainRefusal(trainSpecFor(l.pattern));
+      if (refusal) problems.push(`${what}: the light source cannot play this pulse train: ${refusal}`);
+    }
     const duty = dutyCycle(l.pattern);
     if (duty > limits.maxDutyCycle + 1e-12)
       problems.push(

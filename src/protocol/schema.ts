@@ -80,7 +80,11 @@ export const LightPattern = z.discriminatedUnion("kind", [
       pulseWidthMs: positive("ms"),
       /** Pulse onset to next pulse onset, ms. */
       periodMs: positive("ms"),
-      /** Length of one train, s; trains repeat after `interTrainIntervalS` until the window ends. Omit for one train filling the window. */
+      /**
+       * Length of one train, s: it holds the pulses that start within it, each played whole
+       * (devices/light-source/pulse-train.ts); trains repeat after `interTrainIntervalS` until the window ends.
+       * Omit for one train filling the window.
+       */
       trainDurationS: positive("seconds").optional(),
       /** Dark gap between trains, s. */
       interTrainIntervalS: z.number().nonnegative().default(0),

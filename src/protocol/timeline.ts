@@ -1,4 +1,5 @@
 // Resolves a protocol into absolute times on the session clock (s since session start).
+import { trainDuty, trainPulses, trainSpecFor } from "../../devices/light-source/pulse-train.ts";
 import type { LightPattern, Protocol, StimulusSettings } from "./schema.ts";
 
 export interface TimelinePhase {
@@ -68,18 +69,15 @@ export function buildTimeline(protocol: Protocol): Timeline {
   return { phases, light, durationS: t, trainingStartS: byName.get("training")?.startS ?? 0 };
 }
 
-/** Long-run fraction of time the light is on, 0–1. */
+/** Long-run fraction of time the light is on, 0–1, as the light source plays the pattern. */
 export function dutyCycle(p: LightPattern): number {
-  if (p.kind === "continuous") return 1;
-  const pulseDuty = p.pulseWidthMs / p.periodMs;
-  return p.trainDurationS === undefined
-    ? pulseDuty
-    : (pulseDuty * p.trainDurationS) / (p.trainDurationS + p.interTrainIntervalS);
+  return p.kind === "continuous" ? 1 : trainDuty(trainSpecFor(p));
 }
 
 /**
- * Light-on intervals [on, off) in s for a schedule, in order. Pulse trains start at the window start,
- * repeat every trainDuration + interTrainInterval, and are cut at the window end.
+ * Light-on intervals [on, off) in s for a schedule, in order: the pulses the light source plays
+ * (devices/light-source/pulse-train.ts) from the window start, cut at the window end, where the light is
+ * switched off.
  */
 export function* lightOnIntervals(
   l: Pick<TimelineLight, "startS" | "endS" | "pattern">,
@@ -89,16 +87,9 @@ export function* lightOnIntervals(
     if (endS > startS) yield [startS, endS];
     return;
   }
-  const width = p.pulseWidthMs / 1000;
-  const period = p.periodMs / 1000;
-  const train = p.trainDurationS ?? endS - startS;
-  for (let trainStart = startS; trainStart < endS; trainStart += train + p.interTrainIntervalS) {
-    const trainEnd = Math.min(trainStart + train, endS);
-    // Integer pulse index (not accumulated time) keeps long trains free of rounding drift.
-    for (let k = 0; trainStart + k * period < trainEnd - 1e-9; k++) {
-      const on = trainStart + k * period;
-      yield [on, Math.min(on + width, trainEnd)];
-    }
-    if (p.trainDurationS === undefined) return;
+  for (const [onUs, offUs] of trainPulses(trainSpecFor(p))) {
+    const on = startS + onUs / 1e6;
+    if (on >= endS - 1e-9) return;
+    yield [on, Math.min(startS + offUs / 1e6, endS)];
   }
 }

@@ -28,7 +28,7 @@ export async function createFirmwareSimulatedRig(
 ): Promise<FirmwareSimulatedRig> {
   const n = ++count;
   const paths = { board: `sim-fw/${n}/uno`, eyeTracker: `sim-fw/${n}/eye` };
-  const board = plugFirmwareBoard(clock, paths.board, { serialNumber: `HOKR-FW${n}` });
+  const board = plugFirmwareBoard(clock, paths.board, { serialNumber: `HOKR-FW${n}`, stepMs: 0.25 });
   // Follow the drum commands the board receives.
   let sine: { t0S: number; amplitudeDeg: number; frequencyHz: number } | null = null;
   let partial = "";
