@@ -2,12 +2,25 @@
 // implement these same interfaces; every stream is timestamped by the device (µs) and by the session clock (ms).
 import type { Observable } from "rxjs";
 import type { EyeSample, LightEdge, StimulusSample } from "../src/core/samples.ts";
-import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
+import type { PulsePattern } from "./light-source/pulse-train.ts";
+
+/** The sinusoid a stimulus device is told to play (a protocol's stimulus settings are one). */
+export interface StimulusMotion {
+  /** Peak angular displacement, degrees. */
+  amplitudeDeg: number;
+  /** Oscillation frequency, Hz. */
+  frequencyHz: number;
+  /** Stripe displays: spatial frequency of the stripes, cycles per degree. */
+  spatialFrequencyCpd?: number | undefined;
+}
+
+/** What a light channel is told to play: constant light, or pulse trains by the pulse-train rule. */
+export type LightProgram = { kind: "continuous" } | ({ kind: "pulses" } & PulsePattern);
 
 /** A drum or stripe display that generates its own sinusoid once started. */
 export interface VisualStimulus {
   /** Start a sinusoid of the given amplitude/frequency at position 0 moving rightward. */
-  start(settings: StimulusSettings): void;
+  start(motion: StimulusMotion): void;
   stop(): void;
   /** Position reports while running. */
   readonly samples$: Observable<StimulusSample>;
@@ -22,7 +35,7 @@ export interface VisualStimulus {
 export interface LightSource {
   readonly channels: readonly { name: string; wavelengthNm: number }[];
   /** Start a pattern (continuous or pulse trains) at the given power; runs until `off`. */
-  start(channel: string, powerMw: number, pattern: LightPattern): void;
+  start(channel: string, powerMw: number, pattern: LightProgram): void;
   off(channel: string): void;
   /** Safety: every channel off, now. Must not throw. */
   allOff(): void;

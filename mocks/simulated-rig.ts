@@ -9,8 +9,7 @@ import {
   trainRefusal,
   trainSpecFor,
 } from "../devices/light-source/pulse-train.ts";
-import type { LightSource, Rig, VisualStimulus } from "../devices/rig.ts";
-import type { RigConfig } from "../src/config/rig-config.ts";
+import type { LightProgram, LightSource, Rig, StimulusMotion, VisualStimulus } from "../devices/rig.ts";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import {
   type EyeSample,
@@ -19,7 +18,6 @@ import {
   onPositionGrid,
   type StimulusSample,
 } from "../src/core/samples.ts";
-import type { LightPattern, StimulusSettings } from "../src/protocol/schema.ts";
 import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
 
 const deviceUs = (tMs: number) => Math.round(tMs * 1000);
@@ -32,7 +30,7 @@ interface Edge {
 }
 
 export class SimulatedStimulus implements VisualStimulus {
-  private running: { t0Ms: number; settings: StimulusSettings } | null = null;
+  private running: { t0Ms: number; settings: StimulusMotion } | null = null;
   private ticks: Subscription | undefined;
   private readonly samples = new Subject<StimulusSample>();
   readonly samples$ = this.samples.asObservable();
@@ -51,11 +49,11 @@ export class SimulatedStimulus implements VisualStimulus {
     return settings.amplitudeDeg * Math.sin((2 * Math.PI * settings.frequencyHz * (tMs - t0Ms)) / 1000);
   }
 
-  get state(): { t0Ms: number; settings: StimulusSettings } | null {
+  get state(): { t0Ms: number; settings: StimulusMotion } | null {
     return this.running;
   }
 
-  start(settings: StimulusSettings): void {
+  start(settings: StimulusMotion): void {
     this.stop();
     const t0Ms = this.clock.now();
     this.running = { t0Ms, settings };
@@ -115,7 +113,7 @@ export class SimulatedLightSource implements LightSource {
   }
 
   /** Throws, before anything switches on, a power outside the light source's `PWR` range. */
-  start(name: string, powerMw: number, pattern: LightPattern): void {
+  start(name: string, powerMw: number, pattern: LightProgram): void {
     if (!(powerMw >= 0 && powerMw <= LIGHT_LIMITS.maxPowerMw))
       throw new RangeError(
         `light channel '${name}': ${powerMw} mW is outside 0–${LIGHT_LIMITS.maxPowerMw} mW`,
@@ -206,7 +204,7 @@ export const worldOf = (stimulus: SimulatedStimulus, light: SimulatedLightSource
 
 export function createSimulatedRig(
   clock: SessionClock,
-  config: RigConfig,
+  config: { name: string; light: readonly { name: string; wavelengthNm: number }[] },
   sampleRateHz: number,
   makeMouse: (world: MouseWorld) => VirtualMouse,
 ): SimulatedRig {

@@ -3,7 +3,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stimulusCommands, stimulusEvents } from "../devices/drum/codec.ts";
-import { eyeCommands, eyeEvents, pixelsToDegrees } from "../devices/eye-tracker/codec.ts";
+import { pixelsToDegrees } from "../devices/eye-tracker/calibration.ts";
+import { eyeCommands, eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { lightCommands, lightEvents } from "../devices/light-source/codec.ts";
 import { parseCommand, WireError } from "../devices/wire.ts";
 

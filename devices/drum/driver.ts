@@ -2,11 +2,10 @@
 // generates the sinusoid and reports its position; the host starts, stops and listens.
 import { map, type Observable, Subject } from "rxjs";
 import type { StimulusSample } from "../../src/core/samples.ts";
-import type { StimulusSettings } from "../../src/protocol/schema.ts";
 import type { DeviceDescription } from "../description.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
 import { eventsOf, type LinePort, type OkReply } from "../line-port.ts";
-import type { DeviceFault, VisualStimulus } from "../rig.ts";
+import type { DeviceFault, StimulusMotion, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 import { DRUM } from "./description.ts";
 
@@ -58,7 +57,7 @@ export class SerialStimulus implements VisualStimulus {
     this.send(c).catch((e: Error) => this.faults.next({ device: "stimulus", message: e.message }));
   }
 
-  start(s: StimulusSettings): void {
+  start(s: StimulusMotion): void {
     this.fireAndForget({ tag: "SINE", amplitudeDeg: s.amplitudeDeg, frequencyHz: s.frequencyHz });
   }
 

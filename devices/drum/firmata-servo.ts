@@ -15,9 +15,8 @@ import { Subject, type Subscription } from "rxjs";
 import type { z } from "zod";
 import { type SessionClock, scheduleTicks } from "../../src/core/clock.ts";
 import { onMicrosecondGrid, onPositionGrid, type StimulusSample } from "../../src/core/samples.ts";
-import type { StimulusSettings } from "../../src/protocol/schema.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
-import type { VisualStimulus } from "../rig.ts";
+import type { StimulusMotion, VisualStimulus } from "../rig.ts";
 import { FirmataServoConfig } from "./servo-config.ts";
 
 /** johnny-five's Servo takes `pwmRange`, which @types/johnny-five 2.1 does not list. */
@@ -59,7 +58,7 @@ export class FirmataStimulus implements VisualStimulus {
    * Starts the sinusoid now at position 0, moving rightward. Throws, before the servo moves, if the
    * amplitude needs servo angles outside `range`.
    */
-  start(settings: StimulusSettings): void {
+  start(settings: StimulusMotion): void {
     const { centreDeg, degreesPerStimulusDegree: scale, range, updateRateHz } = this.config;
     const swing = Math.abs(scale) * settings.amplitudeDeg;
     if (centreDeg - swing < range[0] || centreDeg + swing > range[1])

@@ -5,7 +5,8 @@ import type { SessionClock } from "../../src/core/clock.ts";
 import { type EyeSample, onPositionGrid } from "../../src/core/samples.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
-import { type EYE_EVENTS, type EyeCalibration, eyeCommands, pixelsToDegrees } from "./codec.ts";
+import { type EyeCalibration, pixelsToDegrees } from "./calibration.ts";
+import { type EYE_EVENTS, eyeCommands } from "./codec.ts";
 
 type EyePort = LinePort<typeof EYE_EVENTS>;
 

@@ -4,10 +4,9 @@
 import { map, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { LightEdge } from "../../src/core/samples.ts";
-import type { LightPattern } from "../../src/protocol/schema.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
 import { eventsOf, type LinePort } from "../line-port.ts";
-import type { DeviceFault, LightSource } from "../rig.ts";
+import type { DeviceFault, LightProgram, LightSource } from "../rig.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
 import { LIGHT_SOURCE } from "./description.ts";
 import { trainSpecFor } from "./pulse-train.ts";
@@ -22,7 +21,7 @@ export interface LightChannelConfig {
 type LightPort = LinePort<typeof LIGHT_EVENTS>;
 
 /** The controller's TRAIN arguments for a protocol pattern (continuous light is `ON`). */
-export const trainCommand = (channel: number, p: LightPattern & { kind: "pulses" }): LightCommand => ({
+export const trainCommand = (channel: number, p: LightProgram & { kind: "pulses" }): LightCommand => ({
   tag: "TRAIN",
   channel,
   ...trainSpecFor(p),
@@ -100,7 +99,7 @@ export class SerialLightSource implements LightSource {
     return c.index;
   }
 
-  start(channel: string, powerMw: number, pattern: LightPattern): void {
+  start(channel: string, powerMw: number, pattern: LightProgram): void {
     const ch = this.index(channel);
     this.power.set(channel, powerMw);
     this.fireAndForget({ tag: "PWR", channel: ch, powerMw });

@@ -13,9 +13,8 @@ import { Subject, type Subscription } from "rxjs";
 import { z } from "zod";
 import type { SessionClock } from "../../src/core/clock.ts";
 import { type LightEdge, onMicrosecondGrid } from "../../src/core/samples.ts";
-import type { LightPattern } from "../../src/protocol/schema.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
-import type { LightSource } from "../rig.ts";
+import type { LightProgram, LightSource } from "../rig.ts";
 import { trainPulses, trainRefusal, trainSpecFor } from "./pulse-train.ts";
 
 /** Full scale of johnny-five's `Led.brightness` (8-bit PWM). */
@@ -132,7 +131,7 @@ export class FirmataLightSource implements LightSource {
    * switches on, if the power is above the channel's `maxPowerMw` or below its resolution (maxPowerMw / 510,
    * which would round to brightness 0), or if a light source would refuse the train.
    */
-  start(name: string, powerMw: number, pattern: LightPattern): void {
+  start(name: string, powerMw: number, pattern: LightProgram): void {
     // The train is anchored to the call (the engine's deadline), not to the end of the off write below.
     const startMs = this.clock.now();
     const c = this.channel(name);

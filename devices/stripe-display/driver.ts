@@ -1,8 +1,9 @@
 // Host driver for a `hokr-stripe` display: the drum's protocol plus the stripes' spatial frequency.
-import type { StimulusSettings } from "../../src/protocol/schema.ts";
+
 import type { STIMULUS_EVENTS } from "../drum/codec.ts";
 import { SerialStimulus } from "../drum/driver.ts";
 import type { LinePort } from "../line-port.ts";
+import type { StimulusMotion } from "../rig.ts";
 import { STRIPE_DISPLAY } from "./description.ts";
 
 export class SerialStripeDisplay extends SerialStimulus {
@@ -10,7 +11,7 @@ export class SerialStripeDisplay extends SerialStimulus {
     super(port, [STRIPE_DISPLAY]);
   }
 
-  override start(s: StimulusSettings): void {
+  override start(s: StimulusMotion): void {
     if (s.spatialFrequencyCpd !== undefined)
       this.fireAndForget({ tag: "SF", cyclesPerDeg: s.spatialFrequencyCpd });
     super.start(s);

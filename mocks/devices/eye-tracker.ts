@@ -1,7 +1,8 @@
 // Simulated `hokr-eye` tracker: a camera on the virtual mouse (SimulatedEyeTracker) behind the real wire
 // protocol, streaming degrees (`S`) or, for calibration tests, raw pupil/corneal-reflection pixels (`R`).
 import type { Subscription } from "rxjs";
-import { type EyeCalibration, eyeCommands, eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import type { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
+import { eyeCommands, eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { EyeSample } from "../../src/core/samples.ts";
 import { LineDevice, Refusal } from "./line-device.ts";

@@ -36,12 +36,7 @@ export class SimulatedStimulusController extends LineDevice {
       case "SINE":
         if (c.amplitudeDeg > this.maxAmplitudeDeg)
           throw new Refusal(2, `amplitude above ${this.maxAmplitudeDeg} deg`);
-        this.stimulus.start({
-          kind: this.kind,
-          waveform: "sinusoidal",
-          amplitudeDeg: c.amplitudeDeg,
-          frequencyHz: c.frequencyHz,
-        });
+        this.stimulus.start({ amplitudeDeg: c.amplitudeDeg, frequencyHz: c.frequencyHz });
         return [];
       case "STOP":
         this.stimulus.stop();

@@ -2,7 +2,7 @@
 // Protocols are checked against it before anything is switched on.
 import { z } from "zod";
 import { FirmataServoConfig } from "../../devices/drum/servo-config.ts";
-import { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
+import { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
 import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
 
 export const LightLimits = z.strictObject({

@@ -1,7 +1,7 @@
 // The simulated rig through the real stack: session → drivers → codecs → simulated serial ports → simulated
 // devices (the same device models as the in-process rig) → virtual mouse.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { EyeCalibration } from "../../devices/eye-tracker/codec.ts";
+import type { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
 import { SimulatedEyeTrackerDevice } from "../../mocks/devices/eye-tracker.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
 import { SimulatedStimulusController } from "../../mocks/devices/stimulus-controller.ts";
