@@ -1,5 +1,5 @@
 // `hokr analyze TRACE`: per-cycle and per-block gain of a recorded eye trace (CSV/TSV), computed by the same
-// RxJS operators as a live session (src/analysis/trace-analysis.ts).
+// RxJS operators as a live session (src/app/trace-analysis.ts).
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ANALYSIS } from "../../analysis/settings.ts";
 import { analyzeTrace } from "../../app/trace-analysis.ts";
