@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { loadAnimal } from "../src/fitting/inputs.ts";
+import { loadAnimals } from "../src/fitting/inputs.ts";
 import type { AnimalData } from "../src/fitting/model-fit.ts";
 import { STUDY_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
 import { LEARNING_MODELS } from "../src/models/learning/index.ts";
@@ -57,7 +57,7 @@ function writeSession(name: string, animal: AnimalData, spoil: Record<number, "n
   ];
   writeFileSync(
     join(dir, "session.json"),
-    JSON.stringify({ format: "any", timeline: { trainingStartS: at(0), phases } }),
+    JSON.stringify({ format: "any", timeline: { durationS: at(85), trainingStartS: at(0), phases } }),
   );
   return dir;
 }
@@ -177,11 +177,8 @@ describe("hokr fit", () => {
     mkdirSync(noMeta, { recursive: true });
     writeFileSync(join(noMeta, "gain.tsv"), gainTableHeader());
     const cases: Array<[string[], RegExp]> = [
-      [
-        [join(root, "missing")],
-        /missing: no such file or folder \(give a session folder or a gain\.tsv file\)/,
-      ],
-      [[bare], /no-gain-column\.tsv: missing column\(s\) t_start_s, t_end_s, gain/],
+      [[join(root, "missing")], /missing: no such file or folder \(give a session folder or a gain table\)/],
+      [[bare], /no-gain-column\.tsv: missing column\(s\) gain; columns found: "block", "phase", "t_s"/],
       [
         [few, "--model", "parallel"],
         /parallel: 5 usable block\(s\) for 6 free parameter\(s\); needs at least 8/,
@@ -205,6 +202,11 @@ describe("hokr fit", () => {
 
 describe("fit inputs", () => {
   const options = { trainingMin: 15, restMin: 60, weights: "none" as const };
+  const loadAnimal = (input: string, o: Parameters<typeof loadAnimals>[1]) => {
+    const [animal] = loadAnimals(input, o);
+    if (!animal) throw new Error("no animal");
+    return animal;
+  };
 
   it("takes the schedule from session.json: stimulus-on phases relative to training start", () => {
     const a = loadAnimal(folder, options);
@@ -213,8 +215,7 @@ describe("fit inputs", () => {
       [0, 900],
       [4500, 5100],
     ]);
-    expect(a.trainingEndS).toBe(900);
-    expect(a.testStartS).toBe(4500);
+    expect(a.windows).toEqual({ trainingEndS: 900, testStartS: 4500 });
     expect(a.sigma).toBeUndefined();
   });
 
@@ -229,7 +230,7 @@ describe("fit inputs", () => {
     writeFileSync(join(dir, "gain.tsv"), gainTableHeader());
     writeFileSync(join(dir, "session.json"), JSON.stringify({ timeline: { phases: [] } }));
     expect(() => loadAnimal(dir, options)).toThrow(
-      /session\.json: .*trainingStartS.*the fitter needs timeline\.trainingStartS/,
+      /session\.json: .*trainingStartS.*the fitter needs timeline\.durationS, timeline\.trainingStartS/,
     );
   });
 });

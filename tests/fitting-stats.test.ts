@@ -111,8 +111,7 @@ describe("online vs offline learning across animals", () => {
         source: a.name,
         blocks,
         excluded: [],
-        trainingEndS: 900,
-        testStartS: 75 * 60,
+        windows: { trainingEndS: 900, testStartS: 75 * 60 },
         warnings: [],
       };
     });

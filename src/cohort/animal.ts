@@ -3,7 +3,7 @@
 import type { SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { learningSummary } from "../analysis/learning.ts";
 import { runSimulated } from "../engine/sessions.ts";
-import { loadAnimal } from "../fitting/inputs.ts";
+import { loadAnimals } from "../fitting/inputs.ts";
 import type { AnimalData } from "../fitting/model-fit.ts";
 import { type LoadedProtocol, loadProtocol } from "../protocol/load.ts";
 import type { GainBlock } from "../recording/gain-table.ts";
@@ -59,8 +59,9 @@ export async function simulateAnimal(job: AnimalJob): Promise<AnimalResult> {
   if (outcome.status !== "complete")
     throw new AnimalFailed(`${job.group} animal ${job.index}: session ${outcome.status} (${outcome.reason})`);
   // The fitter's reading of the folder: blocks with a finite gain and quality "ok", schedule from session.json.
-  const animal = loadAnimal(job.outDir, { trainingMin: 0, restMin: 0, weights: "none" });
-  const summary = learningSummary(animal.blocks);
+  const [animal] = loadAnimals(job.outDir, { weights: "none" });
+  if (!animal) throw new AnimalFailed(`${job.group} animal ${job.index}: no gain blocks recorded`);
+  const summary = learningSummary(animal.blocks, animal.windows);
   return {
     group: job.group,
     index: job.index,

@@ -3,11 +3,11 @@
 // commanded off and the recording is flushed and marked with how the session ended.
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Rig } from "../../devices/rig.ts";
-import { type LearningSummary, learningSummary } from "../analysis/learning.ts";
+import { type LearningSummary, sessionLearning } from "../analysis/learning.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
 import type { Timeline } from "../protocol/timeline.ts";
 import type { GainBlock } from "../recording/gain-table.ts";
-import type { SessionMeta } from "../recording/session-folder.ts";
+import { type SessionMeta, sessionTimeline } from "../recording/session-folder.ts";
 import { SessionRecorder } from "../recording/session-recorder.ts";
 import { RealClock, type SessionClock, VirtualClock } from "./clock.ts";
 import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "./session.ts";
@@ -207,7 +207,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS)]);
     progress();
   }
-  const summary = learningSummary(recorder.blocks);
+  const summary = sessionLearning(recorder.blocks, sessionTimeline(o.timeline));
   recorder.finish(
     status,
     { reason, sessionS: clock.now() / 1000 },

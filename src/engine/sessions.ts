@@ -12,7 +12,7 @@ import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
 import { SOFTWARE } from "../cli/software.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
 import { Random } from "../random.ts";
-import type { SessionMeta } from "../recording/session-folder.ts";
+import { type SessionMeta, sessionTimeline } from "../recording/session-folder.ts";
 import { connectRig } from "../rig/connect.ts";
 import { type RigConfig, SIMULATED_RIG } from "../rig/rig-config.ts";
 import { type Progress, runSession } from "./run.ts";
@@ -34,16 +34,7 @@ export function sessionMeta(
     software: SOFTWARE,
     analysis: DEFAULT_ANALYSIS,
     startedAt: startedAt.toISOString(),
-    timeline: {
-      durationS: loaded.timeline.durationS,
-      trainingStartS: loaded.timeline.trainingStartS,
-      phases: loaded.timeline.phases.map((p) => ({
-        name: p.name,
-        startS: p.startS,
-        endS: p.endS,
-        stimulusOn: p.stimulus !== null,
-      })),
-    },
+    timeline: sessionTimeline(loaded.timeline),
   };
 }
 

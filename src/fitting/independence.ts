@@ -9,6 +9,7 @@
 //   learning between animals;
 // - the rest change also contains the loss of online gain during the rest, so even independent online
 //   and offline processes (the parallel model) give r < 0 when online gain decays within the rest.
+import { learningSummary as sessionLearningOf } from "../analysis/learning.ts";
 import type { LoadedAnimal } from "./inputs.ts";
 import { bootstrapCorrelation, type CorrelationEstimate } from "./stats.ts";
 
@@ -21,16 +22,8 @@ export interface LearningSummary {
 }
 
 export function learningSummary(animal: LoadedAnimal): LearningSummary {
-  const training = animal.blocks.filter((b) => b.t_s >= 0 && b.t_s <= animal.trainingEndS);
-  const test = animal.testStartS;
-  const post = test === undefined ? undefined : animal.blocks.find((b) => b.t_s >= test);
-  const first = training[0];
-  const last = training.at(-1);
-  return {
-    animal: animal.name,
-    online: first && last && training.length >= 2 ? last.gain - first.gain : null,
-    offline: post && last ? post.gain - last.gain : null,
-  };
+  const s = sessionLearningOf(animal.blocks, animal.windows);
+  return { animal: animal.name, online: s.onlineLearning, offline: s.offlineLearning };
 }
 
 /** r(online, offline) over animals with both measures; undefined with fewer than 3 such animals. */

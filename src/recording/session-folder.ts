@@ -14,6 +14,7 @@ import { z } from "zod";
 import { AnalysisSettings } from "../analysis/settings.ts";
 import { FileProblem, readJsonFile } from "../config/json-file.ts";
 import { Protocol } from "../protocol/schema.ts";
+import type { Timeline } from "../protocol/timeline.ts";
 import { RigConfig } from "../rig/rig-config.ts";
 import { type GainBlock, parseGainTable } from "./gain-table.ts";
 
@@ -26,6 +27,32 @@ export const SESSION_FILES = {
 } as const;
 
 const maybeNumber = z.number().nullable();
+
+/**
+ * session.json's timeline: what ran when, in s since session start. The one description of a session's
+ * phases that analysis (online/offline learning, src/analysis/learning.ts) and fitting read.
+ */
+export const SessionTimeline = z.object({
+  durationS: z.number(),
+  /** Start of the training phase; gain-table times are relative to it. */
+  trainingStartS: z.number(),
+  phases: z
+    .array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), stimulusOn: z.boolean() }))
+    .min(1),
+});
+export type SessionTimeline = z.infer<typeof SessionTimeline>;
+
+/** The session timeline of a protocol's timeline: a phase has the stimulus on when it has stimulus settings. */
+export const sessionTimeline = (t: Timeline): SessionTimeline => ({
+  durationS: t.durationS,
+  trainingStartS: t.trainingStartS,
+  phases: t.phases.map((p) => ({
+    name: p.name,
+    startS: p.startS,
+    endS: p.endS,
+    stimulusOn: p.stimulus !== null,
+  })),
+});
 
 export const SessionMeta = z.object({
   format: z.literal("hokr-session/1"),
@@ -48,13 +75,7 @@ export const SessionMeta = z.object({
   /** Wall-clock start (ISO 8601); everything else is session time. */
   startedAt: z.string(),
   endedAt: z.string().optional(),
-  timeline: z.object({
-    durationS: z.number(),
-    trainingStartS: z.number(),
-    phases: z.array(
-      z.object({ name: z.string(), startS: z.number(), endS: z.number(), stimulusOn: z.boolean() }),
-    ),
-  }),
+  timeline: SessionTimeline,
   end: z.object({ reason: z.string(), sessionS: z.number() }).optional(),
   summary: z
     .object({

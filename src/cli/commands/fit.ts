@@ -2,8 +2,9 @@
 // independence across animals.
 import { writeFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { GAIN_ROLES, GainColumns, TIME_UNITS, type TimeUnit } from "../../fitting/gain-input.ts";
 import { learningSummary, onlineOfflineCorrelation } from "../../fitting/independence.ts";
-import { FitInputError, type LoadedAnimal, loadAnimal } from "../../fitting/inputs.ts";
+import { FitInputError, type LoadedAnimal, loadAnimals } from "../../fitting/inputs.ts";
 import {
   type Comparison,
   compareModels,
@@ -13,13 +14,16 @@ import {
 } from "../../fitting/model-fit.ts";
 import { LEARNING_MODELS, MODEL_NAMES, type ModelName } from "../../models/learning/index.ts";
 import { numberOption } from "../errors.ts";
+import { roleMapping } from "./analyze.ts";
 
 interface FitCliOptions {
   model: ModelName | "all";
   json?: boolean;
   plot?: string;
-  trainingMin: number;
-  restMin: number;
+  trainingMin?: number;
+  restMin?: number;
+  columns?: GainColumns;
+  timeUnit?: TimeUnit;
   shared?: string[];
   fix?: Record<string, number>;
   weights: "none" | "cycles";
@@ -106,22 +110,31 @@ export function registerFit(program: Command): void {
     )
     .argument(
       "<input...>",
-      "session folder(s) (gain.tsv + session.json) or gain.tsv file(s); several = a cohort",
+      "session folder(s) (gain.tsv + session.json) or gain tables (CSV/TSV: time and gain columns, one row per block); several animals = a cohort",
     )
     .addOption(new Option("--model <name>", "model to fit").choices([...MODEL_NAMES, "all"]).default("all"))
     .option("--json", "print one JSON object: { models, best, animals, correlation, warnings }")
     .option("--plot <file.svg>", "write an SVG of the observed blocks and each model's curve")
     .option(
       "--training-min <min>",
-      "training length for a bare gain.tsv, minutes",
+      "training length for a gain table without session.json, minutes (default: from its phase column)",
       positive("--training-min"),
-      15,
     )
     .option(
       "--rest-min <min>",
-      "rest after training for a bare gain.tsv, minutes",
+      "rest after training for a gain table without session.json, minutes (default: from its phase column)",
       positive("--rest-min"),
-      60,
+    )
+    .option(
+      "--columns <map>",
+      `gain-table column names, ROLE=NAME pairs; roles ${GAIN_ROLES.join(", ")}; default t=t_s,gain=gain`,
+      roleMapping(GainColumns, GAIN_ROLES.join(", ")),
+    )
+    .addOption(
+      new Option(
+        "--time-unit <unit>",
+        "unit of the gain table's time column (default: from its name's suffix, e.g. t_s, time_min)",
+      ).choices(Object.keys(TIME_UNITS)),
     )
     .option(
       "--shared <names>",
@@ -158,7 +171,7 @@ export function registerFit(program: Command): void {
 }
 
 async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
-  const loaded = inputs.map((input) => loadAnimal(input, opts));
+  const loaded = inputs.flatMap((input) => loadAnimals(input, opts));
   // Names label per-animal parameters, so they must differ.
   const animals = loaded.map((a, i) =>
     loaded.some((b, j) => j !== i && b.name === a.name) ? { ...a, name: `${a.name}#${i + 1}` } : a,
