@@ -26,10 +26,12 @@ export const transfer = defineModel({
     },
     { name: "tau_v_min", lower: 0.1, upper: 100000, start: 330, description: "transfer to the nucleus, min" },
   ],
+  output: [1, 1],
   dynamics: (p, { on }) => {
     const [, a = 0, tauLearn = 1, tauRecov = 1, tauV = 1] = Array.from(p);
+    // states (y, z)
     return on
-      ? { a11: -1 / tauLearn, a12: 0, a21: 1 / tauV, a22: 0, c1: a / tauLearn, c2: 0 }
-      : { a11: -1 / tauRecov, a12: 0, a21: 1 / tauV, a22: 0, c1: 0, c2: 0 };
+      ? { a: [-1 / tauLearn, 0, 1 / tauV, 0], c: [a / tauLearn, 0] }
+      : { a: [-1 / tauRecov, 0, 1 / tauV, 0], c: [0, 0] };
   },
 });
