@@ -2,8 +2,15 @@
 // independence across animals.
 import { writeFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { COHORT_MODELS, type CohortFit, type CohortModelName, fitCohort } from "../../fitting/cohort-fit.ts";
 import { GAIN_ROLES, GainColumns, TIME_UNITS, type TimeUnit } from "../../fitting/gain-input.ts";
-import { learningSummary, onlineOfflineCorrelation } from "../../fitting/independence.ts";
+import {
+  type Coefficient,
+  HYPOTHESES,
+  type HypothesisTest,
+  testHypotheses,
+} from "../../fitting/hypotheses.ts";
+import { type IndependenceTest, independenceTest, learningSummary } from "../../fitting/independence.ts";
 import { FitInputError, type LoadedAnimal, loadAnimals } from "../../fitting/inputs.ts";
 import {
   type Comparison,
@@ -12,6 +19,7 @@ import {
   fitModel,
   type ModelFit,
 } from "../../fitting/model-fit.ts";
+import { modelRecovery, RECOVERY_CLASSES, type Recovery } from "../../fitting/recovery.ts";
 import { LEARNING_MODELS, MODEL_NAMES, type ModelName } from "../../models/learning/index.ts";
 import { numberOption } from "../errors.ts";
 import { roleMapping } from "./analyze.ts";
@@ -29,6 +37,7 @@ interface FitCliOptions {
   weights: "none" | "cycles";
   seed: number;
   resamples: number;
+  recovery: number;
 }
 
 const positive = (what: string) => numberOption(`a number > 0 (${what})`, (v) => v > 0);
@@ -157,7 +166,14 @@ export function registerFit(program: Command): void {
       integer("--seed"),
       1,
     )
-    .option("--resamples <n>", "bootstrap resamples (count)", integer("--resamples"), 10_000)
+    .option("--resamples <n>", "bootstrap resamples (count)", integer("--resamples"), 999)
+    .option(
+      "--recovery <n>",
+      "model recovery: simulate N cohorts from each fitted hypothesis with this design and noise, classify them " +
+        "as the data were, print the confusion matrix (count; 0 = off)",
+      integer("--recovery"),
+      0,
+    )
     .addHelpText("after", parameterHelp)
     .action(async (inputs: string[], opts: FitCliOptions) => {
       try {
@@ -179,7 +195,7 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
   const warnings = animals.flatMap((a) => a.warnings.map((w) => `${a.source}: ${w}`));
   const comparison = fitAll(animals, opts, warnings);
   const summaries = animals.map(learningSummary);
-  const correlation = onlineOfflineCorrelation(summaries, { seed: opts.seed, resamples: opts.resamples });
+  const cohort = animals.length >= 4 ? cohortAnalysis(animals, opts, warnings) : undefined;
   if (opts.plot) {
     // vega is large: load it only when a plot is asked for.
     const { plotFits } = await import("../../fitting/plot.ts");
@@ -220,7 +236,9 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
         online: summaries[i]?.online ?? null,
         offline: summaries[i]?.offline ?? null,
       })),
-      correlation: correlation ?? null,
+      hypotheses: cohort?.hypotheses ?? null,
+      independence: cohort?.independence ?? null,
+      recovery: cohort?.recovery ?? null,
       warnings,
     };
     // JSON has no NaN: a stderr that cannot be computed becomes null.
@@ -248,16 +266,92 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
       );
   }
   if (animals.length > 1) {
-    lines.push("", "online vs offline learning (gain change during training / over the rest):");
+    lines.push("", "online vs offline learning (model-free: gain change during training / over the rest):");
     for (const s of summaries)
       lines.push(`  ${s.animal.padEnd(20)} ${fmt(s.online ?? Number.NaN)}  ${fmt(s.offline ?? Number.NaN)}`);
-    lines.push(
-      correlation
-        ? `  r = ${fmt(correlation.r, 3)}, bootstrap 95% CI [${fmt(correlation.ci95[0], 3)}, ${fmt(correlation.ci95[1], 3)}] (n = ${correlation.n}, ${correlation.resamples} resamples, seed ${correlation.seed})`
-        : "  correlation needs ≥ 3 animals with both measures",
-    );
   }
+  if (cohort) lines.push("", ...cohortLines(cohort));
+  else if (animals.length > 1) lines.push("parallel vs serial and the independence test need ≥ 4 animals");
   for (const w of warnings) lines.push(`warning: ${w}`);
   if (opts.plot) lines.push(`plot: ${opts.plot}`);
   console.log(lines.join("\n"));
+}
+
+interface CohortAnalysis {
+  hypotheses: Omit<HypothesisTest, "fit"> & { shared: Record<string, number>; blockSd: number };
+  independence: IndependenceTest | null;
+  recovery: Recovery | null;
+}
+
+/** Parallel vs serial across animals, the independence test and (if asked) model recovery. */
+function cohortAnalysis(
+  animals: LoadedAnimal[],
+  opts: FitCliOptions,
+  warnings: string[],
+): CohortAnalysis | undefined {
+  let fits: Record<CohortModelName, CohortFit>;
+  try {
+    fits = Object.fromEntries(COHORT_MODELS.map((m) => [m, fitCohort(m, animals)])) as Record<
+      CohortModelName,
+      CohortFit
+    >;
+  } catch (err) {
+    if (!(err instanceof FitError)) throw err;
+    warnings.push(`cohort fits: ${err.message}`);
+    return undefined;
+  }
+  let test: HypothesisTest;
+  try {
+    test = testHypotheses(animals, { stage1: fits.parallel });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    warnings.push(err.message);
+    return undefined;
+  }
+  const { fit, ...hypotheses } = test;
+  const independence =
+    independenceTest(animals, { stage1: fit, resamples: opts.resamples, seed: opts.seed }) ?? null;
+  const recovery =
+    opts.recovery > 0 ? modelRecovery(animals, { cohorts: opts.recovery, seed: opts.seed, fits }) : null;
+  return { hypotheses: { ...hypotheses, shared: fit.shared, blockSd: fit.blockSd }, independence, recovery };
+}
+
+const ci = (c: Coefficient) =>
+  `${fmt(c.value, 3)} (95% CI ${fmt(c.ci95[0], 3)} to ${fmt(c.ci95[1], 3)}, t-test p = ${fmt(c.p, 2)})`;
+
+function cohortLines({ hypotheses: h, independence, recovery }: CohortAnalysis): string[] {
+  const lines = [
+    "parallel vs serial across animals (x = online learning at the end of training, y = gain at the test above",
+    `baseline, both from each animal's fitted curve; shared ${Object.entries(h.shared)
+      .map(([n, v]) => `${n} ${fmt(v, 3)}`)
+      .join(", ")}; block SD ${fmt(h.blockSd, 2)}):`,
+    "  relation             AICc     residual SD",
+    ...HYPOTHESES.map(
+      (name) =>
+        `  ${name.padEnd(9)} ${(name === "parallel" ? "y = a_off" : name === "serial" ? "y = k·x" : "y = a_off + k·x").padEnd(16)} ${fmt(h.relations[name].aicc, 5).padStart(8)}  ${fmt(h.relations[name].residualSd, 3)}`,
+    ),
+    `  test of k = 0 (nested slope):       k = ${ci(h.tests.k)}`,
+    `  test of a_off = 0 (nested intercept): a_off = ${ci(h.tests.a_off)}`,
+    `  better of parallel and serial (AICc): ${h.winner}`,
+  ];
+  if (independence)
+    lines.push(
+      "",
+      `independence of online and offline learning: r = ${fmt(independence.r, 3)} (n = ${independence.n}), ` +
+        `p = ${fmt(independence.p, 2)} against a parametric-bootstrap null from the fitted parallel model ` +
+        `(null 95%: ${fmt(independence.null95[0], 3)} to ${fmt(independence.null95[1], 3)}; ${independence.resamples} resamples, seed ${independence.seed})`,
+    );
+  if (recovery) {
+    lines.push(
+      "",
+      `model recovery (${recovery.cohorts} simulated cohorts of ${recovery.animals} animals per hypothesis, this design, fitted noise):`,
+      `  generated \\ won  ${RECOVERY_CLASSES.map((c) => c.padStart(9)).join(" ")}   hit rate`,
+      ...RECOVERY_CLASSES.map(
+        (g) =>
+          `  ${g.padEnd(15)} ${RECOVERY_CLASSES.map((w) => String(recovery.confusion[g][w]).padStart(9)).join(" ")}   ${fmt(recovery.hitRate[g], 3)}`,
+      ),
+      `  parallel vs serial correct: ${fmt(recovery.parallelVsSerial, 3)}${recovery.parallelVsSerial < 0.9 ? " (below 0.9: this design cannot reliably tell them apart)" : ""}`,
+    );
+  }
+  return lines;
 }
