@@ -6,42 +6,13 @@ import { describe, expect, it } from "vitest";
 import { testHypotheses } from "../src/fitting/hypotheses.ts";
 import { independenceTest } from "../src/fitting/independence.ts";
 import { classify, modelRecovery, RECOVERY_CLASSES } from "../src/fitting/recovery.ts";
-import { normals, RICH_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
-import { LEARNING_MODELS } from "../src/models/learning/index.ts";
+import { type CohortHypothesis, hypothesisCohort, RICH_SCHEDULE_MIN } from "../src/fitting/synthetic.ts";
 
-/** The study's protocol as the virtual mouse runs it: 15 one-minute training blocks, 60 min rest, one test block. */
-const STUDY: ReadonlyArray<readonly [number, number]> = [
-  [0, 15],
-  [75, 76],
-];
-/**
- * Online drive per animal: 12 animals as the study's training groups (control, knockout, ChR2 and ArchT in
- * training), so online learning differs between animals; population spreads as the virtual mouse's
- * (mocks/mouse-parameters.ts).
- */
-const DRIVES = [1, 1, 1, -0.35, -0.35, -0.35, 1.6, 1.6, 1.6, 0, 0, 0];
 /** Block noise SD, gain: 3× the virtual mouse's (its blocks scatter 0.0006 around a fitted curve). */
 const NOISE = 0.002;
 
-type Generator = "parallel" | "serial" | "transfer" | "two-state";
-function cohort(gen: Generator, seed: number, schedule = STUDY) {
-  const e = normals(48, seed);
-  return DRIVES.map((drive, i) => {
-    const g0 = 0.45 * Math.exp(0.06 * (e[i] as number));
-    const amp = 0.22 * Math.exp(0.1 * (e[12 + i] as number)) * drive;
-    const tauOn = 10 * Math.exp(0.25 * (e[24 + i] as number));
-    const off = Math.exp(0.5 * (e[36 + i] as number));
-    const [model, p] =
-      gen === "parallel"
-        ? (["nested", [g0, amp, tauOn, 12, 0.2 * off, 0, 12]] as const)
-        : gen === "serial"
-          ? (["nested", [g0, amp, tauOn, 12, 0, 1.2 * off, 12]] as const)
-          : gen === "transfer"
-            ? (["transfer", [g0, 0.3 * amp, 20, 150, 330]] as const)
-            : (["two-state", [g0, 0.4 * amp, 0.15, 8, 0.02, 200]] as const);
-    return simulateAnimal(LEARNING_MODELS[model], p, schedule, NOISE, seed * 100 + i, `a${i}`);
-  });
-}
+const cohort = (gen: CohortHypothesis, seed: number, schedule?: ReadonlyArray<readonly [number, number]>) =>
+  hypothesisCohort(gen, seed, { noise: NOISE, ...(schedule ? { schedule } : {}) });
 
 describe("parallel vs serial across animals", () => {
   it("recovers the generating hypothesis of 12-animal cohorts at ≥ 90%", () => {
