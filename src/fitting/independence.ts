@@ -1,5 +1,8 @@
 // Online vs offline learning across animals: the study's claim is that they are independent.
-// Per animal, as the session summary defines them (model-free, from the gain blocks):
+// Two statistics. The unbiased one, `independenceTest` (below), correlates measures taken from each
+// animal's fitted curve and tests r against a parametric-bootstrap null. The model-free one,
+// `onlineOfflineCorrelation`, is what a reader of the session summaries would compute, shown for comparison.
+// Model-free, per animal, as the session summary defines them (src/analysis/learning.ts):
 //   online  = gain(last training block) − gain(first training block)
 //   offline = gain(first block after the rest) − gain(last training block)
 // Across animals: Pearson r with a seeded percentile-bootstrap 95% CI (animals resampled).

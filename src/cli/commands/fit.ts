@@ -10,7 +10,12 @@ import {
   type HypothesisTest,
   testHypotheses,
 } from "../../fitting/hypotheses.ts";
-import { type IndependenceTest, independenceTest, learningSummary } from "../../fitting/independence.ts";
+import {
+  type IndependenceTest,
+  independenceTest,
+  learningSummary,
+  onlineOfflineCorrelation,
+} from "../../fitting/independence.ts";
 import { FitInputError, type LoadedAnimal, loadAnimals } from "../../fitting/inputs.ts";
 import {
   type Comparison,
@@ -269,6 +274,12 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
     lines.push("", "online vs offline learning (model-free: gain change during training / over the rest):");
     for (const s of summaries)
       lines.push(`  ${s.animal.padEnd(20)} ${fmt(s.online ?? Number.NaN)}  ${fmt(s.offline ?? Number.NaN)}`);
+    const c = onlineOfflineCorrelation(summaries, { seed: opts.seed, resamples: opts.resamples });
+    if (c)
+      lines.push(
+        `  r = ${fmt(c.r, 3)}, bootstrap 95% CI [${fmt(c.ci95[0], 3)}, ${fmt(c.ci95[1], 3)}] (n = ${c.n}); biased ` +
+          "negative: both measures contain the last training block — the independence test below is not",
+      );
   }
   if (cohort) lines.push("", ...cohortLines(cohort));
   else if (animals.length > 1) lines.push("parallel vs serial and the independence test need ≥ 4 animals");
