@@ -13,7 +13,7 @@
 // Parameters in the units of the models' names (src/models/learning/).
 import { LEARNING_MODELS, type LearningModel, type ModelName } from "../models/learning/index.ts";
 import { leastSquares } from "./least-squares.ts";
-import { type AnimalData, FitError } from "./model-fit.ts";
+import { type AnimalData, FitError, stackAnimals } from "./model-fit.ts";
 import { informationCriteria } from "./stats.ts";
 
 /** Models with a cohort fit and their per-animal amplitudes (all other parameters are shared). */
@@ -152,13 +152,7 @@ export function fitCohort(
     throw new FitError(
       `${name} cohort fit: ${n} usable block(s) for ${k} free parameter(s); needs at least ${k + 2}`,
     );
-  const offsets = animals.map((_, a) => animals.slice(0, a).reduce((s, b) => s + b.t.length, 0));
-  const y = new Float64Array(n);
-  const sigma = animals.some((a) => a.sigma) ? new Float64Array(n).fill(1) : undefined;
-  animals.forEach((a, i) => {
-    y.set(Float64Array.from(a.gain), offsets[i]);
-    if (sigma && a.sigma) sigma.set(Float64Array.from(a.sigma), offsets[i]);
-  });
+  const { offsets, y, sigma } = stackAnimals(animals);
   const weights = animals.map((a) => (a.sigma ? Float64Array.from(a.sigma, (s) => 1 / (s * s)) : undefined));
   const betas = animals.map(() => new Float64Array(L));
   // Animals with the same design (schedule and block times) share their basis: computed once per trial θ.

@@ -56,6 +56,19 @@ export interface ModelFit {
 
 export class FitError extends Error {}
 
+/** All animals' blocks as one problem: where each animal starts, gains and SDs (undefined: equal weights). */
+export function stackAnimals(animals: readonly AnimalData[]) {
+  const n = animals.reduce((s, a) => s + a.t.length, 0);
+  const offsets = animals.map((_, a) => animals.slice(0, a).reduce((s, b) => s + b.t.length, 0));
+  const y = new Float64Array(n);
+  const sigma = animals.some((a) => a.sigma) ? new Float64Array(n).fill(1) : undefined;
+  animals.forEach((animal, a) => {
+    y.set(Float64Array.from(animal.gain), offsets[a]);
+    if (sigma && animal.sigma) sigma.set(Float64Array.from(animal.sigma), offsets[a]);
+  });
+  return { offsets, y, sigma };
+}
+
 const clamp = (v: number, s: { lower: number; upper: number }) => Math.min(s.upper, Math.max(s.lower, v));
 
 export function fitModel(
@@ -109,13 +122,7 @@ export function fitModel(
         if (index >= 0) (values[a] as Float64Array)[j] = p[index] as number;
       });
     });
-  const offsets = animals.map((_, a) => animals.slice(0, a).reduce((s, b) => s + b.t.length, 0));
-  const y = new Float64Array(n);
-  const sigma = animals.some((a) => a.sigma) ? new Float64Array(n).fill(1) : undefined;
-  animals.forEach((animal, a) => {
-    y.set(Float64Array.from(animal.gain), offsets[a]);
-    if (sigma && animal.sigma) sigma.set(Float64Array.from(animal.sigma), offsets[a]);
-  });
+  const { offsets, y, sigma } = stackAnimals(animals);
 
   const problem = {
     model: (p: Float64Array, out: Float64Array) => {
