@@ -221,8 +221,12 @@ function claimsOf(
         (recovery
           ? `; this design tells them apart in ${Math.round(100 * recovery.parallelVsSerial)}% of simulated cohorts`
           : ""),
-      test: "t-test of the slope k in y = a_off + k·x across animals (x online learning, y post-rest gain above baseline)",
-      effect: { name: "k (post-rest gain per unit online learning)", value: k.value, ci95: k.ci95 },
+      test: "t-test of the slope k in y = a_off + k·x across animals (x online learning, y gain at the end of the rest above baseline)",
+      effect: {
+        name: "k (gain at the end of the rest per unit online learning)",
+        value: k.value,
+        ci95: k.ci95,
+      },
       p: k.p,
       supported: k.p >= ALPHA && hypotheses.winner === "parallel",
     });

@@ -3,7 +3,8 @@
 // Stage 1 (curves): the cohort fit of the nested family's curves, shared τ_on, τ_decay, τ_off and per animal
 // g0, a_on and its own offline level (src/fitting/cohort-fit.ts). From each animal's fitted curve:
 //   x_i = online learning at the end of training           (gain; fitted curve, not one noisy block)
-//   y_i = gain at the test above the animal's baseline g0  (gain; fitted curve at the first test block)
+//   y_i = gain at the end of the rest above baseline g0    (gain; fitted curve at the start of the test, before
+//                                                          the test's own stimulus drives learning again)
 // Stage 2 (animals): how y depends on x across animals, ordinary least squares with n animals:
 //   parallel  y_i = a_off + e_i           (post-rest gain does not depend on online learning: k = 0)
 //   serial    y_i = k·x_i + e_i           (carry-over of online learning, consolidation plus retention: a_off = 0)
@@ -33,18 +34,21 @@ export function trainingEndOf(schedule: Schedule): number {
   }
 }
 
-/** First block time after the rest that follows training, s; undefined without one. */
-function testTimeOf(animal: AnimalData): number | undefined {
-  const end = trainingEndOf(animal.schedule);
-  const rest = Array.from(animal.t).filter((t) => t > end);
-  return rest.length === 0 ? undefined : Math.min(...rest);
+/**
+ * When the rest after training ends, s since training start: the start of the next stimulus-on interval
+ * (the test), before any relearning in it; undefined when no stimulus follows training.
+ */
+export function restEndOf(schedule: Schedule): number | undefined {
+  const end = trainingEndOf(schedule);
+  const starts = schedule.stimulusOn.map(([a]) => a).filter((a) => a > end);
+  return starts.length === 0 ? undefined : Math.min(...starts);
 }
 
 export interface OnlineOffline {
   readonly animal: string;
   /** Online learning at the end of training, from the fitted curve, gain. */
   readonly x: number;
-  /** Gain at the test above baseline, from the fitted curve, gain. */
+  /** Gain at the end of the rest (start of the test) above baseline, from the fitted curve, gain. */
   readonly y: number;
 }
 
@@ -53,8 +57,8 @@ export function onlineOffline(fit: CohortFit, animals: readonly AnimalData[]): O
   const model = LEARNING_MODELS.parallel;
   return animals.flatMap((a, i) => {
     const values = fit.animals[i]?.values as Float64Array;
-    const test = testTimeOf(a);
-    if (test === undefined) return [];
+    const test = restEndOf(a.schedule);
+    if (test === undefined || !Array.from(a.t).some((t) => t >= test)) return [];
     const end = trainingEndOf(a.schedule);
     const [atEnd, atTest] = model.predict(values, a.schedule, [end, test]) as Float64Array;
     const g0 = values[0] as number;

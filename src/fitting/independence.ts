@@ -14,7 +14,7 @@
 //   and offline processes (the parallel model) give r < 0 when online gain decays within the rest.
 import { learningSummary as sessionLearningOf } from "../analysis/learning.ts";
 import { basis, type CohortFit, fitCohort, linearSolve } from "./cohort-fit.ts";
-import { onlineOffline, trainingEndOf } from "./hypotheses.ts";
+import { onlineOffline, restEndOf, trainingEndOf } from "./hypotheses.ts";
 import type { LoadedAnimal } from "./inputs.ts";
 import type { AnimalData } from "./model-fit.ts";
 import { bootstrapCorrelation, type CorrelationEstimate, pearson, quantileSorted } from "./stats.ts";
@@ -48,7 +48,7 @@ export function onlineOfflineCorrelation(
 }
 
 export interface IndependenceTest {
-  /** Pearson r of online learning x_i and the post-rest gain y_i, both from each animal's fitted curve. */
+  /** Pearson r of online learning x_i and the gain at the end of the rest y_i, both from each animal's fitted curve. */
   readonly r: number;
   readonly n: number;
   /** Two-sided p: share of the null's |r*| at least |r| (with the observed one counted, (1 + #)/(1 + B)). */
@@ -61,7 +61,8 @@ export interface IndependenceTest {
 }
 
 export const INDEPENDENCE_METHOD =
-  "Pearson r of online learning (end of training) and post-rest gain above baseline, both from each animal's " +
+  "Pearson r of online learning (end of training) and gain at the end of the rest above baseline, both from " +
+  "each animal's " +
   "fitted curve (no block shared by the two); null distribution by parametric bootstrap from the fitted " +
   "parallel model (each animal's own baseline and online learning, offline levels drawn independently with " +
   "the cohort's mean and SD, the fit's block noise), refitted with the shared time constants held";
@@ -92,10 +93,7 @@ export function independenceTest(
   const used = animals.filter((_, i) => observed.some((d) => d.animal === animals[i]?.name));
   const designs = used.map((a) => {
     const i = animals.indexOf(a);
-    const at = [
-      trainingEndOf(a.schedule),
-      Math.min(...Array.from(a.t).filter((t) => t > trainingEndOf(a.schedule))),
-    ];
+    const at = [trainingEndOf(a.schedule), restEndOf(a.schedule) as number];
     return {
       blocks: basis("parallel", theta, a.schedule, a.t),
       at: basis("parallel", theta, a.schedule, at),

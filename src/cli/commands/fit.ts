@@ -332,7 +332,7 @@ const ci = (c: Coefficient) =>
 
 function cohortLines({ hypotheses: h, independence, recovery }: CohortAnalysis): string[] {
   const lines = [
-    "parallel vs serial across animals (x = online learning at the end of training, y = gain at the test above",
+    "parallel vs serial across animals (x = online learning at the end of training, y = gain at the end of the rest above",
     `baseline, both from each animal's fitted curve; shared ${Object.entries(h.shared)
       .map(([n, v]) => `${n} ${fmt(v, 3)}`)
       .join(", ")}; block SD ${fmt(h.blockSd, 2)}):`,
