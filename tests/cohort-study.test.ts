@@ -53,6 +53,11 @@ describe("a virtual cohort of 12 per group (seed 1) reproduces the study", () =>
       expect(c.effect.ci95[0]).toBeLessThanOrEqual(c.effect.ci95[1]);
       expect(c.test.length).toBeGreaterThan(10);
     }
+    for (const c of out.claims)
+      console.log(
+        `${c.supported ? "✓" : "✗"} ${c.claim}: ${c.effect.name} ${c.effect.value.toFixed(3)} ` +
+          `[${c.effect.ci95[0].toFixed(3)}, ${c.effect.ci95[1].toFixed(3)}], p ${c.p.toPrecision(2)}`,
+      );
     const failed = out.claims.filter((c) => !c.supported).map((c) => c.claim);
     console.log("claims the virtual cohort does not support:", failed);
     expect(failed).toEqual([]);
