@@ -15,7 +15,7 @@
 // Refits start from the models' default start values (one start) so no refit starts at its generator's values.
 import { LEARNING_MODELS } from "../models/learning/index.ts";
 import { COHORT_MODELS, type CohortFit, type CohortModelName, fitCohort } from "./cohort-fit.ts";
-import { type HypothesisTest, onlineOffline, testHypotheses } from "./hypotheses.ts";
+import { type HypothesisTest, testHypotheses, trainingEndOf } from "./hypotheses.ts";
 import type { AnimalData } from "./model-fit.ts";
 import { normals } from "./synthetic.ts";
 
@@ -89,7 +89,14 @@ function generators(fits: Record<CohortModelName, CohortFit>, animals: readonly 
   const offline = stage1.animals.map((a) => a.values[4] as number);
   const mean = offline.reduce((s, v) => s + v, 0) / offline.length;
   const sd = Math.sqrt(offline.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, offline.length - 1));
-  const x = onlineOffline(stage1, animals).map((d) => d.x);
+  // Online learning at the end of training of every animal (those without a test block too).
+  const x = animals.map((a, i) => {
+    const values = stage1.animals[i]?.values as Float64Array;
+    return (
+      (LEARNING_MODELS.parallel.predict(values, a.schedule, [trainingEndOf(a.schedule)])[0] as number) -
+      (values[0] as number)
+    );
+  });
   const sxx = x.reduce((s, v) => s + v * v, 0);
   const k = Math.max(0, x.reduce((s, v, i) => s + v * (offline[i] as number), 0) / sxx);
   const sdSerial = Math.sqrt(
