@@ -11,7 +11,8 @@ import { LEARNING_MODELS, MODEL_NAMES, type ModelName } from "../src/models/lear
 const ANIMALS = 20;
 const TRUTH: Record<ModelName, number[]> = {
   parallel: [0.45, 0.25, 6, 15, 0.12, 40],
-  serial: [0.45, 0.25, 6, 25, 0.5],
+  serial: [0.45, 0.25, 6, 25, 0.8, 40],
+  nested: [0.45, 0.3, 6, 15, 0.1, 1.5, 20],
   "two-state": [0.45, 0.4, 0.15, 8, 0.02, 200],
   transfer: [0.45, 0.3, 10, 40, 120],
 };

@@ -160,6 +160,33 @@ describe("hokr analyze", () => {
     );
   });
 
+  it("infers the time unit from the column's suffix or the sample spacing, else names the flag", async () => {
+    const json = async (path: string, columns: string) => {
+      const r = await runCli(["analyze", path, ...stim, "--columns", columns, "--json"]);
+      expect(r.stderr).toBe("");
+      return JSON.parse(r.stdout) as AnalyzeJson;
+    };
+    const bySuffix = await json(file, "t=time_ms,x=eye_deg");
+    expect(Math.abs(bySuffix.rate_hz - 250)).toBeLessThan(1);
+    const plain = join(root, "plain.csv");
+    const rows = Array.from(
+      trace.t,
+      (t, i) => `${(t * 1e6).toFixed(0)},${(trace.x[i] as number).toFixed(4)}`,
+    );
+    writeFileSync(plain, `clock,eye\n${rows.join("\n")}\n`);
+    const bySpacing = await json(plain, "t=clock,x=eye"); // 4000 per sample: µs
+    bySpacing.blocks.forEach((b, i) => {
+      expect(b.gain).toBeCloseTo(bySuffix.blocks[i]?.gain ?? Number.NaN, 6);
+    });
+    expect(bySpacing.blocks).toHaveLength(bySuffix.blocks.length);
+    const odd = join(root, "odd.csv");
+    writeFileSync(odd, `clock,eye\n${Array.from({ length: 200 }, (_, i) => `${i * 50},1`).join("\n")}\n`);
+    await failsWith(
+      [odd, ...stim, "--columns", "t=clock,x=eye"],
+      /cannot tell the unit of time column "clock" \(median spacing 50\); pass --time-unit s, ms or us/,
+    );
+  });
+
   it("a bad option: an unknown column role, or no amplitude without a stimulus column", async () => {
     await failsWith([file, ...stim, "--columns", "t=time_ms,eye=eye_deg"], /unknown role 'eye'/);
     await failsWith([file, "--stim-freq", String(F), ...MAPPING], /--stim-amp is needed/);

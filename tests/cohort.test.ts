@@ -83,7 +83,11 @@ describe("hokr simulate", () => {
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.groups.map((g: { group: string; n: number }) => [g.group, g.n])).toEqual([["control", 2]]);
-    expect(json.models.fits.map((f: { name: string }) => f.name).sort()).toEqual(["parallel", "serial"]);
+    expect(json.models.fits.map((f: { name: string }) => f.name).sort()).toEqual([
+      "parallel",
+      "transfer",
+      "two-state",
+    ]);
     const cohort = JSON.parse(readFileSync(join(out, "cohort.json"), "utf8"));
     expect(cohort.status).toBe("complete");
     expect(cohort.groups).toEqual(json.groups);

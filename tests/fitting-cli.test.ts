@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { GainBlock } from "../src/analysis/gain-block.ts";
-import { loadAnimal } from "../src/fitting/inputs.ts";
+import { loadAnimals } from "../src/fitting/inputs.ts";
 import type { AnimalData } from "../src/fitting/model-fit.ts";
 import { STUDY_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
 import { LEARNING_MODELS } from "../src/models/learning/index.ts";
@@ -58,7 +58,7 @@ function writeSession(name: string, animal: AnimalData, spoil: Record<number, "n
   ];
   writeFileSync(
     join(dir, "session.json"),
-    JSON.stringify({ format: "any", timeline: { trainingStartS: at(0), phases } }),
+    JSON.stringify({ format: "any", timeline: { durationS: at(85), trainingStartS: at(0), phases } }),
   );
   return dir;
 }
@@ -90,8 +90,12 @@ const Output = z.object({
   animals: z.array(
     z.looseObject({ name: z.string(), excluded: z.array(z.looseObject({ reason: z.string() })) }),
   ),
-  correlation: z
-    .looseObject({ r: z.number(), ci95: z.tuple([z.number(), z.number()]), n: z.number() })
+  independence: z.looseObject({ r: z.number(), p: z.number(), n: z.number() }).nullable(),
+  hypotheses: z
+    .looseObject({
+      winner: z.enum(["parallel", "serial"]),
+      tests: z.looseObject({ k: z.looseObject({ p: z.number() }) }),
+    })
     .nullable(),
   warnings: z.array(z.string()),
 });
@@ -105,7 +109,13 @@ describe("hokr fit", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const out = Output.parse(JSON.parse(r.stdout));
-    expect(out.models.map((m) => m.name).sort()).toEqual(["parallel", "serial", "transfer", "two-state"]);
+    expect(out.models.map((m) => m.name).sort()).toEqual([
+      "nested",
+      "parallel",
+      "serial",
+      "transfer",
+      "two-state",
+    ]);
     expect(out.best).toBe(out.models[0]?.name);
     expect(out.models.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 10);
     const blocks = simulate(1, 0.2, 0.1).t.length;
@@ -155,11 +165,64 @@ describe("hokr fit", () => {
     expect(params).toContain("a_on@c3");
     expect(out.warnings).toEqual([]);
     for (const p of Object.values(out.models[0]?.params ?? {})) expect(p.stderr).toBeGreaterThan(0);
-    expect(out.correlation?.n).toBe(5);
+    expect(out.independence?.n).toBe(5);
+    expect(out.hypotheses?.winner).toBeDefined();
     const text = readFileSync(svg, "utf8");
     expect(text.startsWith("<svg")).toBe(true);
     expect(text).toContain("parallel");
     expect(text).toContain("c4");
+  });
+
+  it("fits anyone's gain tables: t_s, phase, gain only; and time_min,g with a column map", () => {
+    // 12 animals, pretest 3 min, training 15 min, rest 60 min, test 10 min; times since training start.
+    const animals = Array.from({ length: 12 }, (_, i) =>
+      simulateAnimal(
+        LEARNING_MODELS.nested,
+        [0.45, 0.05 + 0.02 * i, 8, 12, 0.2, 0, 12],
+        [[-3, 0], ...STUDY_SCHEDULE_MIN],
+        0.005,
+        60 + i,
+        `m${i}`,
+      ),
+    );
+    const phaseOf = (t: number) => (t < 0 ? "pretest" : t < 900 ? "training" : "test");
+    const files = animals.map((a, i) => {
+      const file = join(root, `lab-m${i}.tsv`);
+      writeFileSync(
+        file,
+        `t_s\tphase\tgain\n${Array.from(a.t, (t, j) => `${t}\t${phaseOf(t)}\t${a.gain[j]}\n`).join("")}`,
+      );
+      return file;
+    });
+    const csv = join(root, "lab.csv");
+    writeFileSync(
+      csv,
+      `id,time_min,g\n${animals.flatMap((a, i) => Array.from(a.t, (t, j) => `m${i},${t / 60},${a.gain[j]}\n`)).join("")}`,
+    );
+    const common = ["--model", "parallel", "--json", "--resamples", "19"];
+    const viaPhases = hokrFit(...files, ...common);
+    expect(viaPhases.stderr).toBe("");
+    const a = Output.parse(JSON.parse(viaPhases.stdout));
+    const viaMap = hokrFit(
+      csv,
+      ...common,
+      "--columns",
+      "t=time_min,gain=g,animal=id",
+      "--training-min",
+      "15",
+      "--rest-min",
+      "60",
+    );
+    expect(viaMap.stderr).toBe("");
+    const b = Output.parse(JSON.parse(viaMap.stdout));
+    expect(a.animals).toHaveLength(12);
+    expect(b.animals.map((x) => x.name)).toEqual(animals.map((x) => x.name));
+    expect(b.models[0]?.sse).toBeCloseTo(a.models[0]?.sse ?? Number.NaN, 10);
+    expect(a.hypotheses?.winner).toBe("parallel");
+    const noPhase = hokrFit(csv, ...common, "--columns", "t=time_min,gain=g,animal=id");
+    expect(noPhase.stderr).toMatch(
+      /lab\.csv: no session\.json and no "training" rows in a phase column; give --training-min and --rest-min/,
+    );
   });
 
   it("fails with one clear line and exit 1 on bad inputs", () => {
@@ -178,11 +241,8 @@ describe("hokr fit", () => {
     mkdirSync(noMeta, { recursive: true });
     writeFileSync(join(noMeta, "gain.tsv"), gainTableHeader());
     const cases: Array<[string[], RegExp]> = [
-      [
-        [join(root, "missing")],
-        /missing: no such file or folder \(give a session folder or a gain\.tsv file\)/,
-      ],
-      [[bare], /no-gain-column\.tsv: missing column\(s\) t_start_s, t_end_s, gain/],
+      [[join(root, "missing")], /missing: no such file or folder \(give a session folder or a gain table\)/],
+      [[bare], /no-gain-column\.tsv: missing column\(s\) gain; columns found: "block", "phase", "t_s"/],
       [
         [few, "--model", "parallel"],
         /parallel: 5 usable block\(s\) for 6 free parameter\(s\); needs at least 8/,
@@ -206,6 +266,11 @@ describe("hokr fit", () => {
 
 describe("fit inputs", () => {
   const options = { trainingMin: 15, restMin: 60, weights: "none" as const };
+  const loadAnimal = (input: string, o: Parameters<typeof loadAnimals>[1]) => {
+    const [animal] = loadAnimals(input, o);
+    if (!animal) throw new Error("no animal");
+    return animal;
+  };
 
   it("takes the schedule from session.json: stimulus-on phases relative to training start", () => {
     const a = loadAnimal(folder, options);
@@ -214,8 +279,7 @@ describe("fit inputs", () => {
       [0, 900],
       [4500, 5100],
     ]);
-    expect(a.trainingEndS).toBe(900);
-    expect(a.testStartS).toBe(4500);
+    expect(a.windows).toEqual({ trainingEndS: 900, testStartS: 4500 });
     expect(a.sigma).toBeUndefined();
   });
 
@@ -230,7 +294,7 @@ describe("fit inputs", () => {
     writeFileSync(join(dir, "gain.tsv"), gainTableHeader());
     writeFileSync(join(dir, "session.json"), JSON.stringify({ timeline: { phases: [] } }));
     expect(() => loadAnimal(dir, options)).toThrow(
-      /session\.json: .*trainingStartS.*the fitter needs timeline\.trainingStartS/,
+      /session\.json: .*trainingStartS.*the fitter needs timeline\.durationS, timeline\.trainingStartS/,
     );
   });
 });

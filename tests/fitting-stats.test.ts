@@ -94,8 +94,7 @@ describe("online vs offline learning across animals", () => {
         source: a.name,
         blocks,
         excluded: [],
-        trainingEndS: 900,
-        testStartS: 75 * 60,
+        windows: { trainingEndS: 900, testStartS: 75 * 60 },
         warnings: [],
       };
     });
@@ -115,15 +114,15 @@ describe("online vs offline learning across animals", () => {
     expect(est?.ci95[1]).toBeGreaterThan(0);
   });
 
-  it("finds the correlation when offline learning is a fraction of online learning (serial animals)", () => {
-    // The rest change is f × online (consolidated) − online (decayed) = (f − 1) × online: r ≈ −1.
-    const animals = cohort(LEARNING_MODELS.serial, (u) => [0.45, 0.15 + 0.05 * u, 4, 10, 0.5], 30);
+  it("finds the correlation when offline learning scales with online learning (serial animals)", () => {
+    // The rest change is k × online (consolidated) − online (decayed) = (k − 1) × online: r ≈ −1.
+    const animals = cohort(LEARNING_MODELS.serial, (u) => [0.45, 0.15 + 0.05 * u, 4, 10, 0.5, 10], 30);
     const est = onlineOfflineCorrelation(animals.map(learningSummary), { seed: 1 });
     expect(est?.ci95[1]).toBeLessThan(-0.5);
   });
 
   it("needs at least 3 animals with both measures", () => {
-    const animals = cohort(LEARNING_MODELS.serial, (u) => [0.45, 0.15 + 0.05 * u, 4, 10, 0.5], 2);
+    const animals = cohort(LEARNING_MODELS.serial, (u) => [0.45, 0.15 + 0.05 * u, 4, 10, 0.5, 10], 2);
     expect(onlineOfflineCorrelation(animals.map(learningSummary))).toBeUndefined();
     expect(() => bootstrapCorrelation([1, 2], [3, 4])).toThrow(/≥ 3 paired values/);
   });

@@ -42,7 +42,8 @@ const fixture = JSON.parse(
 /** Parameters the data below are generated from (same as the reference script's). */
 const TRUTH: Record<ModelName, number[]> = {
   parallel: [0.45, 0.25, 6, 15, 0.12, 40],
-  serial: [0.45, 0.25, 6, 25, 0.5],
+  serial: [0.45, 0.25, 6, 25, 0.8, 40],
+  nested: [0.45, 0.3, 6, 15, 0.1, 1.5, 20],
   "two-state": [0.45, 0.4, 0.15, 8, 0.02, 200],
   transfer: [0.45, 0.3, 10, 40, 120],
 };
@@ -54,6 +55,11 @@ function expectAgreesWithScipy(fit: ModelFit, ref: ScipyResult): void {
     const p = fit.params[name];
     if (!p) throw new Error(`missing parameter ${name}`);
     const width = (ref.ci95[i] as [number, number])[1] - (ref.ci95[i] as [number, number])[0];
+    // Relative agreement, except at a bound (a parameter scipy leaves at ~1e-14 of it; its stderr is not defined)
+    if (p.atBound) {
+      expect(Math.abs(p.value - (ref.popt[i] as number))).toBeLessThan(1e-9);
+      return;
+    }
     expect(Math.abs(p.value / (ref.popt[i] as number) - 1)).toBeLessThan(1e-5);
     expect(Math.abs(p.stderr / (ref.perr[i] as number) - 1)).toBeLessThan(1e-3);
     expect(Math.abs(p.ci95[0] - (ref.ci95[i] as [number, number])[0])).toBeLessThan(1e-4 * width);
@@ -83,7 +89,9 @@ describe("fitter vs scipy curve_fit", () => {
 
 describe("fitter", () => {
   it("recovers the generating parameters of each model from noisy data, within 4 standard errors", () => {
-    for (const [i, m] of MODEL_NAMES.entries()) {
+    // Not the nested family: in one animal a_off and k are told apart only by how the online learning grows
+    // from rest to rest (SE of a_off ≈ 2× its value here); across animals they are (fitting-hypotheses.test.ts).
+    for (const [i, m] of MODEL_NAMES.filter((name) => name !== "nested").entries()) {
       for (const seed of [11, 12, 13]) {
         const fit = fitOne(
           m,
@@ -147,42 +155,18 @@ describe("fitter", () => {
     expect(() => fitModel(LEARNING_MODELS.serial, [data], { shared: ["a_off"] })).toThrow(
       /serial: no parameter "a_off" \(its parameters are g0, a_on/,
     );
-    expect(() => fitModel(LEARNING_MODELS.serial, [data], { fixed: { f: 2 } })).toThrow(
-      /f=2 is outside its bounds \[0, 1\]/,
+    expect(() => fitModel(LEARNING_MODELS.serial, [data], { fixed: { k: 6 } })).toThrow(
+      /k=6 is outside its bounds \[0, 5\]/,
     );
-    expect(() => fitModel(LEARNING_MODELS.serial, [data], { fixed: { f: 2 } })).toThrow(FitError);
+    expect(() => fitModel(LEARNING_MODELS.serial, [data], { fixed: { k: 6 } })).toThrow(FitError);
   });
 });
 
 describe("model comparison", () => {
-  // Parallel: little online learning but a large offline gain at rest, which a serial model (offline ≤
-  // online) cannot produce. Serial: offline gain half the online gain, consolidated as online decays.
-  const GENERATORS = { parallel: [0.45, 0.1, 6, 5, 0.15, 60], serial: [0.45, 0.25, 6, 25, 0.5] } as const;
+  const GENERATORS = { serial: [0.45, 0.25, 6, 5, 0.8, 20] } as const;
 
-  it("picks the generating model, parallel or serial, over many seeds", () => {
-    const seeds = 40;
-    const rates: Record<string, number> = {};
-    for (const gen of ["parallel", "serial"] as const) {
-      let hits = 0;
-      for (let seed = 1; seed <= seeds; seed++) {
-        const data = simulateAnimal(
-          LEARNING_MODELS[gen],
-          GENERATORS[gen],
-          RICH_SCHEDULE_MIN,
-          0.015,
-          7000 + seed,
-        );
-        const { best, fits } = compareModels([fitOne("parallel", data), fitOne("serial", data)]);
-        expect(fits.reduce((s, f) => s + f.weight, 0)).toBeCloseTo(1, 12);
-        expect(fits[0]?.aicc).toBeLessThanOrEqual(fits[1]?.aicc ?? Number.NaN);
-        if (best === gen) hits++;
-      }
-      rates[gen] = hits / seeds;
-    }
-    console.log(`model comparison hit rate over ${seeds} seeds (noise SD 0.015):`, rates);
-    expect(rates.parallel).toBeGreaterThanOrEqual(0.9);
-    expect(rates.serial).toBeGreaterThanOrEqual(0.9);
-  });
+  // Parallel vs serial is decided across animals (one animal's offline gain has one online learning to
+  // scale with): tests/fitting-hypotheses.test.ts recovers the generating hypothesis from cohorts.
 
   it("gives Akaike weights exp(−ΔAICc/2), normalized", () => {
     const data = simulateAnimal(LEARNING_MODELS.serial, GENERATORS.serial, RICH_SCHEDULE_MIN, 0.015, 1);

@@ -3,8 +3,8 @@
 // and every claim is asserted on that one result:
 //   hokr simulate --group control,knockout,chr2-training,archt-training,archt-rest,chr2-rest --n 12 --seed 1
 // Glial light changes online learning only; after the rest every group is back at the control level, except
-// ArchT during rest, which adds offline learning; online and offline learning are uncorrelated; the parallel
-// model fits better than the serial one. 72 full sessions: about a minute on two cores.
+// ArchT during rest, which adds offline learning; online and offline learning are independent; across animals
+// the data favour parallel over serial learning. 72 full sessions: about a minute on two cores.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CohortOutput, simulateCohort } from "../src/cohort/cohort.ts";
 import type { GroupName } from "../src/cohort/groups.ts";
@@ -84,17 +84,31 @@ describe("a virtual cohort of 12 per group (seed 1) reproduces the study", () =>
     expect(vsControl("archt-rest", "offline").difference).toBeGreaterThan(0.08);
   });
 
-  it("online and offline learning are uncorrelated across animals (bootstrap 95% CI of r contains 0)", () => {
-    const r = out.correlation.withinGroups;
-    expect(r?.n).toBe(72);
-    expect(r?.ci95[0]).toBeLessThan(0);
-    expect(r?.ci95[1]).toBeGreaterThan(0);
+  it("states each claim with its test, effect size and CI; the data agree with every one", () => {
+    expect(out.claims.length).toBeGreaterThanOrEqual(10);
+    for (const c of out.claims) {
+      expect(c.effect.ci95[0]).toBeLessThanOrEqual(c.effect.ci95[1]);
+      expect(c.test.length).toBeGreaterThan(10);
+    }
+    for (const c of out.claims)
+      console.log(
+        `${c.supported ? "✓" : "✗"} ${c.claim}: ${c.effect.name} ${c.effect.value.toFixed(3)} ` +
+          `[${c.effect.ci95[0].toFixed(3)}, ${c.effect.ci95[1].toFixed(3)}], p ${c.p.toPrecision(2)}`,
+      );
+    const failed = out.claims.filter((c) => !c.supported).map((c) => c.claim);
+    console.log("claims the virtual cohort does not support:", failed);
+    expect(failed).toEqual([]);
   });
 
-  it("the parallel model beats the serial one on the pooled blocks by AICc", () => {
-    expect(out.models.best).toBe("parallel");
-    const serial = out.models.fits.find((f) => f.name === "serial");
-    expect(serial?.deltaAicc).toBeGreaterThan(10);
+  it("online and offline learning are independent (fitted-curve measures, parametric-bootstrap null)", () => {
+    expect(out.independence?.n).toBe(48);
+    expect(out.independence?.p).toBeGreaterThanOrEqual(0.05);
+  });
+
+  it("parallel, not serial: a_off > 0 and no slope k across the training groups", () => {
+    expect(out.hypotheses?.groups).toEqual(["control", "knockout", "chr2-training", "archt-training"]);
+    expect(out.hypotheses?.winner).toBe("parallel");
+    expect(out.hypotheses?.tests.a_off.ci95[0]).toBeGreaterThan(0);
     expect(out.models.fits.every((f) => f.n === 72 * 16)).toBe(true);
   });
 });

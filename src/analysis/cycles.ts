@@ -245,7 +245,7 @@ export function summarizeBlock(
   const flags: string[] = [];
   if (good.length < settings.minGoodCycleFraction * first.epoch.cyclesPerBlock) flags.push("few-good-cycles");
   const r2 = mean(good.map((c) => c.r2));
-  if (good.length > 0 && r2 < 0.8) flags.push("poor-fit");
+  if (good.length > 0 && r2 < settings.minBlockR2) flags.push("poor-fit");
   const rel = (ms: number) => (ms - trainingStartMs) / 1000;
   return {
     block,

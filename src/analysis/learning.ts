@@ -1,9 +1,23 @@
-// Online and offline learning from a session's gain blocks (Kanaya et al. 2023 definitions):
-//   online  = gain(last training block) − gain(first training block)
-//   offline = gain(first block of the post-rest test) − gain(last training block)
-// Blocks without a finite gain are skipped. The test is the phase named "test", else the first block of any
-// phase after training.
+// Online and offline learning of one session: the one definition used by `hokr run`, `hokr replay`,
+// `hokr analyze`, `hokr fit` and `hokr simulate` (Kanaya et al. 2023):
+//   online  = gain(last training block) − gain(first training block)      (change during training)
+//   offline = gain(first test block) − gain(last training block)           (change over the rest)
+// Block selection, all times in s since training start:
+//   usable block   finite gain and quality "ok" (flagged blocks — few good cycles, poor fit — are not used)
+//   training block usable, mid-time within the training phase [0, trainingEndS]
+//   test block     usable, mid-time at or after testStartS: the first stimulus-on phase after the rest
+//                  that follows training
+// The windows come from the session timeline (session.json, or a protocol's timeline), not from phase names,
+// so a gain table from any source (`hokr fit --training-min/--rest-min`) is read the same way.
+import type { SessionTimeline } from "../protocol/session-timeline.ts";
 import type { GainBlock } from "./gain-block.ts";
+
+/** Where training ends and the test begins, s since training start. */
+export interface LearningWindows {
+  readonly trainingEndS: number;
+  /** Start of the first stimulus after the post-training rest; undefined when there is no rest then stimulus. */
+  readonly testStartS: number | undefined;
+}
 
 export interface LearningSummary {
   firstTrainingGain: number | null;
@@ -13,20 +27,73 @@ export interface LearningSummary {
   offlineLearning: number | null;
 }
 
-export function learningSummary(blocks: readonly GainBlock[]): LearningSummary {
-  const usable = blocks.filter((b) => Number.isFinite(b.gain));
-  const training = usable.filter((b) => b.phase === "training");
+export class TimelineError extends Error {}
+
+/** The learning windows of a session timeline; throws TimelineError when no stimulus-on phase holds training start. */
+export function learningWindows(
+  timeline: Pick<SessionTimeline, "trainingStartS" | "phases">,
+): LearningWindows {
+  const { trainingStartS: t0, phases } = timeline;
+  const training = phases.find((p) => p.stimulusOn && p.startS <= t0 && t0 < p.endS);
+  if (!training) throw new TimelineError(`no stimulus-on phase contains timeline.trainingStartS = ${t0} s`);
+  const rest = phases.find((p) => !p.stimulusOn && p.startS >= training.endS);
+  const test = rest && phases.find((p) => p.stimulusOn && p.startS >= rest.endS);
+  return { trainingEndS: training.endS - t0, testStartS: test ? test.startS - t0 : undefined };
+}
+
+/** Why a block is not used for learning measures or fits, or undefined when it is usable. */
+export function unusableReason(b: Pick<GainBlock, "gain" | "quality">): string | undefined {
+  if (!Number.isFinite(b.gain)) return "gain is NaN";
+  if (b.quality !== "ok") return `quality ${b.quality}`;
+  return undefined;
+}
+
+/** Training blocks and test block as defined above. */
+export function learningBlocks(
+  blocks: readonly Pick<GainBlock, "t_s" | "gain" | "quality">[],
+  w: LearningWindows,
+) {
+  const usable = blocks.filter((b) => unusableReason(b) === undefined);
+  const training = usable.filter((b) => b.t_s >= 0 && b.t_s <= w.trainingEndS);
+  const testStart = w.testStartS;
+  const test = testStart === undefined ? undefined : usable.find((b) => b.t_s >= testStart);
+  return { training, test };
+}
+
+export function learningSummary(
+  blocks: readonly Pick<GainBlock, "t_s" | "gain" | "quality">[],
+  windows: LearningWindows,
+): LearningSummary {
+  const { training, test } = learningBlocks(blocks, windows);
   const first = training[0]?.gain ?? null;
   const last = training.at(-1)?.gain ?? null;
-  const afterTraining = usable.filter(
-    (b) => b.phase !== "training" && b.t_start_s >= (training.at(-1)?.t_end_s ?? 0),
-  );
-  const test = (afterTraining.find((b) => b.phase === "test") ?? afterTraining[0])?.gain ?? null;
+  const testGain = test?.gain ?? null;
   return {
     firstTrainingGain: first,
     lastTrainingGain: last,
-    testGain: test,
+    testGain,
     onlineLearning: first !== null && last !== null && training.length > 1 ? last - first : null,
-    offlineLearning: last !== null && test !== null ? test - last : null,
+    offlineLearning: last !== null && testGain !== null ? testGain - last : null,
   };
+}
+
+const NO_LEARNING: LearningSummary = {
+  firstTrainingGain: null,
+  lastTrainingGain: null,
+  testGain: null,
+  onlineLearning: null,
+  offlineLearning: null,
+};
+
+/** The learning summary of a session from its timeline; all null when the timeline has no stimulus-on training. */
+export function sessionLearning(
+  blocks: readonly Pick<GainBlock, "t_s" | "gain" | "quality">[],
+  timeline: Pick<SessionTimeline, "trainingStartS" | "phases">,
+): LearningSummary {
+  try {
+    return learningSummary(blocks, learningWindows(timeline));
+  } catch (err) {
+    if (err instanceof TimelineError) return NO_LEARNING;
+    throw err;
+  }
 }

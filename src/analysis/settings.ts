@@ -26,6 +26,8 @@ export const AnalysisSettings = z.strictObject({
   minR2: z.number().min(0).max(1).default(0.5),
   /** A block is flagged "few-good-cycles" below this fraction of good cycles. */
   minGoodCycleFraction: z.number().min(0).max(1).default(0.5),
+  /** A block is flagged "poor-fit" when the mean r² of its good cycles' sinusoid fits is below this. */
+  minBlockR2: z.number().min(0).max(1).default(0.8),
   /** Slowest eye sampling accepted, Hz: below it a 20–40 ms fast phase can fall between two samples. */
   minSampleRateHz: z.number().positive().default(50),
   /** Fewest eye samples per stimulus cycle accepted (sets the rate needed for fast stimuli). */

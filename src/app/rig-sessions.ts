@@ -12,6 +12,7 @@ import { type RigConfig, SIMULATED_RIG } from "../config/rig-config.ts";
 import { Random } from "../core/random.ts";
 import { SOFTWARE } from "../core/software.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
+import { sessionTimeline } from "../protocol/session-timeline.ts";
 import type { SessionMeta } from "../recording/session-folder.ts";
 import { connectRig } from "../rig/connect.ts";
 import type { FirmwareSimulatedRig } from "../rig/firmware-simulated-rig.ts";
@@ -35,16 +36,7 @@ export function sessionMeta(
     software: SOFTWARE,
     analysis: DEFAULT_ANALYSIS,
     startedAt: startedAt.toISOString(),
-    timeline: {
-      durationS: loaded.timeline.durationS,
-      trainingStartS: loaded.timeline.trainingStartS,
-      phases: loaded.timeline.phases.map((p) => ({
-        name: p.name,
-        startS: p.startS,
-        endS: p.endS,
-        stimulusOn: p.stimulus !== null,
-      })),
-    },
+    timeline: sessionTimeline(loaded.timeline),
   };
 }
 

@@ -4,11 +4,12 @@
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Rig } from "../../devices/rig.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
-import { type LearningSummary, learningSummary } from "../analysis/learning.ts";
+import { type LearningSummary, sessionLearning } from "../analysis/learning.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
 import { RealClock, type SessionClock, VirtualClock } from "../core/clock.ts";
 import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "../engine/session.ts";
 import { timelineEvents } from "../engine/timeline-events.ts";
+import { sessionTimeline } from "../protocol/session-timeline.ts";
 import type { Timeline } from "../protocol/timeline.ts";
 import type { SessionMeta } from "../recording/session-folder.ts";
 import { SessionRecorder } from "../recording/session-recorder.ts";
@@ -230,7 +231,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS)]);
     progress();
   }
-  const summary = learningSummary(recorder.blocks);
+  const summary = sessionLearning(recorder.blocks, sessionTimeline(o.timeline));
   recorder.finish(
     status,
     { reason, sessionS: clock.now() / 1000 },

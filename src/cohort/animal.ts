@@ -5,7 +5,7 @@ import type { GainBlock } from "../analysis/gain-block.ts";
 import { learningSummary } from "../analysis/learning.ts";
 import { runSimulated } from "../app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../config/rig-config.ts";
-import { loadAnimal } from "../fitting/inputs.ts";
+import { loadAnimals } from "../fitting/inputs.ts";
 import type { AnimalData } from "../fitting/model-fit.ts";
 import { type LoadedProtocol, loadProtocol } from "../protocol/load.ts";
 import type { GroupName } from "./groups.ts";
@@ -59,8 +59,9 @@ export async function simulateAnimal(job: AnimalJob): Promise<AnimalResult> {
   if (outcome.status !== "complete")
     throw new AnimalFailed(`${job.group} animal ${job.index}: session ${outcome.status} (${outcome.reason})`);
   // The fitter's reading of the folder: blocks with a finite gain and quality "ok", schedule from session.json.
-  const animal = loadAnimal(job.outDir, { trainingMin: 0, restMin: 0, weights: "none" });
-  const summary = learningSummary(animal.blocks);
+  const [animal] = loadAnimals(job.outDir, { weights: "none" });
+  if (!animal) throw new AnimalFailed(`${job.group} animal ${job.index}: no gain blocks recorded`);
+  const summary = learningSummary(animal.blocks, animal.windows);
   return {
     group: job.group,
     index: job.index,

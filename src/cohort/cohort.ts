@@ -34,6 +34,8 @@ export interface CohortOptions {
   readonly power?: PowerEffect;
   /** Control animals the power analysis draws from (at least n; the cohort's own are reused). */
   readonly powerPool?: number;
+  /** Simulated cohorts per hypothesis for the report's model recovery (0 or undefined: none). */
+  readonly recovery?: number;
   readonly signal?: AbortSignal;
   readonly onDone?: PoolOptions["onDone"];
 }
@@ -132,7 +134,7 @@ export async function simulateCohort(o: CohortOptions): Promise<CohortRun> {
         flags: GROUPS[g].flags,
         animals: of(g, o.n),
       })),
-      { seed: o.seed },
+      { seed: o.seed, ...(o.recovery ? { recovery: o.recovery } : {}) },
     );
     const power = o.power
       ? powerCurve(

@@ -4,15 +4,19 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { SubjectFlag } from "../../mocks/mouse-parameters.ts";
 
+/** `manipulates`: the stage the group changes (null: none); the study's claims 3 and 4 use groups whose rest is unchanged. */
 export const GROUPS = {
-  control: { protocol: "control", flags: [] },
+  control: { protocol: "control", flags: [], manipulates: null },
   /** Glia-specific LRRC8A knockout, trained with the control protocol. */
-  knockout: { protocol: "control", flags: ["lrrc8a-ko"] },
-  "chr2-training": { protocol: "chr2-training", flags: [] },
-  "archt-training": { protocol: "archt-training", flags: [] },
-  "archt-rest": { protocol: "archt-rest", flags: [] },
-  "chr2-rest": { protocol: "chr2-rest", flags: [] },
-} as const satisfies Record<string, { protocol: string; flags: readonly SubjectFlag[] }>;
+  knockout: { protocol: "control", flags: ["lrrc8a-ko"], manipulates: "training" },
+  "chr2-training": { protocol: "chr2-training", flags: [], manipulates: "training" },
+  "archt-training": { protocol: "archt-training", flags: [], manipulates: "training" },
+  "archt-rest": { protocol: "archt-rest", flags: [], manipulates: "rest" },
+  "chr2-rest": { protocol: "chr2-rest", flags: [], manipulates: "rest" },
+} as const satisfies Record<
+  string,
+  { protocol: string; flags: readonly SubjectFlag[]; manipulates: "training" | "rest" | null }
+>;
 
 export const GroupName = z.enum(Object.keys(GROUPS) as [keyof typeof GROUPS, ...(keyof typeof GROUPS)[]]);
 export type GroupName = z.infer<typeof GroupName>;

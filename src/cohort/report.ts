@@ -1,12 +1,21 @@
 // What a paper reports about a cohort: per group the learning measures (mean, SD, 95% CI), each group
-// against control (Welch's t-test), the online/offline correlation across animals, the mean learning curve,
-// and which learning model, parallel or serial, the pooled blocks support (AICc).
-import { onlineOfflineCorrelation } from "../fitting/independence.ts";
-import { fitModel } from "../fitting/model-fit.ts";
-import { akaikeWeights, type CorrelationEstimate, informationCriteria } from "../fitting/stats.ts";
-import { LEARNING_MODELS } from "../models/learning/index.ts";
+// against control (Welch's t-test), the mean learning curve, the learning models' cohort fits (AICc), and the
+// study's claims each with its test, effect size and 95% CI:
+//   1. online learning differs by group (Welch vs control)
+//   2. the final gain after the rest does not, except with ArchT during the rest (Welch vs control)
+//   3. online and offline learning are independent (src/fitting/independence.ts: r of fitted-curve measures
+//      against a parametric-bootstrap null from the fitted parallel model)
+//   4. parallel rather than serial (src/fitting/hypotheses.ts: tests of k and a_off across animals; model
+//      recovery's hit rate for this design when asked)
+// Claims 3 and 4 use the groups that manipulate training only (control, knockout, ChR2/ArchT in training):
+// their online learning differs while their rest is the same, which is what separates the hypotheses.
+import { COHORT_MODELS, fitCohort } from "../fitting/cohort-fit.ts";
+import { type HypothesisTest, testHypotheses } from "../fitting/hypotheses.ts";
+import { type IndependenceTest, independenceTest } from "../fitting/independence.ts";
+import { modelRecovery, type Recovery } from "../fitting/recovery.ts";
+import { akaikeWeights, informationCriteria } from "../fitting/stats.ts";
 import type { AnimalMetrics, AnimalResult } from "./animal.ts";
-import { CONTROL, type GroupName } from "./groups.ts";
+import { CONTROL, GROUPS, type GroupName } from "./groups.ts";
 import { type Describe, describe, type WelchTest, welchTest } from "./stats.ts";
 
 export const MEASURES = [
@@ -38,7 +47,7 @@ export interface GroupReport {
   readonly animals: ReadonlyArray<AnimalMetrics & { index: number; seed: number; session: string }>;
 }
 
-/** The models fitted to the pooled blocks of every animal, ranked by AICc. */
+/** The curve models' cohort fits (shared dynamics within a group, per-animal amplitudes), summed over groups. */
 export interface ModelComparison {
   readonly best: string;
   readonly fits: ReadonlyArray<{
@@ -54,15 +63,29 @@ export interface ModelComparison {
   }>;
 }
 
+export interface Claim {
+  readonly claim: string;
+  readonly test: string;
+  /** What the effect is (e.g. "difference in online learning, gain"), its value and 95% CI. */
+  readonly effect: {
+    readonly name: string;
+    readonly value: number;
+    readonly ci95: readonly [number, number];
+  };
+  readonly p: number;
+  /** Whether the data agree with the claim at α = 0.05 (a claim of no difference: p ≥ 0.05). */
+  readonly supported: boolean;
+}
+
 export interface CohortReport {
   readonly test: string;
   readonly groups: readonly GroupReport[];
-  readonly correlation: {
-    /** Group means removed first, so group differences made by the manipulations do not count. */
-    readonly withinGroups: CorrelationEstimate | null;
-    readonly byGroup: Readonly<Record<string, CorrelationEstimate | null>>;
-  };
   readonly models: ModelComparison;
+  /** Claims 3 and 4 over the training groups; null with fewer than 4 such animals. */
+  readonly independence: IndependenceTest | null;
+  readonly hypotheses: (Omit<HypothesisTest, "fit"> & { readonly groups: readonly string[] }) | null;
+  readonly recovery: Recovery | null;
+  readonly claims: readonly Claim[];
 }
 
 export interface GroupInput {
@@ -91,34 +114,31 @@ function meanCurve(animals: readonly AnimalResult[]): CurvePoint[] {
 }
 
 /**
- * Time constants of the rest are shared by the animals of a group: each animal has a single block after the
- * rest, which cannot separate its own decay and consolidation times (groups differ in what happens during
- * the rest, so they do not share them). Everything else is fitted per animal.
- */
-export const SHARED_PARAMETERS = {
-  parallel: ["tau_decay_min", "tau_off_min"],
-  serial: ["tau_decay_min"],
-} as const;
-
-/**
- * Each model fitted to every animal's blocks, one cohort fit per group. The groups' fits are independent,
- * so together they are one least-squares fit of the pooled blocks: χ², n and k add up, and AICc follows from
- * the sums. (One fit of all animals at once gives the same optimum but costs far more: its finite-difference
- * Jacobian evaluates every animal for every parameter.)
+ * Each curve model fitted per group (time constants shared by the group's animals, which differ from other
+ * groups' in what happens during the rest), summed over groups: the groups' fits are independent, so together
+ * they are one least-squares fit of the pooled blocks and χ², n and k add up.
  */
 export function compareLearningModels(groups: readonly (readonly AnimalResult[])[]): ModelComparison {
-  const fits = (["parallel", "serial"] as const).map((name) => {
+  const fits = COHORT_MODELS.map((name) => {
     const parts = groups.map((animals) =>
-      fitModel(
-        LEARNING_MODELS[name],
+      fitCohort(
+        name,
         animals.map((a) => a.data),
-        { shared: SHARED_PARAMETERS[name] },
       ),
     );
     const sse = parts.reduce((s, f) => s + f.sse, 0);
     const n = parts.reduce((s, f) => s + f.n, 0);
     const k = parts.reduce((s, f) => s + f.k, 0);
-    return { name, sse, n, k, ...informationCriteria(sse, n, k), converged: parts.every((f) => f.converged) };
+    const shared = Object.keys(parts[0]?.shared ?? {});
+    return {
+      name,
+      sse,
+      n,
+      k,
+      shared,
+      ...informationCriteria(sse, n, k),
+      converged: parts.every((f) => f.converged),
+    };
   });
   const weights = akaikeWeights(fits.map((f) => f.aicc));
   const ranked = fits.map((f, i) => ({ ...f, weight: weights[i] as number })).sort((a, b) => a.aicc - b.aicc);
@@ -133,27 +153,99 @@ export function compareLearningModels(groups: readonly (readonly AnimalResult[])
       sse: f.sse,
       n: f.n,
       k: f.k,
-      shared: SHARED_PARAMETERS[f.name],
+      shared: f.shared,
       converged: f.converged,
     })),
   };
 }
 
+const ALPHA = 0.05;
+
+function claimsOf(
+  reports: readonly GroupReport[],
+  independence: IndependenceTest | null,
+  hypotheses: CohortReport["hypotheses"],
+  recovery: Recovery | null,
+): Claim[] {
+  const claims: Claim[] = [];
+  for (const g of reports) {
+    const online = g.vsControl?.online;
+    if (online && GROUPS[g.group].manipulates !== "rest")
+      claims.push({
+        claim: `online learning of ${g.group} differs from control`,
+        test: TEST_NAME,
+        effect: {
+          name: "difference in online learning (group − control), gain",
+          value: online.difference,
+          ci95: online.ci95,
+        },
+        p: online.p,
+        supported: online.p < ALPHA,
+      });
+  }
+  for (const g of reports) {
+    const final = g.vsControl?.finalGain;
+    if (!final) continue;
+    const differs = g.group === "archt-rest";
+    claims.push({
+      claim: differs
+        ? "final gain after the rest is higher with ArchT during the rest than in control"
+        : `final gain after the rest of ${g.group} does not differ from control`,
+      test: TEST_NAME,
+      effect: {
+        name: "difference in final gain (group − control), gain",
+        value: final.difference,
+        ci95: final.ci95,
+      },
+      p: final.p,
+      supported: differs ? final.p < ALPHA && final.difference > 0 : final.p >= ALPHA,
+    });
+  }
+  if (independence)
+    claims.push({
+      claim: "online and offline learning are independent across animals",
+      test: independence.method,
+      effect: {
+        name: "Pearson r (95% of the null in ci95)",
+        value: independence.r,
+        ci95: independence.null95,
+      },
+      p: independence.p,
+      supported: independence.p >= ALPHA,
+    });
+  if (hypotheses) {
+    const { k, a_off } = hypotheses.tests;
+    claims.push({
+      claim:
+        "offline learning does not scale with online learning (k = 0: parallel, not serial)" +
+        (recovery
+          ? `; this design tells them apart in ${Math.round(100 * recovery.parallelVsSerial)}% of simulated cohorts`
+          : ""),
+      test: "t-test of the slope k in y = a_off + k·x across animals (x online learning, y gain at the end of the rest above baseline)",
+      effect: {
+        name: "k (gain at the end of the rest per unit online learning)",
+        value: k.value,
+        ci95: k.ci95,
+      },
+      p: k.p,
+      supported: k.p >= ALPHA && hypotheses.winner === "parallel",
+    });
+    claims.push({
+      claim: "there is offline learning without online learning (a_off > 0)",
+      test: "t-test of the intercept a_off in y = a_off + k·x across animals",
+      effect: { name: "a_off, gain", value: a_off.value, ci95: a_off.ci95 },
+      p: a_off.p,
+      supported: a_off.p < ALPHA && a_off.value > 0,
+    });
+  }
+  return claims;
+}
+
 export function cohortReport(
   groups: readonly GroupInput[],
-  options: { seed: number; resamples?: number },
+  options: { seed: number; resamples?: number; recovery?: number },
 ): CohortReport {
   const control = groups.find((g) => g.group === CONTROL);
-  const bootstrap = { seed: options.seed, resamples: options.resamples ?? 10_000 };
-  const summaries = (animals: readonly AnimalResult[], centre: boolean) => {
-    const mean = (m: Measure) => (centre ? describe(values(animals, m)).mean : 0);
-    const [on, off] = [mean("online"), mean("offline")];
-    return animals.map((a) => ({
-      animal: `${a.group}-${a.index}`,
-      online: a.online === null ? null : a.online - on,
-      offline: a.offline === null ? null : a.offline - off,
-    }));
-  };
   const reports = groups.map((g): GroupReport => {
     const measures = Object.fromEntries(MEASURES.map((m) => [m, describe(values(g.animals, m))])) as Record<
       Measure,
@@ -183,22 +275,27 @@ export function cohortReport(
       })),
     };
   });
+  // Claims 3 and 4: the groups that manipulate training only.
+  const training = groups.filter((g) => GROUPS[g.group].manipulates !== "rest");
+  const data = training.flatMap((g) => g.animals.map((a) => a.data));
+  let hypotheses: CohortReport["hypotheses"] = null;
+  let independence: IndependenceTest | null = null;
+  let recovery: Recovery | null = null;
+  if (data.length >= 4) {
+    const { fit, ...test } = testHypotheses(data);
+    hypotheses = { ...test, groups: training.map((g) => g.group) };
+    independence =
+      independenceTest(data, { stage1: fit, seed: options.seed, resamples: options.resamples ?? 999 }) ??
+      null;
+    if (options.recovery) recovery = modelRecovery(data, { cohorts: options.recovery, seed: options.seed });
+  }
   return {
     test: TEST_NAME,
     groups: reports,
-    correlation: {
-      withinGroups:
-        onlineOfflineCorrelation(
-          groups.flatMap((g) => summaries(g.animals, true)),
-          bootstrap,
-        ) ?? null,
-      byGroup: Object.fromEntries(
-        groups.map((g) => [
-          g.group,
-          onlineOfflineCorrelation(summaries(g.animals, false), bootstrap) ?? null,
-        ]),
-      ),
-    },
     models: compareLearningModels(groups.map((g) => g.animals)),
+    independence,
+    hypotheses,
+    recovery,
+    claims: claimsOf(reports, independence, hypotheses, recovery),
   };
 }

@@ -4,7 +4,7 @@
 // animal (same estimates), with χ², n and k summed, so its AIC compares models over the whole cohort.
 import type { LearningModel, ModelName, Schedule } from "../models/learning/index.ts";
 import { type LeastSquaresOptions, leastSquares } from "./least-squares.ts";
-import { akaikeWeights } from "./stats.ts";
+import { akaikeWeights, informationCriteria, studentTQuantile } from "./stats.ts";
 
 export interface AnimalData {
   readonly name: string;
@@ -56,6 +56,19 @@ export interface ModelFit {
 
 export class FitError extends Error {}
 
+/** All animals' blocks as one problem: where each animal starts, gains and SDs (undefined: equal weights). */
+export function stackAnimals(animals: readonly AnimalData[]) {
+  const n = animals.reduce((s, a) => s + a.t.length, 0);
+  const offsets = animals.map((_, a) => animals.slice(0, a).reduce((s, b) => s + b.t.length, 0));
+  const y = new Float64Array(n);
+  const sigma = animals.some((a) => a.sigma) ? new Float64Array(n).fill(1) : undefined;
+  animals.forEach((animal, a) => {
+    y.set(Float64Array.from(animal.gain), offsets[a]);
+    if (sigma && animal.sigma) sigma.set(Float64Array.from(animal.sigma), offsets[a]);
+  });
+  return { offsets, y, sigma };
+}
+
 const clamp = (v: number, s: { lower: number; upper: number }) => Math.min(s.upper, Math.max(s.lower, v));
 
 export function fitModel(
@@ -77,6 +90,8 @@ export function fitModel(
   }
   if (animals.length === 0) throw new FitError("nothing to fit: no animals");
   const cohort = animals.length > 1;
+  const sharedFree = shared.filter((n) => !(n in fixed));
+  if (cohort && sharedFree.length === 0) return separateFits(model, animals, options);
 
   // slot[a][j]: index of animal a's parameter j in the fitted vector, or −1 when fixed.
   const labels: string[] = [];
@@ -109,13 +124,7 @@ export function fitModel(
         if (index >= 0) (values[a] as Float64Array)[j] = p[index] as number;
       });
     });
-  const offsets = animals.map((_, a) => animals.slice(0, a).reduce((s, b) => s + b.t.length, 0));
-  const y = new Float64Array(n);
-  const sigma = animals.some((a) => a.sigma) ? new Float64Array(n).fill(1) : undefined;
-  animals.forEach((animal, a) => {
-    y.set(Float64Array.from(animal.gain), offsets[a]);
-    if (sigma && animal.sigma) sigma.set(Float64Array.from(animal.sigma), offsets[a]);
-  });
+  const { offsets, y, sigma } = stackAnimals(animals);
 
   const problem = {
     model: (p: Float64Array, out: Float64Array) => {
@@ -161,6 +170,58 @@ export function fitModel(
     bic: result.bic,
     converged: result.converged,
     identifiable: result.identifiable,
+  };
+}
+
+/**
+ * A cohort with nothing shared: the joint problem is block-diagonal, so its optimum is each animal's own fit
+ * (far cheaper than one problem with every animal's parameters). Statistics as the joint fit gives them:
+ * χ², n, k summed; s² pooled, s²_joint = Σχ² / (n − k), so each stderr is the animal's × √(s²_joint / s²_animal)
+ * and CIs use t with n − k dof.
+ */
+function separateFits(
+  model: LearningModel,
+  animals: readonly AnimalData[],
+  options: CohortOptions,
+): ModelFit {
+  const fits = animals.map((a) => fitModel(model, [a], options));
+  const sse = fits.reduce((s, f) => s + f.sse, 0);
+  const n = fits.reduce((s, f) => s + f.n, 0);
+  const k = fits.reduce((s, f) => s + f.k, 0);
+  const pooled = sse / (n - k);
+  const q = studentTQuantile(0.975, n - k);
+  const params: Record<string, ParamEstimate> = {};
+  fits.forEach((f, a) => {
+    const own = f.sse / (f.n - f.k);
+    for (const [name, p] of Object.entries(f.params)) {
+      const stderr = p.stderr * Math.sqrt(pooled / own);
+      params[`${name}@${(animals[a] as AnimalData).name}`] = {
+        value: p.value,
+        stderr,
+        ci95: [p.value - q * stderr, p.value + q * stderr],
+        atBound: p.atBound,
+      };
+    }
+  });
+  const residuals = new Float64Array(n);
+  fits.reduce((at, f) => {
+    residuals.set(f.residuals, at);
+    return at + f.n;
+  }, 0);
+  return {
+    name: model.name,
+    params,
+    animals: fits.map((f, a) => ({
+      name: (animals[a] as AnimalData).name,
+      values: f.animals[0]?.values as Float64Array,
+    })),
+    residuals,
+    sse,
+    n,
+    k,
+    ...informationCriteria(sse, n, k),
+    converged: fits.every((f) => f.converged),
+    identifiable: fits.every((f) => f.identifiable),
   };
 }
 

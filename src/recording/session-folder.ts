@@ -16,6 +16,7 @@ import { AnalysisSettings } from "../analysis/settings.ts";
 import { FileProblem, readJsonFile } from "../config/json-file.ts";
 import { RigConfig } from "../config/rig-config.ts";
 import { Protocol } from "../protocol/schema.ts";
+import { SessionTimeline } from "../protocol/session-timeline.ts";
 import { parseGainTable } from "./gain-table.ts";
 
 export const SESSION_FILES = {
@@ -49,13 +50,7 @@ export const SessionMeta = z.object({
   /** Wall-clock start (ISO 8601); everything else is session time. */
   startedAt: z.string(),
   endedAt: z.string().optional(),
-  timeline: z.object({
-    durationS: z.number(),
-    trainingStartS: z.number(),
-    phases: z.array(
-      z.object({ name: z.string(), startS: z.number(), endS: z.number(), stimulusOn: z.boolean() }),
-    ),
-  }),
+  timeline: SessionTimeline,
   end: z.object({ reason: z.string(), sessionS: z.number() }).optional(),
   summary: z
     .object({

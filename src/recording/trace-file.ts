@@ -38,7 +38,28 @@ export interface Trace {
   stimDeg: Float64Array | null;
 }
 
-const MS_PER_UNIT = { s: 1000, ms: 1, us: 0.001 } as const;
+export const MS_PER_UNIT = { s: 1000, ms: 1, us: 0.001 } as const;
+export type TraceTimeUnit = keyof typeof MS_PER_UNIT;
+
+/** The time unit a column name declares by its suffix (`t_ms`, `time (s)`, `time_min`), or undefined. */
+export function unitFromName(name: string): "s" | "ms" | "us" | "min" | "h" | undefined {
+  const m = /[_\s([](s|ms|us|µs|min|h)[)\]]?$/i.exec(name.trim());
+  if (!m) return undefined;
+  const u = (m[1] as string).toLowerCase();
+  return u === "µs" ? "us" : (u as "s" | "ms" | "us" | "min" | "h");
+}
+
+/**
+ * The unit of an eye trace's time column from its median sample spacing in the file's own numbers: eye
+ * trackers sample at 50 Hz–10 kHz, i.e. 0.1–20 ms, which reads as < 0.05 in s, 0.1–20 in ms and ≥ 100 in µs.
+ * Undefined between those ranges (then the user must say).
+ */
+export function unitFromSpacing(medianInterval: number): TraceTimeUnit | undefined {
+  if (medianInterval > 0 && medianInterval < 0.05) return "s";
+  if (medianInterval >= 0.1 && medianInterval <= 20) return "ms";
+  if (medianInterval >= 100 && medianInterval <= 20_000) return "us";
+  return undefined;
+}
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const [TAB, COMMA, SEMICOLON, LF, CR, SPACE, QUOTE] = [9, 44, 59, 10, 13, 32, 34];

@@ -3,7 +3,15 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ANALYSIS } from "../../analysis/settings.ts";
 import { analyzeTrace } from "../../app/trace-analysis.ts";
-import { readTrace, TraceColumns } from "../../recording/trace-file.ts";
+import {
+  MS_PER_UNIT,
+  medianIntervalMs,
+  readTrace,
+  TraceColumns,
+  type TraceTimeUnit,
+  unitFromName,
+  unitFromSpacing,
+} from "../../recording/trace-file.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 import { fixed, table } from "../format.ts";
 
@@ -12,7 +20,7 @@ interface AnalyzeOptions {
   stimAmp?: number;
   stimStart: number;
   columns?: Record<string, string>;
-  timeUnit: "s" | "ms" | "us";
+  timeUnit?: TraceTimeUnit;
   cyclesPerBlock: number;
   json?: boolean;
 }
@@ -22,24 +30,32 @@ const number = (unit: string, check: (v: number) => boolean, rule: string) =>
 
 const ROLES = "t (time), x (eye position, deg), stim (stimulus position, deg)";
 
-/** `t=time,x=eye` → { t: "time", x: "eye" }, checked against the trace reader's column schema. */
-export function columnMapping(value: string): Record<string, string> {
-  const pairs = value
-    .split(",")
-    .filter((p) => p.trim() !== "")
-    .map((p) => {
-      const eq = p.indexOf("=");
-      if (eq < 1 || p.slice(eq + 1).trim() === "")
-        throw new InvalidArgumentError(`expected ROLE=NAME[,ROLE=NAME…] with roles ${ROLES}; got "${p}"`);
-      return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()] as const;
-    });
-  const unknown = pairs.filter(([role]) => !Object.hasOwn(TraceColumns.shape, role)).map(([role]) => role);
-  if (unknown.length > 0)
-    throw new InvalidArgumentError(
-      `unknown role ${unknown.map((r) => `'${r}'`).join(", ")}; roles are ${ROLES}`,
-    );
-  return TraceColumns.parse(Object.fromEntries(pairs));
-}
+/**
+ * A `--columns ROLE=NAME,…` parser for a column schema (`t=time,x=eye` → { t: "time", x: "eye" }); `roles`
+ * lists the roles in errors. Used by `hokr analyze` (eye traces) and `hokr fit` (gain tables).
+ */
+export const roleMapping =
+  <T>(schema: { shape: object; parse: (v: unknown) => T }, roles: string) =>
+  (value: string): T => {
+    const pairs = value
+      .split(",")
+      .filter((p) => p.trim() !== "")
+      .map((p) => {
+        const eq = p.indexOf("=");
+        if (eq < 1 || p.slice(eq + 1).trim() === "")
+          throw new InvalidArgumentError(`expected ROLE=NAME[,ROLE=NAME…] with roles ${roles}; got "${p}"`);
+        return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()] as const;
+      });
+    const unknown = pairs.filter(([role]) => !Object.hasOwn(schema.shape, role)).map(([role]) => role);
+    if (unknown.length > 0)
+      throw new InvalidArgumentError(
+        `unknown role ${unknown.map((r) => `'${r}'`).join(", ")}; roles are ${roles}`,
+      );
+    return schema.parse(Object.fromEntries(pairs));
+  };
+
+/** `--columns` of an eye trace: roles t, x, stim. */
+export const columnMapping = roleMapping(TraceColumns, ROLES);
 
 export function registerAnalyze(program: Command): void {
   program
@@ -71,7 +87,10 @@ export function registerAnalyze(program: Command): void {
       columnMapping,
     )
     .addOption(
-      new Option("--time-unit <unit>", "unit of the time column").choices(["s", "ms", "us"]).default("s"),
+      new Option(
+        "--time-unit <unit>",
+        "unit of the time column (default: from its name's suffix _s/_ms/_us, else from the sample spacing)",
+      ).choices(["s", "ms", "us"]),
     )
     .option(
       "--cycles-per-block <n>",
@@ -83,13 +102,33 @@ export function registerAnalyze(program: Command): void {
     .action(guarded((file: string, opts: AnalyzeOptions) => analyze(file, opts)));
 }
 
+/**
+ * The trace with its time unit from --time-unit, else the time column's name (t_ms), else the sample spacing
+ * (read in the file's own numbers first, then scaled); a unit none of them settles is a usage error.
+ */
+function readTraceInferringUnit(file: string, columns: TraceColumns, given: TraceTimeUnit | undefined) {
+  const named = unitFromName(columns.t);
+  const fromName = named === "s" || named === "ms" || named === "us" ? named : undefined;
+  const unit = given ?? fromName;
+  if (unit) return readTrace(file, { columns, timeUnit: unit });
+  const raw = readTrace(file, { columns, timeUnit: "ms" }); // scale 1: the file's own numbers
+  const spacing = medianIntervalMs(raw);
+  const inferred = unitFromSpacing(spacing);
+  if (!inferred)
+    throw new UsageError(
+      `${file}: cannot tell the unit of time column "${columns.t}" (median spacing ${spacing}); pass --time-unit s, ms or us`,
+    );
+  const scale = MS_PER_UNIT[inferred];
+  return { ...raw, format: { ...raw.format, timeUnit: inferred }, tMs: raw.tMs.map((t) => t * scale) };
+}
+
 function analyze(file: string, opts: AnalyzeOptions): void {
   const columns = TraceColumns.parse(opts.columns ?? {});
   if (opts.stimAmp === undefined && columns.stim === undefined)
     throw new UsageError(
       "--stim-amp is needed (stimulus amplitude, degrees) unless the trace has a stimulus column (--columns stim=NAME)",
     );
-  const trace = readTrace(file, { columns, timeUnit: opts.timeUnit });
+  const trace = readTraceInferringUnit(file, columns, opts.timeUnit);
   // Without --stim-amp the stimulus column's half range stands in where a cycle has too few stimulus samples.
   const amplitudeDeg = opts.stimAmp ?? halfRange(trace.stimDeg ?? new Float64Array());
   if (!(amplitudeDeg > 0))

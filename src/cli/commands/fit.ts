@@ -2,8 +2,21 @@
 // independence across animals.
 import { writeFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { learningSummary, onlineOfflineCorrelation } from "../../fitting/independence.ts";
-import { FitInputError, type LoadedAnimal, loadAnimal } from "../../fitting/inputs.ts";
+import { COHORT_MODELS, type CohortFit, type CohortModelName, fitCohort } from "../../fitting/cohort-fit.ts";
+import { GAIN_ROLES, GainColumns, TIME_UNITS, type TimeUnit } from "../../fitting/gain-input.ts";
+import {
+  type Coefficient,
+  HYPOTHESES,
+  type HypothesisTest,
+  testHypotheses,
+} from "../../fitting/hypotheses.ts";
+import {
+  type IndependenceTest,
+  independenceTest,
+  learningSummary,
+  onlineOfflineCorrelation,
+} from "../../fitting/independence.ts";
+import { FitInputError, type LoadedAnimal, loadAnimals } from "../../fitting/inputs.ts";
 import {
   type Comparison,
   compareModels,
@@ -11,20 +24,25 @@ import {
   fitModel,
   type ModelFit,
 } from "../../fitting/model-fit.ts";
+import { modelRecovery, RECOVERY_CLASSES, type Recovery } from "../../fitting/recovery.ts";
 import { LEARNING_MODELS, MODEL_NAMES, type ModelName } from "../../models/learning/index.ts";
 import { numberOption } from "../errors.ts";
+import { roleMapping } from "./analyze.ts";
 
 interface FitCliOptions {
   model: ModelName | "all";
   json?: boolean;
   plot?: string;
-  trainingMin: number;
-  restMin: number;
+  trainingMin?: number;
+  restMin?: number;
+  columns?: GainColumns;
+  timeUnit?: TimeUnit;
   shared?: string[];
   fix?: Record<string, number>;
   weights: "none" | "cycles";
   seed: number;
   resamples: number;
+  recovery: number;
 }
 
 const positive = (what: string) => numberOption(`a number > 0 (${what})`, (v) => v > 0);
@@ -106,22 +124,31 @@ export function registerFit(program: Command): void {
     )
     .argument(
       "<input...>",
-      "session folder(s) (gain.tsv + session.json) or gain.tsv file(s); several = a cohort",
+      "session folder(s) (gain.tsv + session.json) or gain tables (CSV/TSV: time and gain columns, one row per block); several animals = a cohort",
     )
     .addOption(new Option("--model <name>", "model to fit").choices([...MODEL_NAMES, "all"]).default("all"))
     .option("--json", "print one JSON object: { models, best, animals, correlation, warnings }")
     .option("--plot <file.svg>", "write an SVG of the observed blocks and each model's curve")
     .option(
       "--training-min <min>",
-      "training length for a bare gain.tsv, minutes",
+      "training length for a gain table without session.json, minutes (default: from its phase column)",
       positive("--training-min"),
-      15,
     )
     .option(
       "--rest-min <min>",
-      "rest after training for a bare gain.tsv, minutes",
+      "rest after training for a gain table without session.json, minutes (default: from its phase column)",
       positive("--rest-min"),
-      60,
+    )
+    .option(
+      "--columns <map>",
+      `gain-table column names, ROLE=NAME pairs; roles ${GAIN_ROLES.join(", ")}; default t=t_s,gain=gain`,
+      roleMapping(GainColumns, GAIN_ROLES.join(", ")),
+    )
+    .addOption(
+      new Option(
+        "--time-unit <unit>",
+        "unit of the gain table's time column (default: from its name's suffix, e.g. t_s, time_min)",
+      ).choices(Object.keys(TIME_UNITS)),
     )
     .option(
       "--shared <names>",
@@ -144,7 +171,14 @@ export function registerFit(program: Command): void {
       integer("--seed"),
       1,
     )
-    .option("--resamples <n>", "bootstrap resamples (count)", integer("--resamples"), 10_000)
+    .option("--resamples <n>", "bootstrap resamples (count)", integer("--resamples"), 999)
+    .option(
+      "--recovery <n>",
+      "model recovery: simulate N cohorts from each fitted hypothesis with this design and noise, classify them " +
+        "as the data were, print the confusion matrix (count; 0 = off)",
+      integer("--recovery"),
+      0,
+    )
     .addHelpText("after", parameterHelp)
     .action(async (inputs: string[], opts: FitCliOptions) => {
       try {
@@ -158,7 +192,7 @@ export function registerFit(program: Command): void {
 }
 
 async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
-  const loaded = inputs.map((input) => loadAnimal(input, opts));
+  const loaded = inputs.flatMap((input) => loadAnimals(input, opts));
   // Names label per-animal parameters, so they must differ.
   const animals = loaded.map((a, i) =>
     loaded.some((b, j) => j !== i && b.name === a.name) ? { ...a, name: `${a.name}#${i + 1}` } : a,
@@ -166,7 +200,7 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
   const warnings = animals.flatMap((a) => a.warnings.map((w) => `${a.source}: ${w}`));
   const comparison = fitAll(animals, opts, warnings);
   const summaries = animals.map(learningSummary);
-  const correlation = onlineOfflineCorrelation(summaries, { seed: opts.seed, resamples: opts.resamples });
+  const cohort = animals.length >= 4 ? cohortAnalysis(animals, opts, warnings) : undefined;
   if (opts.plot) {
     // vega is large: load it only when a plot is asked for.
     const { plotFits } = await import("../../fitting/plot.ts");
@@ -207,7 +241,9 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
         online: summaries[i]?.online ?? null,
         offline: summaries[i]?.offline ?? null,
       })),
-      correlation: correlation ?? null,
+      hypotheses: cohort?.hypotheses ?? null,
+      independence: cohort?.independence ?? null,
+      recovery: cohort?.recovery ?? null,
       warnings,
     };
     // JSON has no NaN: a stderr that cannot be computed becomes null.
@@ -235,16 +271,98 @@ async function runFit(inputs: string[], opts: FitCliOptions): Promise<void> {
       );
   }
   if (animals.length > 1) {
-    lines.push("", "online vs offline learning (gain change during training / over the rest):");
+    lines.push("", "online vs offline learning (model-free: gain change during training / over the rest):");
     for (const s of summaries)
       lines.push(`  ${s.animal.padEnd(20)} ${fmt(s.online ?? Number.NaN)}  ${fmt(s.offline ?? Number.NaN)}`);
-    lines.push(
-      correlation
-        ? `  r = ${fmt(correlation.r, 3)}, bootstrap 95% CI [${fmt(correlation.ci95[0], 3)}, ${fmt(correlation.ci95[1], 3)}] (n = ${correlation.n}, ${correlation.resamples} resamples, seed ${correlation.seed})`
-        : "  correlation needs ≥ 3 animals with both measures",
-    );
+    const c = onlineOfflineCorrelation(summaries, { seed: opts.seed, resamples: opts.resamples });
+    if (c)
+      lines.push(
+        `  r = ${fmt(c.r, 3)}, bootstrap 95% CI [${fmt(c.ci95[0], 3)}, ${fmt(c.ci95[1], 3)}] (n = ${c.n}); biased ` +
+          "negative: both measures contain the last training block — the independence test below is not",
+      );
   }
+  if (cohort) lines.push("", ...cohortLines(cohort));
+  else if (animals.length > 1) lines.push("parallel vs serial and the independence test need ≥ 4 animals");
   for (const w of warnings) lines.push(`warning: ${w}`);
   if (opts.plot) lines.push(`plot: ${opts.plot}`);
   console.log(lines.join("\n"));
+}
+
+interface CohortAnalysis {
+  hypotheses: Omit<HypothesisTest, "fit"> & { shared: Record<string, number>; blockSd: number };
+  independence: IndependenceTest | null;
+  recovery: Recovery | null;
+}
+
+/** Parallel vs serial across animals, the independence test and (if asked) model recovery. */
+function cohortAnalysis(
+  animals: LoadedAnimal[],
+  opts: FitCliOptions,
+  warnings: string[],
+): CohortAnalysis | undefined {
+  let fits: Record<CohortModelName, CohortFit>;
+  try {
+    fits = Object.fromEntries(COHORT_MODELS.map((m) => [m, fitCohort(m, animals)])) as Record<
+      CohortModelName,
+      CohortFit
+    >;
+  } catch (err) {
+    if (!(err instanceof FitError)) throw err;
+    warnings.push(`cohort fits: ${err.message}`);
+    return undefined;
+  }
+  let test: HypothesisTest;
+  try {
+    test = testHypotheses(animals, { stage1: fits.parallel });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    warnings.push(err.message);
+    return undefined;
+  }
+  const { fit, ...hypotheses } = test;
+  const independence =
+    independenceTest(animals, { stage1: fit, resamples: opts.resamples, seed: opts.seed }) ?? null;
+  const recovery =
+    opts.recovery > 0 ? modelRecovery(animals, { cohorts: opts.recovery, seed: opts.seed, fits }) : null;
+  return { hypotheses: { ...hypotheses, shared: fit.shared, blockSd: fit.blockSd }, independence, recovery };
+}
+
+const ci = (c: Coefficient) =>
+  `${fmt(c.value, 3)} (95% CI ${fmt(c.ci95[0], 3)} to ${fmt(c.ci95[1], 3)}, t-test p = ${fmt(c.p, 2)})`;
+
+function cohortLines({ hypotheses: h, independence, recovery }: CohortAnalysis): string[] {
+  const lines = [
+    "parallel vs serial across animals (x = online learning at the end of training, y = gain at the end of the rest above",
+    `baseline, both from each animal's fitted curve; shared ${Object.entries(h.shared)
+      .map(([n, v]) => `${n} ${fmt(v, 3)}`)
+      .join(", ")}; block SD ${fmt(h.blockSd, 2)}):`,
+    "  relation             AICc     residual SD",
+    ...HYPOTHESES.map(
+      (name) =>
+        `  ${name.padEnd(9)} ${(name === "parallel" ? "y = a_off" : name === "serial" ? "y = k·x" : "y = a_off + k·x").padEnd(16)} ${fmt(h.relations[name].aicc, 5).padStart(8)}  ${fmt(h.relations[name].residualSd, 3)}`,
+    ),
+    `  test of k = 0 (nested slope):       k = ${ci(h.tests.k)}`,
+    `  test of a_off = 0 (nested intercept): a_off = ${ci(h.tests.a_off)}`,
+    `  better of parallel and serial (AICc): ${h.winner}`,
+  ];
+  if (independence)
+    lines.push(
+      "",
+      `independence of online and offline learning: r = ${fmt(independence.r, 3)} (n = ${independence.n}), ` +
+        `p = ${fmt(independence.p, 2)} against a parametric-bootstrap null from the fitted parallel model ` +
+        `(null 95%: ${fmt(independence.null95[0], 3)} to ${fmt(independence.null95[1], 3)}; ${independence.resamples} resamples, seed ${independence.seed})`,
+    );
+  if (recovery) {
+    lines.push(
+      "",
+      `model recovery (${recovery.cohorts} simulated cohorts of ${recovery.animals} animals per hypothesis, this design, fitted noise):`,
+      `  generated \\ won  ${RECOVERY_CLASSES.map((c) => c.padStart(9)).join(" ")}   hit rate`,
+      ...RECOVERY_CLASSES.map(
+        (g) =>
+          `  ${g.padEnd(15)} ${RECOVERY_CLASSES.map((w) => String(recovery.confusion[g][w]).padStart(9)).join(" ")}   ${fmt(recovery.hitRate[g], 3)}`,
+      ),
+      `  parallel vs serial correct: ${fmt(recovery.parallelVsSerial, 3)}${recovery.parallelVsSerial < 0.9 ? " (below 0.9: this design cannot reliably tell them apart)" : ""}`,
+    );
+  }
+  return lines;
 }

@@ -6,6 +6,7 @@ import type { Rig } from "../../../devices/rig.ts";
 import { SubjectFlag } from "../../../mocks/mouse-parameters.ts";
 import { runOnRig, runSimulated } from "../../app/rig-sessions.ts";
 import type { Progress, RunOutcome } from "../../app/session-runner.ts";
+import { GROUPS } from "../../cohort/groups.ts";
 import { readJsonFile } from "../../config/json-file.ts";
 import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
 import { loadProtocol } from "../../protocol/load.ts";
@@ -73,7 +74,11 @@ export function registerRun(program: Command): void {
       "with --sim: light and drum on the compiled rig firmware, emulated (avr8js; slower than real time)",
     )
     .option("--rig <file>", "rig configuration: devices and ports, light channels and their safety limits")
-    .option("--subject <flags>", `comma-separated subject flags: ${SubjectFlag.options.join(", ")}`, "")
+    .option(
+      "--subject <flags>",
+      `comma-separated subject flags: ${SubjectFlag.options.join(", ")} (knockout = lrrc8a-ko)`,
+      "",
+    )
     .option("--subject-id <id>", "subject identifier written to the session (required on a real rig)")
     .option(
       "--seed <n>",
@@ -120,10 +125,12 @@ export function registerRun(program: Command): void {
             );
           if (!opts.sim && !opts.subjectId) throw new UsageError("--subject-id is required on a real rig");
           const loaded = loadProtocol(file, rig);
+          // "knockout" names the same subject as the cohort group of that name (its flags).
           const words = opts.subject
             .split(",")
             .map((f) => f.trim())
-            .filter((f) => f !== "");
+            .filter((f) => f !== "")
+            .flatMap((f): string[] => (f === "knockout" ? [...GROUPS.knockout.flags] : [f]));
           // On the simulated rig flags change the virtual animal, so they must be ones it knows.
           const flags = opts.sim
             ? words.map((f) => {

@@ -10,7 +10,6 @@ import { CohortAborted, defaultWorkers } from "../../cohort/pool.ts";
 import { PowerEffect } from "../../cohort/power.ts";
 import { MEASURES, type Measure } from "../../cohort/report.ts";
 import type { Describe } from "../../cohort/stats.ts";
-import type { CorrelationEstimate } from "../../fitting/stats.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 import { signed, table } from "../format.ts";
 
@@ -26,6 +25,7 @@ interface SimulateCliOptions {
   power?: string;
   powerPool: number;
   workers: number;
+  recovery: number;
 }
 
 const DEFAULT_PROTOCOLS = fileURLToPath(new URL("../../../protocols", import.meta.url));
@@ -77,10 +77,6 @@ function progressBar(): { update: (done: number, total: number, group: string) =
 const num = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 const pValue = (p: number) => (!Number.isFinite(p) ? "n/a" : p < 0.001 ? "<0.001" : p.toFixed(3));
 const stat = (d: Describe) => `${signed(d.mean)} ± ${num(d.sd)} [${signed(d.ci95[0])}, ${signed(d.ci95[1])}]`;
-const corr = (c: CorrelationEstimate | null) =>
-  c
-    ? `r = ${signed(c.r, 2)}, bootstrap 95% CI [${signed(c.ci95[0], 2)}, ${signed(c.ci95[1], 2)}] (n = ${c.n})`
-    : "needs ≥ 3 animals";
 
 export function formatCohort(out: CohortOutput): string {
   const lines: string[] = [
@@ -112,16 +108,18 @@ export function formatCohort(out: CohortOutput): string {
     );
   lines.push(
     "",
-    "online vs offline learning across animals (Pearson r):",
-    `  within groups (group means removed): ${corr(out.correlation.withinGroups)}`,
-    ...Object.entries(out.correlation.byGroup).map(([g, c]) => `  ${g.padEnd(16)} ${corr(c)}`),
-    "",
-    "learning models fitted to the pooled blocks (per-animal parameters; rest time constants shared within each group):",
+    "learning-curve models, cohort fits per group (time constants shared within a group, amplitudes per animal):",
     ...out.models.fits.map(
       (f) =>
         `  ${f.name.padEnd(9)} AICc ${num(f.aicc, 1).padStart(9)}  ΔAICc ${num(f.deltaAicc, 1).padStart(7)}  weight ${num(f.weight, 3)}  (n ${f.n}, k ${f.k}${f.converged ? "" : ", not converged"})`,
     ),
     `  best: ${out.models.best}`,
+    "",
+    "the study's claims (effect [95% CI], p; ✓ = the data agree at α = 0.05):",
+    ...out.claims.map(
+      (c) =>
+        `  ${c.supported ? "✓" : "✗"} ${c.claim}\n      ${c.effect.name}: ${num(c.effect.value)} [${num(c.effect.ci95[0])}, ${num(c.effect.ci95[1])}], p ${pValue(c.p)}\n      test: ${c.test}`,
+    ),
   );
   const p = out.power;
   if (p)
@@ -169,6 +167,12 @@ export function registerSimulate(program: Command): void {
       40,
     )
     .option(
+      "--recovery <count>",
+      "model recovery for the claims' parallel vs serial test: simulated cohorts per hypothesis (count; 0 = off)",
+      count("recovery", 0),
+      0,
+    )
+    .option(
       "--workers <count>",
       "worker threads (count; default: one per CPU core)",
       count("workers", 1),
@@ -200,6 +204,7 @@ export function registerSimulate(program: Command): void {
             workers: opts.workers,
             ...(power ? { power } : {}),
             powerPool: opts.powerPool,
+            recovery: opts.recovery,
             signal: controller.signal,
             onDone: (done, total, r) => bar.update(done, total, `${r.group} #${r.index}`),
           });

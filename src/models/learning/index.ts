@@ -1,7 +1,6 @@
 // The learning-curve models `hokr fit` knows, by name.
 import type { LearningModel, ModelName } from "./model.ts";
-import { parallel } from "./parallel.ts";
-import { serial } from "./serial.ts";
+import { nested, parallel, serial } from "./nested.ts";
 import { transfer } from "./transfer.ts";
 import { twoState } from "./two-state.ts";
 
@@ -11,6 +10,7 @@ export { defineModel } from "./model.ts";
 export const LEARNING_MODELS: Readonly<Record<ModelName, LearningModel>> = {
   parallel,
   serial,
+  nested,
   "two-state": twoState,
   transfer,
 };

@@ -1,9 +1,9 @@
 // Shared shape of the learning-curve models and the one exact solver they all use.
 //
-// Every model is a linear system with two latent states x = (x1, x2) and gain g(t) = g0 + x1 + x2.
-// Within a stretch of constant drive the states obey x' = A x + c (A in 1/min, c in gain/min), which
-// is solved exactly: x(t + Δ) = Φ(Δ) x(t) + ψ(Δ) with the exponential of the augmented matrix
-//   exp(Δ [[A, c], [0, 0]]) = [[Φ, ψ], [0, 1]].
+// Every model is a linear system of latent states x (2 or 3 of them) with gain g(t) = g0 + Σ_i o_i x_i (o_i is
+// 1 for a state that is part of the gain, 0 for a memory state). Within a stretch of constant drive the states
+// obey x' = A x + c (A in 1/min, c in gain/min), solved exactly: x(t + Δ) = Φ(Δ) x(t) + ψ(Δ) with the
+// exponential of the augmented matrix exp(Δ [[A, c], [0, 0]]) = [[Φ, ψ], [0, 1]].
 // Exact propagation (not Euler) keeps predictions independent of block spacing and cheap to differentiate.
 
 /**
@@ -31,118 +31,96 @@ export interface Drive {
   readonly trained: boolean;
 }
 
-/** x' = A x + c with A = [[a11, a12], [a21, a22]] in 1/min and c in gain/min. */
+/** x' = A x + c: A row-major (n × n, 1/min), c (n, gain/min). */
 export interface Dynamics {
-  readonly a11: number;
-  readonly a12: number;
-  readonly a21: number;
-  readonly a22: number;
-  readonly c1: number;
-  readonly c2: number;
+  readonly a: readonly number[];
+  readonly c: readonly number[];
 }
 
-export type ModelName = "parallel" | "serial" | "two-state" | "transfer";
+export type ModelName = "parallel" | "serial" | "nested" | "two-state" | "transfer";
 
 export interface LearningModel {
   readonly name: ModelName;
   readonly description: string;
   /** Parameter 0 is always g0, the gain before any learning. */
   readonly params: readonly ParamSpec[];
+  /** Which states add to the gain (1) and which are memories the dynamics read (0); its length is n. */
+  readonly output: readonly number[];
   readonly dynamics: (p: ArrayLike<number>, drive: Drive) => Dynamics;
   /** Predicted gain at each time (s since training start). */
   readonly predict: (p: ArrayLike<number>, schedule: Schedule, timesS: ArrayLike<number>) => Float64Array;
 }
 
-/** g0 and the online component, shared by the parallel and serial models (same meaning in both). */
-export const ONLINE_PARAMS: readonly ParamSpec[] = [
-  { name: "g0", lower: 0, upper: 2, start: 0.5, description: "gain before training" },
-  { name: "a_on", lower: -2, upper: 2, start: 0.2, description: "online asymptote, gain" },
-  {
-    name: "tau_on_min",
-    lower: 0.1,
-    upper: 1000,
-    start: 5,
-    description: "online learning time constant, min",
-  },
-  { name: "tau_decay_min", lower: 0.1, upper: 10000, start: 20, description: "online decay at rest, min" },
-];
-
 export const defineModel = (spec: Omit<LearningModel, "predict">): LearningModel => ({
   ...spec,
-  predict: (p, schedule, timesS) => simulate(spec.dynamics, p, schedule, timesS),
+  predict: (p, schedule, timesS) => simulate(spec, p, schedule, timesS),
 });
 
-/** One step x → Φ x + ψ, Φ row-major 2×2. */
+/** One step x → Φ x + ψ: Φ row-major n × n, ψ length n. */
 interface Step {
-  readonly f11: number;
-  readonly f12: number;
-  readonly f21: number;
-  readonly f22: number;
-  readonly g1: number;
-  readonly g2: number;
+  readonly phi: Float64Array;
+  readonly psi: Float64Array;
 }
 
 /**
- * Φ and ψ for one step of length dt (min): exp of the augmented matrix by scaling and squaring of a
- * Taylor series. The series for M/2^s with ‖M/2^s‖₁ ≤ 1/2 is cut at degree 18 (remainder < 1e-22).
+ * Φ and ψ for one step of length dt (min): exp of the augmented matrix M = [[A, c], [0, 0]]·dt by scaling and
+ * squaring of a Taylor series. The series for M/2^s with ‖M/2^s‖₁ ≤ 1/2 is cut at degree 13 (remainder < 1e-15).
  */
-export function stepFor(d: Dynamics, dt: number): Step {
-  const norm = Math.max(Math.abs(d.a11) + Math.abs(d.a21), Math.abs(d.a12) + Math.abs(d.a22)) * dt;
-  const s = Math.max(0, Math.ceil(Math.log2(Math.max(norm, 1e-300) / 0.5)));
+export function stepFor(d: Dynamics, n: number, dt: number): Step {
+  let norm = 0;
+  for (let j = 0; j < n; j++) {
+    let col = 0;
+    for (let i = 0; i < n; i++) col += Math.abs(d.a[i * n + j] as number);
+    norm = Math.max(norm, col);
+  }
+  const s = Math.max(0, Math.ceil(Math.log2(Math.max(norm * dt, 1e-300) / 0.5)));
   const h = dt / 2 ** s;
-  const b11 = d.a11 * h;
-  const b12 = d.a12 * h;
-  const b21 = d.a21 * h;
-  const b22 = d.a22 * h;
-  // Term k of the series: T_k = B^k / k! (2×2) and u_k = B^{k-1} c h / k! (the ψ column).
-  let t11 = 1;
-  let t12 = 0;
-  let t21 = 0;
-  let t22 = 1;
-  let u1 = d.c1 * h;
-  let u2 = d.c2 * h;
-  let f11 = 1;
-  let f12 = 0;
-  let f21 = 0;
-  let f22 = 1;
-  let g1 = u1;
-  let g2 = u2;
-  for (let k = 1; k <= 18; k++) {
-    const n11 = (b11 * t11 + b12 * t21) / k;
-    const n12 = (b11 * t12 + b12 * t22) / k;
-    const n21 = (b21 * t11 + b22 * t21) / k;
-    const n22 = (b21 * t12 + b22 * t22) / k;
-    t11 = n11;
-    t12 = n12;
-    t21 = n21;
-    t22 = n22;
-    f11 += t11;
-    f12 += t12;
-    f21 += t21;
-    f22 += t22;
-    const v1 = (b11 * u1 + b12 * u2) / (k + 1);
-    const v2 = (b21 * u1 + b22 * u2) / (k + 1);
-    u1 = v1;
-    u2 = v2;
-    g1 += u1;
-    g2 += u2;
+  const nn = n * n;
+  const b = new Float64Array(nn);
+  for (let i = 0; i < nn; i++) b[i] = (d.a[i] as number) * h;
+  // Term k of the series: T_k = B^k / k! (n × n) and u_k = B^{k-1} c h / k! (the ψ column).
+  let t = new Float64Array(nn);
+  let tNext = new Float64Array(nn);
+  let u = new Float64Array(n);
+  let uNext = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t[i * n + i] = 1;
+    u[i] = (d.c[i] as number) * h;
+  }
+  let phi = Float64Array.from(t);
+  let psi = Float64Array.from(u);
+  for (let k = 1; k <= 13; k++) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let m = 0; m < n; m++) sum += (b[i * n + m] as number) * (t[m * n + j] as number);
+        tNext[i * n + j] = sum / k;
+      }
+      let v = 0;
+      for (let m = 0; m < n; m++) v += (b[i * n + m] as number) * (u[m] as number);
+      uNext[i] = v / (k + 1);
+    }
+    [t, tNext] = [tNext, t];
+    [u, uNext] = [uNext, u];
+    for (let i = 0; i < nn; i++) (phi[i] as number) += t[i] as number;
+    for (let i = 0; i < n; i++) (psi[i] as number) += u[i] as number;
   }
   // Squaring: (Φ, ψ) ∘ (Φ, ψ) = (Φ², Φψ + ψ).
-  for (let i = 0; i < s; i++) {
-    const n11 = f11 * f11 + f12 * f21;
-    const n12 = f11 * f12 + f12 * f22;
-    const n21 = f21 * f11 + f22 * f21;
-    const n22 = f21 * f12 + f22 * f22;
-    const m1 = f11 * g1 + f12 * g2 + g1;
-    const m2 = f21 * g1 + f22 * g2 + g2;
-    f11 = n11;
-    f12 = n12;
-    f21 = n21;
-    f22 = n22;
-    g1 = m1;
-    g2 = m2;
+  for (let q = 0; q < s; q++) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let m = 0; m < n; m++) sum += (phi[i * n + m] as number) * (phi[m * n + j] as number);
+        tNext[i * n + j] = sum;
+      }
+      let v = psi[i] as number;
+      for (let m = 0; m < n; m++) v += (phi[i * n + m] as number) * (psi[m] as number);
+      uNext[i] = v;
+    }
+    [phi, tNext] = [tNext, phi];
+    [psi, uNext] = [uNext, psi];
   }
-  return { f11, f12, f21, f22, g1, g2 };
+  return { phi, psi };
 }
 
 /** Sorted copy of the stimulus-on intervals with overlaps merged, validated. */
@@ -168,11 +146,12 @@ function intervals(schedule: Schedule): Array<[number, number]> {
  * (nothing learned yet), then they are propagated exactly through every switch of the drive.
  */
 function simulate(
-  dynamicsOf: LearningModel["dynamics"],
+  model: Pick<LearningModel, "dynamics" | "output">,
   p: ArrayLike<number>,
   schedule: Schedule,
   timesS: ArrayLike<number>,
 ): Float64Array {
+  const n = model.output.length;
   const out = new Float64Array(timesS.length);
   const g0 = p[0] as number;
   const order = Array.from({ length: timesS.length }, (_, i) => i).sort(
@@ -181,14 +160,14 @@ function simulate(
   // Breakpoints in minutes: where the drive switches.
   const edges = intervals(schedule).flatMap(([a, b]) => [a / 60, b / 60]);
   const regimes = [
-    dynamicsOf(p, { on: false, trained: false }),
-    dynamicsOf(p, { on: true, trained: true }),
-    dynamicsOf(p, { on: false, trained: true }),
+    model.dynamics(p, { on: false, trained: false }),
+    model.dynamics(p, { on: true, trained: true }),
+    model.dynamics(p, { on: false, trained: true }),
   ] as const;
   // Steps of equal length and regime recur (evenly spaced blocks), so each is computed once.
   const caches = [new Map<number, Step>(), new Map<number, Step>(), new Map<number, Step>()] as const;
-  let x1 = 0;
-  let x2 = 0;
+  const x = new Float64Array(n);
+  const next = new Float64Array(n);
   let now = edges.length > 0 ? Math.min(edges[0] as number, (timesS[order[0] ?? 0] ?? 0) / 60) : 0;
   let e = 0; // index of the next edge
   const advance = (to: number): void => {
@@ -199,12 +178,16 @@ function simulate(
     const cache = caches[r];
     let st = cache.get(dt);
     if (st === undefined) {
-      st = stepFor(regimes[r], dt);
+      st = stepFor(regimes[r], n, dt);
       cache.set(dt, st);
     }
-    const n1 = st.f11 * x1 + st.f12 * x2 + st.g1;
-    x2 = st.f21 * x1 + st.f22 * x2 + st.g2;
-    x1 = n1;
+    const { phi, psi } = st;
+    for (let i = 0; i < n; i++) {
+      let v = psi[i] as number;
+      for (let k = 0; k < n; k++) v += (phi[i * n + k] as number) * (x[k] as number);
+      next[i] = v;
+    }
+    x.set(next);
     now = to;
   };
   for (const i of order) {
@@ -215,7 +198,9 @@ function simulate(
       e++;
     }
     advance(t);
-    out[i] = g0 + x1 + x2;
+    let g = g0;
+    for (let k = 0; k < n; k++) g += (model.output[k] as number) * (x[k] as number);
+    out[i] = g;
   }
   return out;
 }

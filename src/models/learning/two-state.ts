@@ -26,16 +26,14 @@ export const twoState = defineModel({
       description: "slow retention time constant, min",
     },
   ],
+  output: [1, 1],
   dynamics: (p, { on }) => {
     const [, target = 0, bF = 0, tauF = 1, bS = 0, tauS = 1] = Array.from(p);
     const u = on ? 1 : 0;
+    // states (x_f, x_s)
     return {
-      a11: -1 / tauF - u * bF,
-      a12: -u * bF,
-      a21: -u * bS,
-      a22: -1 / tauS - u * bS,
-      c1: u * bF * target,
-      c2: u * bS * target,
+      a: [-1 / tauF - u * bF, -u * bF, -u * bS, -1 / tauS - u * bS],
+      c: [u * bF * target, u * bS * target],
     };
   },
 });
