@@ -1,9 +1,16 @@
-// Online and offline learning from a session's gain blocks (Kanaya et al. 2023 definitions):
-//   online  = gain(last training block) − gain(first training block)
-//   offline = gain(first block of the post-rest test) − gain(last training block)
-// Blocks without a finite gain are skipped. The test is the phase named "test", else the first block of any
-// phase after training.
+// Online and offline learning from a session's gain blocks (Kanaya et al. 2023 definitions, worded in
+// LEARNING_DEFINITIONS below, which exports such as NWB carry with the numbers).
 import type { GainBlock } from "../recording/gain-table.ts";
+
+export const LEARNING_DEFINITIONS = {
+  online:
+    "online learning = gain(last training block) − gain(first training block), in gain units (eye amplitude / " +
+    "stimulus amplitude); blocks without a finite gain are skipped; undefined with fewer than two training blocks",
+  offline:
+    "offline learning = gain(first block of the post-rest test) − gain(last training block), in gain units; " +
+    "the test is the phase named 'test', else the first block of any phase after training; blocks without a " +
+    "finite gain are skipped",
+} as const;
 
 export interface LearningSummary {
   firstTrainingGain: number | null;
