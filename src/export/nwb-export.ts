@@ -44,6 +44,7 @@ import {
   typedGroup,
 } from "./nwb-file.ts";
 import type { SubjectInfo } from "./subject.ts";
+import type { File } from "h5wasm/node";
 
 export interface NwbExportOptions {
   /** The .nwb file to write (replaced if it exists). */
@@ -99,14 +100,14 @@ export function incompleteWarning(folder: SessionFolder): string | undefined {
         `of ${planned}: its data end early`;
 }
 
-export function exportNwb(dir: string, o: NwbExportOptions): NwbExportResult {
+export async function exportNwb(dir: string, o: NwbExportOptions): Promise<NwbExportResult> {
   const folder = openSessionFolder(dir);
   const { meta } = folder;
   const warnings: string[] = [];
   const incomplete = incompleteWarning(folder);
   if (incomplete) warnings.push(incomplete);
   const partial = `${o.out}.partial`;
-  const file = createHdf5(partial);
+  const file = await createHdf5(partial);
   try {
     const result = writeSession(file, folder, o, warnings);
     file.close();
@@ -119,10 +120,7 @@ export function exportNwb(dir: string, o: NwbExportOptions): NwbExportResult {
   }
 }
 
-type H5File = ReturnType<typeof createHdf5>;
-type Group = ReturnType<H5File["create_group"]>;
-
-function writeSession(file: H5File, folder: SessionFolder, o: NwbExportOptions, warnings: string[]) {
+function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, warnings: string[]) {
   const { meta, dir } = folder;
   const { protocol } = meta;
   typed(file, "NWBFile");

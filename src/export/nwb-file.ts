@@ -3,9 +3,8 @@
 // JS number (1.0, 470) as int32 unless told otherwise, and NWB's float fields must be floats. h5wasm's dtype
 // strings are Python struct codes: "<d" is float64 and "<f" float32 ("<f8" would be read as float32 too).
 import { randomUUID } from "node:crypto";
-import h5wasm, { type Dataset, type Group } from "h5wasm/node";
+import type { Dataset, File, Group } from "h5wasm/node";
 
-await h5wasm.ready;
 
 export const NWB_VERSION = "2.7.0";
 /** Elements per chunk of a growable dataset (512 KB of float64): small enough to stream, big enough to compress. */
@@ -176,5 +175,12 @@ export function dynamicTable(
   return g;
 }
 
-/** Creates (or truncates) an NWB file's HDF5 container. */
-export const createHdf5 = (path: string) => new h5wasm.File(path, "w");
+/**
+ * Creates (or truncates) an NWB file's HDF5 container. h5wasm (a 4 MB module with the WebAssembly HDF5
+ * library inside) is loaded here, on first use, not by every command that imports this file.
+ */
+export async function createHdf5(path: string): Promise<File> {
+  const h5wasm = (await import("h5wasm/node")).default;
+  await h5wasm.ready;
+  return new h5wasm.File(path, "w");
+}

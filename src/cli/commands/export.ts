@@ -54,15 +54,20 @@ export function exportSettings(o: ExportCliOptions): { subject: SubjectInfo; exp
  * Exports each session folder. One folder: `out` is the file (default: SESSION_DIR.nwb beside the folder).
  * Several (or a cohort): `out` is a folder for <session>.nwb files (default: beside each folder).
  */
-export function exportSessions(dirs: string[], o: ExportCliOptions, now: Date): NwbExportResult[] {
+export async function exportSessions(
+  dirs: string[],
+  o: ExportCliOptions,
+  now: Date,
+): Promise<NwbExportResult[]> {
   const settings = exportSettings(o);
   const sessions = dirs.flatMap(sessionFolders);
   const several = sessions.length > 1;
   if (several && o.out) mkdirSync(o.out, { recursive: true });
-  return sessions.map((dir) => {
+  const results: NwbExportResult[] = [];
+  for (const dir of sessions) {
     const name = `${basename(resolve(dir))}.nwb`;
     const out = o.out ? (several ? join(o.out, name) : o.out) : join(dirname(resolve(dir)), name);
-    const result = exportNwb(dir, {
+    const result = await exportNwb(dir, {
       out,
       now,
       subject: settings.subject,
@@ -71,8 +76,9 @@ export function exportSessions(dirs: string[], o: ExportCliOptions, now: Date): 
       ...(o.institution ? { institution: o.institution } : {}),
     });
     for (const w of result.warnings) process.stderr.write(`hokr: warning: ${dir}: ${w}\n`);
-    return result;
-  });
+    results.push(result);
+  }
+  return results;
 }
 
 /** The options `hokr export` and `hokr run --nwb` share. */
@@ -101,9 +107,9 @@ export function registerExport(program: Command): void {
   )
     .option("--json", "print one JSON object per file: file, warnings, samples, edges, cycles, blocks")
     .action(
-      guarded((dirs: string[], opts: ExportCliOptions) => {
+      guarded(async (dirs: string[], opts: ExportCliOptions) => {
         if (!opts.nwb) throw new UsageError("say which format: --nwb");
-        for (const r of exportSessions(dirs, opts, new Date()))
+        for (const r of await exportSessions(dirs, opts, new Date()))
           process.stdout.write(
             opts.json
               ? `${JSON.stringify(r)}\n`
