@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Subject } from "rxjs";
-import { map } from "rxjs";
+import { map, Subject } from "rxjs";
 import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from "../src/analysis/cycles.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
-import { sessionMeta } from "../src/engine/sessions.ts";
 import { epochsOf } from "../src/engine/session.ts";
+import { sessionMeta } from "../src/engine/sessions.ts";
 import { timelineEvents } from "../src/engine/timeline-events.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
@@ -80,14 +79,30 @@ export function writeSession(dir: string): number {
     }
     for (; nextEdgeMs <= Math.min(tMs, 900_000); nextEdgeMs += 500) {
       const on = nextEdgeMs % 1000 === 0 && nextEdgeMs < 900_000;
-      recorder.event({ type: "light-edge", tMs: nextEdgeMs, deviceUs: nextEdgeMs * 1000, channel: "blue", on, powerMw: on ? 3 : 0 });
+      recorder.event({
+        type: "light-edge",
+        tMs: nextEdgeMs,
+        deviceUs: nextEdgeMs * 1000,
+        channel: "blue",
+        on,
+        powerMw: on ? 3 : 0,
+      });
     }
-    const sample = { tMs, deviceUs: Math.round(tMs * 1000), hostMs: tMs, xDeg: Math.round((trace.x[i] as number) * 1e4) / 1e4 };
+    const sample = {
+      tMs,
+      deviceUs: Math.round(tMs * 1000),
+      hostMs: tMs,
+      xDeg: Math.round((trace.x[i] as number) * 1e4) / 1e4,
+    };
     recorder.eye(sample);
     analysis.next({ kind: "eye", sample });
   }
   analysis.complete();
-  recorder.finish("complete", { reason: "end of protocol", sessionS: timeline.durationS }, new Date().toISOString());
+  recorder.finish(
+    "complete",
+    { reason: "end of protocol", sessionS: timeline.durationS },
+    new Date().toISOString(),
+  );
   return trace.t.length;
 }
 
@@ -111,8 +126,15 @@ export async function bench(): Promise<void> {
         ],
         { encoding: "utf8", maxBuffer: 1 << 24 },
       ),
-    ) as { exportS: number; readS: number; rows: number; maxRssMb: number; result: { warnings: string[]; cycles: number; blocks: number } };
-    const tsvMb = (statSync(join(session, "eye.tsv")).size + statSync(join(session, "stimulus.tsv")).size) / 1e6;
+    ) as {
+      exportS: number;
+      readS: number;
+      rows: number;
+      maxRssMb: number;
+      result: { warnings: string[]; cycles: number; blocks: number };
+    };
+    const tsvMb =
+      (statSync(join(session, "eye.tsv")).size + statSync(join(session, "stimulus.tsv")).size) / 1e6;
     const lines = [
       `session: 76 min, ${samples} eye samples at ${RATE_HZ} Hz + ${run.rows - samples} stimulus samples (${tsvMb.toFixed(0)} MB TSV); ` +
         `${run.result.cycles} cycles, ${run.result.blocks} blocks; NWB file ${(statSync(out).size / 1e6).toFixed(0)} MB`,

@@ -14,6 +14,7 @@
 // pipeline's own operators, and their blocks are checked against gain.tsv.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import type { File } from "h5wasm/node";
 import { map, Observable, tap } from "rxjs";
 import {
   type AnalysisInput,
@@ -44,7 +45,6 @@ import {
   typedGroup,
 } from "./nwb-file.ts";
 import type { SubjectInfo } from "./subject.ts";
-import type { File } from "h5wasm/node";
 
 export interface NwbExportOptions {
   /** The .nwb file to write (replaced if it exists). */
@@ -102,22 +102,22 @@ export function incompleteWarning(folder: SessionFolder): string | undefined {
 
 export async function exportNwb(dir: string, o: NwbExportOptions): Promise<NwbExportResult> {
   const folder = openSessionFolder(dir);
-  const { meta } = folder;
   const warnings: string[] = [];
   const incomplete = incompleteWarning(folder);
   if (incomplete) warnings.push(incomplete);
   const partial = `${o.out}.partial`;
   const file = await createHdf5(partial);
+  let result: ReturnType<typeof writeSession>;
   try {
-    const result = writeSession(file, folder, o, warnings);
-    file.close();
-    renameSync(partial, o.out);
-    return { file: o.out, warnings, ...result };
+    result = writeSession(file, folder, o, warnings);
   } catch (e) {
     file.close();
     rmSync(partial, { force: true });
     throw e;
   }
+  file.close();
+  renameSync(partial, o.out);
+  return { file: o.out, warnings, ...result };
 }
 
 function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, warnings: string[]) {
@@ -254,7 +254,11 @@ function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, wa
     unit: "degrees",
     continuity: "continuous",
   });
-  text(eye.group, "reference_frame", "0° = eye straight ahead in the head (tracker calibration); + = rightward");
+  text(
+    eye.group,
+    "reference_frame",
+    "0° = eye straight ahead in the head (tracker calibration); + = rightward",
+  );
   const stim = new TimeSeriesWriter(presentation, "stimulus_position", "TimeSeries", {
     description:
       "angular position of the visual stimulus (drum or stripes) as the device reported it, degrees " +
@@ -302,12 +306,24 @@ function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, wa
       col("start_time", "cycle start, s (session clock)", (c) => c.startMs / 1000),
       col("stop_time", "cycle end, s", (c) => c.endMs / 1000),
       { name: "phase", description: "protocol phase", text: cycles.map((c) => c.epoch.phase) },
-      { name: "cycle", description: "cycle number within the phase, from 0", int: cycles.map((c) => c.index) },
+      {
+        name: "cycle",
+        description: "cycle number within the phase, from 0",
+        int: cycles.map((c) => c.index),
+      },
       col("gain", "eye amplitude / stimulus amplitude (NaN: no fit)", (c) => c.gain),
       col("phase_lag_deg", "eye phase lag behind the stimulus, degrees", (c) => c.phaseLagDeg),
       col("r2", "r² of the eye's sinusoid fit", (c) => c.r2),
-      col("used_fraction", "fraction of the cycle's eye samples used (fast phases removed)", (c) => c.usedFraction),
-      { name: "good", description: "1 if the cycle counts toward its block, else 0", int: cycles.map((c) => (c.good ? 1 : 0)) },
+      col(
+        "used_fraction",
+        "fraction of the cycle's eye samples used (fast phases removed)",
+        (c) => c.usedFraction,
+      ),
+      {
+        name: "good",
+        description: "1 if the cycle counts toward its block, else 0",
+        int: cycles.map((c) => (c.good ? 1 : 0)),
+      },
     ],
   );
   const b = folder.blocks;
@@ -346,7 +362,11 @@ function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, wa
     d.create_attribute("description", notes);
   };
   scratchValue("online_learning", learning.onlineLearning, `${LEARNING_DEFINITIONS.online}; NaN: undefined`);
-  scratchValue("offline_learning", learning.offlineLearning, `${LEARNING_DEFINITIONS.offline}; NaN: undefined`);
+  scratchValue(
+    "offline_learning",
+    learning.offlineLearning,
+    `${LEARNING_DEFINITIONS.offline}; NaN: undefined`,
+  );
   scratchValue("first_training_gain", learning.firstTrainingGain, "gain of the first training block");
   scratchValue("last_training_gain", learning.lastTrainingGain, "gain of the last training block");
   scratchValue("test_gain", learning.testGain, "gain of the test block used for offline learning");

@@ -5,7 +5,6 @@
 import { randomUUID } from "node:crypto";
 import type { Dataset, File, Group } from "h5wasm/node";
 
-
 export const NWB_VERSION = "2.7.0";
 /** Elements per chunk of a growable dataset (512 KB of float64): small enough to stream, big enough to compress. */
 export const CHUNK = 1 << 16;
@@ -129,7 +128,12 @@ export function dynamicTable(
   columns: Column[],
   ragged: { name: string; description: string; values: string[][] }[] = [],
 ): Group {
-  const g = typedGroup(parent, name, neurodataType, neurodataType === "DynamicTable" ? "hdmf-common" : "core");
+  const g = typedGroup(
+    parent,
+    name,
+    neurodataType,
+    neurodataType === "DynamicTable" ? "hdmf-common" : "core",
+  );
   g.create_attribute("description", description);
   g.create_attribute("colnames", [...columns.map((c) => c.name), ...ragged.map((r) => r.name)]);
   typed(

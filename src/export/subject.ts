@@ -10,9 +10,12 @@ export const SubjectInfo = z.strictObject({
   /** ISO 8601 duration, e.g. "P90D" (90 days) or "P12W"; a range as "P90D/P120D". */
   age: z
     .string()
-    .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?(\/P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)?$/, {
-      message: 'use an ISO 8601 duration such as "P90D" (90 days) or "P12W" (12 weeks)',
-    })
+    .regex(
+      /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?(\/P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)?$/,
+      {
+        message: 'use an ISO 8601 duration such as "P90D" (90 days) or "P12W" (12 weeks)',
+      },
+    )
     .optional(),
   /** Date of birth, ISO 8601 (e.g. "2026-08-01"). */
   dateOfBirth: z.iso.date({ message: 'use an ISO 8601 date such as "2026-08-01"' }).optional(),
@@ -35,7 +38,9 @@ export function subjectInfo(file: string | undefined, options: Record<string, un
   if (!parsed.success)
     throw new FileProblem(
       "command line",
-      parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`),
+      parsed.error.issues.map(
+        (i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`,
+      ),
     );
   return parsed.data;
 }

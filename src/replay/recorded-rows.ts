@@ -83,7 +83,7 @@ class RowParser {
     while (i <= last && this.count < room) {
       this.lineNumber++;
       let f = 0;
-      for (;; f++) {
+      for (; ; f++) {
         const k = f < target.length ? (target[f] as number) : -1;
         if (k < 0) {
           // A column nobody asked for: skipped, not parsed.

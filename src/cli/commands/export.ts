@@ -37,7 +37,9 @@ export function sessionFolders(path: string): string[] {
 }
 
 /** The options that describe the export, checked (a malformed subject file or value is refused here). */
-export function exportSettings(o: ExportCliOptions): { subject: SubjectInfo; experimenters?: string[] } {
+export function exportSettings(
+  o: Pick<ExportCliOptions, "subjectFile" | "sex" | "age" | "siteLocation" | "experimenter">,
+): { subject: SubjectInfo; experimenters?: string[] } {
   const subject = subjectInfo(o.subjectFile, {
     sex: o.sex,
     age: o.age,
@@ -101,9 +103,15 @@ export function registerExport(program: Command): void {
     program
       .command("export")
       .description("export session folders (or a cohort folder, one file per animal) as NWB files")
-      .argument("<session...>", "session folder(s) written by `hokr run`, or a cohort folder (`hokr simulate --out`)")
+      .argument(
+        "<session...>",
+        "session folder(s) written by `hokr run`, or a cohort folder (`hokr simulate --out`)",
+      )
       .option("--nwb", "write NWB 2.7.0 (HDF5); the only format so far")
-      .option("--out <file>", "output .nwb file (one session) or folder (several); default: beside each folder"),
+      .option(
+        "--out <file>",
+        "output .nwb file (one session) or folder (several); default: beside each folder",
+      ),
   )
     .option("--json", "print one JSON object per file: file, warnings, samples, edges, cycles, blocks")
     .action(
