@@ -34,7 +34,7 @@ export type SubjectInfo = z.infer<typeof SubjectInfo>;
 export function subjectInfo(file: string | undefined, options: Record<string, unknown>): SubjectInfo {
   const fromFile = file === undefined ? {} : readJsonFile(file, SubjectInfo);
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const parsed = SubjectInfo.safeParse({ ...fromFile, ...given });
+  const parsed = SubjectInfo.safeParse(given);
   if (!parsed.success)
     throw new FileProblem(
       "command line",
@@ -42,5 +42,5 @@ export function subjectInfo(file: string | undefined, options: Record<string, un
         (i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`,
       ),
     );
-  return parsed.data;
+  return { ...fromFile, ...parsed.data };
 }
