@@ -36,6 +36,8 @@ export class SerialLightSource implements LightSource {
   private heartbeat: Subscription | undefined;
   readonly edges$: Observable<LightEdge>;
   readonly faults$ = this.faults.asObservable();
+  /** What the controller answered to HELLO (kind, protocol version, channels), once connected. */
+  identity: string[] | undefined;
 
   constructor(
     private readonly port: LightPort,
@@ -65,6 +67,7 @@ export class SerialLightSource implements LightSource {
       (id) => lightCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,
     );
+    this.identity = hello.values;
     const [device, , channels] = hello.values;
     if (device !== "hokr-light" && device !== "hokr-rig")
       throw new Error(

@@ -73,7 +73,7 @@ export const SessionMeta = z.object({
       z.object({
         port: z.string(),
         /** What the device answered to HELLO (kind, protocol version, …), when it has a handshake. */
-        identity: z.array(z.union([z.string(), z.number()])).optional(),
+        identity: z.array(z.string()).optional(),
         rejectedLines: z.number().int(),
         clock: z
           .object({ offsetMs: z.number(), driftPpm: z.number(), residualMs: z.number(), blocks: z.number() })

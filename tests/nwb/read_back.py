@@ -83,6 +83,13 @@ def check(nwb_path, folder):
         expect(text_value(nwb["general/subject/subject_id"]) == meta["subject"]["id"], "subject_id")
         expect(text_value(nwb["general/subject/species"]) == "Mus musculus", "species")
 
+        # devices: the identity each reported at HELLO
+        for device, report in (meta.get("devices") or {}).items():
+            if "identity" in report:
+                description = nwb["general/devices/" + device].attrs["description"]
+                expect("identity at HELLO: " + " ".join(report["identity"]) in description,
+                       "device %s: HELLO identity not in its description" % device)
+
         # eye and stimulus, every sample
         t_us, x = tsv(os.path.join(folder, "eye.tsv"), ["t_us", "x_deg"])
         eye = nwb["processing/behavior/EyeTracking/horizontal_eye_position"]
