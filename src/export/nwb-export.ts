@@ -15,25 +15,14 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { File } from "h5wasm/node";
-import { map, Observable, tap } from "rxjs";
-import {
-  type AnalysisInput,
-  analyzeCycle,
-  assembleCycles,
-  type CycleResult,
-  collectBlocks,
-} from "../analysis/cycles.ts";
+import type { CycleResult } from "../analysis/cycles.ts";
 import { LEARNING_DEFINITIONS, learningSummary } from "../analysis/learning.ts";
 import { SOFTWARE } from "../cli/software.ts";
 import { FileProblem } from "../config/json-file.ts";
-import { epochsOf } from "../engine/session.ts";
-import { timelineEvents } from "../engine/timeline-events.ts";
-import { buildTimeline } from "../protocol/timeline.ts";
 import type { GainBlock } from "../recording/gain-table.ts";
 import { readSessionFolder, SESSION_FILES, type SessionFolder } from "../recording/session-folder.ts";
-import { jsonlRows, tsvColumns } from "../replay/recorded-rows.ts";
+import { jsonlRows } from "../replay/recorded-rows.ts";
 import {
-  CHUNK,
   createHdf5,
   dynamicTable,
   float32,
@@ -44,6 +33,7 @@ import {
   typed,
   typedGroup,
 } from "./nwb-file.ts";
+import { readSessionSamples } from "./session-samples.ts";
 import type { SubjectInfo } from "./subject.ts";
 
 export interface NwbExportOptions {
@@ -266,7 +256,10 @@ function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, wa
     unit: "degrees",
     continuity: "continuous",
   });
-  const { cycles, blocks, eyeSamples, stimulusSamples } = streamSamples(folder, eye, stim);
+  const { cycles, blocks, eyeSamples, stimulusSamples } = readSessionSamples(dir, meta, {
+    eye: (t, v) => eye.append(t, v),
+    stimulus: (t, v) => stim.append(t, v),
+  });
   if (eyeSamples === 0) warnings.push("eye.tsv holds no sample: the eye series is empty");
   const mismatch = compareBlocks(blocks, folder.blocks);
   if (mismatch) warnings.push(mismatch);
@@ -393,72 +386,6 @@ function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, wa
     ].join("\n"),
   );
   return { eyeSamples, stimulusSamples, lightEdges, cycles: cycles.length, blocks: b.length };
-}
-
-/**
- * Streams eye.tsv and stimulus.tsv into their series and through the live analysis (epochs from the
- * protocol, then samples in time order), one batch at a time. Synchronous: the pipeline has finished when
- * this returns, and an error anywhere in it (a bad row) is thrown here.
- */
-function streamSamples(folder: SessionFolder, eye: TimeSeriesWriter, stim: TimeSeriesWriter) {
-  const { meta, dir } = folder;
-  const cycles: CycleResult[] = [];
-  const blocks: GainBlock[] = [];
-  let eyeSamples = 0;
-  let stimulusSamples = 0;
-  const seconds = new Float64Array(CHUNK);
-  const inputs = new Observable<AnalysisInput>((out) => {
-    for (const e of timelineEvents(buildTimeline(meta.protocol)).flatMap(epochsOf)) out.next(e);
-    const stimBatches = tsvColumns(join(dir, SESSION_FILES.stimulus), ["t_us", "position_deg"], CHUNK);
-    let stimT = new Float64Array(0);
-    let stimX = new Float64Array(0);
-    let stimAt = 0;
-    /** Feeds stimulus samples up to `untilUs` (all with Infinity), writing each batch as it is read. */
-    const feedStimulus = (untilUs: number) => {
-      for (;;) {
-        for (; stimAt < stimT.length && (stimT[stimAt] as number) <= untilUs; stimAt++) {
-          const tMs = (stimT[stimAt] as number) / 1000;
-          const positionDeg = stimX[stimAt] as number;
-          out.next({ kind: "stim", sample: { tMs, deviceUs: 0, hostMs: 0, positionDeg } });
-        }
-        if (stimAt < stimT.length) return;
-        const next = stimBatches.next();
-        if (next.done) return;
-        const { rows, columns } = next.value;
-        stimT = columns.t_us.slice(0, rows);
-        stimX = columns.position_deg.slice(0, rows);
-        stimAt = 0;
-        for (let i = 0; i < rows; i++) seconds[i] = (stimT[i] as number) / 1e6;
-        stim.append(seconds.subarray(0, rows), stimX);
-        stimulusSamples += rows;
-      }
-    };
-    for (const { rows, columns } of tsvColumns(join(dir, SESSION_FILES.eye), ["t_us", "x_deg"], CHUNK)) {
-      const t = columns.t_us;
-      const x = columns.x_deg;
-      for (let i = 0; i < rows; i++) {
-        const tUs = t[i] as number;
-        seconds[i] = tUs / 1e6;
-        out.next({ kind: "eye", sample: { tMs: tUs / 1000, deviceUs: 0, hostMs: 0, xDeg: x[i] as number } });
-      }
-      eye.append(seconds.subarray(0, rows), x.subarray(0, rows));
-      eyeSamples += rows;
-      feedStimulus(t[rows - 1] as number);
-    }
-    feedStimulus(Number.POSITIVE_INFINITY);
-    out.complete();
-  });
-  let failure: unknown;
-  inputs
-    .pipe(
-      assembleCycles(),
-      map(analyzeCycle(meta.analysis)),
-      tap((c) => cycles.push(c)),
-      collectBlocks(meta.timeline.trainingStartS * 1000, meta.analysis),
-    )
-    .subscribe({ next: (b) => blocks.push(b), error: (e) => (failure = e) });
-  if (failure !== undefined) throw failure;
-  return { cycles, blocks, eyeSamples, stimulusSamples };
 }
 
 /** The recomputed blocks must be gain.tsv's (to its 6 decimals); if not, the cycles table cannot be trusted. */
