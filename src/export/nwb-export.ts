@@ -392,7 +392,10 @@ function writeSession(file: File, folder: SessionFolder, o: NwbExportOptions, wa
 function compareBlocks(recomputed: GainBlock[], recorded: GainBlock[]): string | undefined {
   const close = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 2e-6;
   if (recomputed.length < recorded.length)
-    return `the cycles recomputed from the recorded streams make ${recomputed.length} blocks, gain.tsv has ${recorded.length}`;
+    return (
+      `gain.tsv has ${recorded.length} blocks but the cycles recomputed from the recorded eye and stimulus ` +
+      `streams fill only ${recomputed.length}: intervals/cycles lacks the cycles of the others`
+    );
   for (const r of recorded) {
     const c = recomputed[r.block];
     if (

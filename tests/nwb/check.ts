@@ -136,6 +136,9 @@ try {
   truncateSync(eyeFile, Math.floor(readFileSync(eyeFile).length * 0.6));
   const said = hokr(["export", incomplete, "--nwb", "--out", `${incomplete}.nwb`]);
   if (!/warning: .*running/.test(said)) failures.push("incomplete session: no warning on the terminal");
+  // gain.tsv still has every block, the eye data stop early: the export must say its cycles cannot cover them.
+  if (!/warning: .*recomputed/.test(said))
+    failures.push("incomplete session: no warning about missing cycles");
   exported.push([`${incomplete}.nwb`, incomplete]);
 
   // 1. Every export is valid NWB 2.7.0.
@@ -175,7 +178,9 @@ try {
     "import h5py, sys\n" +
       "with h5py.File(sys.argv[1], 'a') as f:\n" +
       "    d = f['processing/behavior/EyeTracking/horizontal_eye_position/data']\n" +
-      "    d[100] = d[100] + 0.0001\n",
+      "    x = d[:]\n" +
+      "    i = next(i for i in range(100, len(x)) if x[i] == x[i])  # a tracked sample, not a blink (NaN)\n" +
+      "    d[i] = x[i] + 0.0001\n",
     altered,
   ]);
   const differs = python("read_back.py", [altered, firmware]);
