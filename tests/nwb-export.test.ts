@@ -3,6 +3,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import h5wasm from "h5wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEARNING_DEFINITIONS, learningSummary } from "../src/analysis/learning.ts";
@@ -11,8 +12,7 @@ import { FileProblem } from "../src/config/json-file.ts";
 import { runSimulated } from "../src/engine/sessions.ts";
 import { exportNwb } from "../src/export/nwb-export.ts";
 import { subjectInfo } from "../src/export/subject.ts";
-import { checkProtocol } from "../src/protocol/load.ts";
-import { Protocol } from "../src/protocol/schema.ts";
+import { loadProtocol } from "../src/protocol/load.ts";
 import { readSessionFolder, SESSION_FILES } from "../src/recording/session-folder.ts";
 import { jsonlRows, tsvColumns } from "../src/replay/recorded-rows.ts";
 import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
@@ -42,27 +42,8 @@ beforeAll(async () => {
   await h5wasm.ready;
   work = mkdtempSync(join(tmpdir(), "hokr-nwb-test-"));
   session = join(work, "session");
-  const protocol = Protocol.parse({
-    name: "nwb-test",
-    description: "short session for the NWB export test",
-    phases: [
-      { name: "training", durationS: 36, stimulus: { on: true }, cyclesPerBlock: 3 },
-      { name: "rest", durationS: 3 },
-      { name: "test", durationS: 18, stimulus: { on: true }, cyclesPerBlock: 3 },
-    ],
-    light: [
-      {
-        channel: "blue",
-        opsin: "ChR2",
-        wavelengthNm: 470,
-        powerMw: 2,
-        window: { phase: "training" },
-        pattern: { kind: "pulses", pulseWidthMs: 250, periodMs: 1000 },
-      },
-    ],
-  });
   await runSimulated({
-    loaded: checkProtocol("nwb-test.json", protocol, SIMULATED_RIG),
+    loaded: loadProtocol(fileURLToPath(new URL("./nwb/short-session.json", import.meta.url)), SIMULATED_RIG),
     seed: 3,
     outDir: session,
     flags: ["lrrc8a-ko"],

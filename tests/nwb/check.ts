@@ -76,29 +76,7 @@ try {
   exported.push([`${replay}.nwb`, replay]);
 
   // The rig firmware on the emulated board (slower than real time): a short protocol with light pulses.
-  const short = join(work, "short.json");
-  writeFileSync(
-    short,
-    JSON.stringify({
-      name: "short-firmware",
-      description: "short session for the firmware rig: training with 1 Hz blue pulses, rest, test",
-      phases: [
-        { name: "training", durationS: 36, stimulus: { on: true }, cyclesPerBlock: 3 },
-        { name: "rest", durationS: 4 },
-        { name: "test", durationS: 18, stimulus: { on: true }, cyclesPerBlock: 3 },
-      ],
-      light: [
-        {
-          channel: "blue",
-          opsin: "ChR2",
-          wavelengthNm: 470,
-          powerMw: 2,
-          window: { phase: "training" },
-          pattern: { kind: "pulses", pulseWidthMs: 200, periodMs: 1000 },
-        },
-      ],
-    }),
-  );
+  const short = join(HERE, "short-session.json");
   const firmware = join(work, "firmware");
   hokr(["run", short, "--sim", "--firmware", "--out", firmware]);
   hokr([
