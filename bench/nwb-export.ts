@@ -128,6 +128,7 @@ export async function bench(): Promise<void> {
       ),
     ) as {
       exportS: number;
+      exportCpuS: number;
       readS: number;
       rows: number;
       maxRssMb: number;
