@@ -64,11 +64,11 @@ export async function exportSessions(
   const settings = exportSettings(o);
   const sessions = dirs.flatMap(sessionFolders);
   const several = sessions.length > 1;
-  if (several && o.out) mkdirSync(o.out, { recursive: true });
   const results: NwbExportResult[] = [];
   for (const dir of sessions) {
     const name = `${basename(resolve(dir))}.nwb`;
     const out = o.out ? (several ? join(o.out, name) : o.out) : join(dirname(resolve(dir)), name);
+    mkdirSync(dirname(resolve(out)), { recursive: true });
     const result = await exportNwb(dir, {
       out,
       now,
