@@ -57,6 +57,8 @@ export interface DeviceFault {
 
 export interface DeviceReport {
   port: string;
+  /** What the device answered to HELLO, for devices with a handshake. */
+  identity?: string[];
   rejectedLines: number;
   clock?: { offsetMs: number; driftPpm: number; residualMs: number; blocks: number };
 }

@@ -29,7 +29,10 @@ export const LAYERS: readonly { folders: readonly string[]; role: string }[] = [
     folders: ["src/app"],
     role: "running a session from start to end on a simulated or real rig; analysing a trace",
   },
-  { folders: ["src/replay", "src/cohort"], role: "replaying recorded sessions; virtual cohorts" },
+  {
+    folders: ["src/replay", "src/cohort", "src/export"],
+    role: "replaying recorded sessions; virtual cohorts; exporting session folders (NWB)",
+  },
   { folders: ["src/cli"], role: "the hokr command line" },
 ];
 

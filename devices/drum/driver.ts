@@ -16,6 +16,8 @@ export class SerialStimulus implements VisualStimulus {
   private readonly stops = new Subject<number>();
   readonly stopped$ = this.stops.asObservable();
   readonly faults$ = this.faults.asObservable();
+  /** What the device answered to HELLO (kind, protocol version, largest amplitude), once connected. */
+  identity: string[] | undefined;
   readonly samples$: Observable<StimulusSample>;
 
   constructor(
@@ -38,6 +40,7 @@ export class SerialStimulus implements VisualStimulus {
       (id) => stimulusCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,
     );
+    this.identity = hello.values;
     const device = hello.values[0];
     const description = this.accepts.find((d) => d.device === device);
     if (!description)

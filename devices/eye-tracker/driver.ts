@@ -16,6 +16,8 @@ export class SerialEyeTracker implements EyeTracker {
   private watchdog: Subscription | undefined;
   private portLoss: Subscription | undefined;
   readonly faults$ = this.faults.asObservable();
+  /** What the tracker answered to HELLO (kind, protocol version, frame rate, units), once connected. */
+  identity: string[] | undefined;
   readonly samples$: Observable<EyeSample>;
   readonly status$;
 
@@ -46,6 +48,7 @@ export class SerialEyeTracker implements EyeTracker {
       (id) => eyeCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,
     );
+    this.identity = hello.values;
     if (hello.values[0] !== "hokr-eye")
       throw new Error(
         `${this.port.path}: answered as '${hello.values[0] ?? "?"}', not a hokr eye tracker; check the rig configuration's ports`,

@@ -33,6 +33,8 @@ export class SerialLightSource implements LightSource {
   private heartbeat: Subscription | undefined;
   readonly edges$: Observable<LightEdge>;
   readonly faults$ = this.faults.asObservable();
+  /** What the controller answered to HELLO (kind, protocol version, channels), once connected. */
+  identity: string[] | undefined;
 
   constructor(
     private readonly port: LightPort,
@@ -62,6 +64,7 @@ export class SerialLightSource implements LightSource {
       (id) => lightCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,
     );
+    this.identity = hello.values;
     const [device, , channels] = hello.values;
     const description = [LIGHT_SOURCE, RIG_CONTROLLER].find((d) => d.device === device);
     if (!description)

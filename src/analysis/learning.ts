@@ -1,5 +1,6 @@
 // Online and offline learning of one session: the one definition used by `hokr run`, `hokr replay`,
-// `hokr analyze`, `hokr fit` and `hokr simulate` (Kanaya et al. 2023):
+// `hokr analyze`, `hokr fit`, `hokr simulate` and the NWB export (Kanaya et al. 2023), worded for readers of
+// exported files in LEARNING_DEFINITIONS below:
 //   online  = gain(last training block) − gain(first training block)      (change during training)
 //   offline = gain(first test block) − gain(last training block)           (change over the rest)
 // Block selection, all times in s since training start:
@@ -18,6 +19,17 @@ export interface LearningWindows {
   /** Start of the first stimulus after the post-training rest; undefined when there is no rest then stimulus. */
   readonly testStartS: number | undefined;
 }
+
+export const LEARNING_DEFINITIONS = {
+  online:
+    "online learning = gain(last training block) − gain(first training block), in gain units (eye amplitude / " +
+    "stimulus amplitude): the change during training. A block counts when its gain is finite and its quality " +
+    "is 'ok'; training blocks have their mid-time within the training phase. Undefined with fewer than two.",
+  offline:
+    "offline learning = gain(first test block) − gain(last training block), in gain units: the change over the " +
+    "rest. The test block is the first counted block whose mid-time is at or after the start of the first " +
+    "stimulus-on phase after the rest that follows training.",
+} as const;
 
 export interface LearningSummary {
   firstTrainingGain: number | null;

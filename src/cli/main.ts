@@ -1,6 +1,7 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
 import { registerAnalyze } from "./commands/analyze.ts";
+import { registerExport } from "./commands/export.ts";
 import { registerFit } from "./commands/fit.ts";
 import { registerFlash } from "./commands/flash.ts";
 import { registerKuramoto } from "./commands/kuramoto/index.ts";
@@ -12,10 +13,11 @@ import { registerSimulate } from "./commands/simulate.ts";
 import { registerValidate } from "./commands/validate.ts";
 
 const program = new Command("hokr")
-  .description("HOKR motor-learning experiments: run, validate, analyse, fit, replay, simulate")
+  .description("HOKR motor-learning experiments: run, validate, analyse, fit, replay, simulate, export")
   .showHelpAfterError();
 
 registerAnalyze(program);
+registerExport(program);
 registerFit(program);
 registerFlash(program);
 registerKuramoto(program);

@@ -68,6 +68,14 @@ export const RigConfig = z
   .strictObject({
     $schema: z.string().optional(),
     name: z.string().default("simulated rig"),
+    /** Who runs the rig, written into exported files (NWB general/lab, institution, experimenter). */
+    lab: z
+      .strictObject({
+        name: z.string().min(1).optional(),
+        institution: z.string().min(1).optional(),
+        experimenters: z.array(z.string().min(1)).optional(),
+      })
+      .optional(),
     light: z
       .array(LightChannel)
       .min(1)

@@ -68,6 +68,8 @@ export const SessionMeta = z.object({
       z.string(),
       z.object({
         port: z.string(),
+        /** What the device answered to HELLO (kind, protocol version, …), when it has a handshake. */
+        identity: z.array(z.string()).optional(),
         rejectedLines: z.number().int(),
         clock: z
           .object({ offsetMs: z.number(), driftPpm: z.number(), residualMs: z.number(), blocks: z.number() })

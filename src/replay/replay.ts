@@ -14,9 +14,9 @@ import { runSession } from "../app/session-runner.ts";
 import { readJsonFile } from "../config/json-file.ts";
 import { checkProtocol } from "../protocol/load.ts";
 import type { Protocol } from "../protocol/schema.ts";
+import { jsonlRows, tsvRows } from "../recording/recorded-rows.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { jsonlRows, tsvRows } from "./recorded-rows.ts";
 import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
 
 export interface ReplayOptions {

@@ -207,13 +207,23 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     const driverFaults = [light, stimulus, eyeTracker].flatMap((x) =>
       "faults$" in x ? [x.faults$ as Observable<DeviceFault>] : [],
     );
+    const drivers: Record<string, object> = { light, stimulus, eyeTracker };
+    // Line-protocol drivers keep their HELLO answer; Firmata boards have no such handshake.
+    const identityOf = (d: object | undefined) =>
+      d && "identity" in d ? (d.identity as string[] | undefined) : undefined;
     const report = (): Record<string, DeviceReport> =>
       Object.fromEntries(
         Object.entries(paths).map(([device, path]) => {
           const p = ports.get(path);
+          const identity = identityOf(drivers[device]);
           return [
             device,
-            { port: path, rejectedLines: p?.rejected ?? 0, ...(p ? { clock: p.sync.fit() } : {}) },
+            {
+              port: path,
+              ...(identity ? { identity } : {}),
+              rejectedLines: p?.rejected ?? 0,
+              ...(p ? { clock: p.sync.fit() } : {}),
+            },
           ];
         }),
       );

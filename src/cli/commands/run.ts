@@ -12,6 +12,7 @@ import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
+import { addExportOptions, type ExportCliOptions, exportSessions, exportSettings } from "./export.ts";
 
 export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
@@ -62,8 +63,7 @@ export function printOutcome(o: RunOutcome<Rig>): void {
 export const EXIT: Record<RunOutcome<never>["status"], number> = { complete: 0, interrupted: 130, failed: 1 };
 
 export function registerRun(program: Command): void {
-  program
-    .command("run")
+  addExportOptions(program.command("run"))
     .description(
       "run a protocol: on the simulated rig (--sim) with a virtual mouse, recording a session folder",
     )
@@ -97,6 +97,7 @@ export function registerRun(program: Command): void {
     )
     .option("--out <dir>", "session folder to create (default sessions/<date>-<protocol>-<subject>)")
     .option("--json", "print one JSON object: session folder, gain blocks, online and offline learning")
+    .option("--nwb [file]", "when the session ends, export it as NWB (default: beside the session folder)")
     .action(
       guarded(
         async (
@@ -112,7 +113,8 @@ export function registerRun(program: Command): void {
             speed?: number;
             out?: string;
             json?: boolean;
-          },
+            nwb?: boolean | string;
+          } & Omit<ExportCliOptions, "nwb" | "out" | "json">,
         ) => {
           if (!opts.sim && !opts.rig)
             throw new UsageError(
@@ -125,6 +127,8 @@ export function registerRun(program: Command): void {
             );
           if (!opts.sim && !opts.subjectId) throw new UsageError("--subject-id is required on a real rig");
           const loaded = loadProtocol(file, rig);
+          // Export settings are checked before the session, not found wrong after it.
+          if (opts.nwb) exportSettings(opts);
           // "knockout" names the same subject as the cohort group of that name (its flags).
           const words = opts.subject
             .split(",")
@@ -172,6 +176,17 @@ export function registerRun(program: Command): void {
             );
           else printOutcome(outcome);
           process.exitCode = EXIT[outcome.status];
+          if (opts.nwb) {
+            // --out is the session folder here; the file goes to --nwb FILE, else beside the folder.
+            const { out: _folder, nwb, json: _json, ...described } = opts;
+            const exportOptions: ExportCliOptions = {
+              ...described,
+              nwb: true,
+              ...(typeof nwb === "string" ? { out: nwb } : {}),
+            };
+            const [r] = await exportSessions([outcome.dir], exportOptions, new Date());
+            if (r && !opts.json) process.stdout.write(`NWB file ${r.file}\n`);
+          }
         },
       ),
     );
