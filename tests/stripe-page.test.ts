@@ -71,7 +71,13 @@ describe("stripe display page in Chromium", () => {
   });
 
   it("moves the stripes along the commanded sinusoid, one report per frame, and holds them on STOP", async () => {
-    stripe.start({ kind: "stripe", amplitudeDeg: AMP, frequencyHz: FREQ, spatialFrequencyCpd: CPD });
+    stripe.start({
+      kind: "stripe",
+      waveform: "sinusoidal",
+      amplitudeDeg: AMP,
+      frequencyHz: FREQ,
+      spatialFrequencyCpd: CPD,
+    });
     await new Promise((r) => setTimeout(r, 2500));
     const stopped = firstValueFrom(stripe.stopped$);
     stripe.stop();
@@ -135,7 +141,7 @@ describe("stripe display page in Chromium", () => {
     // Stopped: the pattern holds still at the last frame's position. Measure the stripes in a screenshot.
     const shot = await tab.screenshot({ path: join(ARTIFACTS, "stripe-page.png") });
     const held = await tab.evaluate(() => {
-      const f = (window as unknown as { hokrStripe: { frames: { positionDeg: number }[] } }).hokrStripe
+      const f = (globalThis as unknown as { hokrStripe: { frames: { positionDeg: number }[] } }).hokrStripe
         .frames;
       return f[f.length - 1]?.positionDeg as number;
     });
