@@ -84,7 +84,7 @@ describe("stripe display page in Chromium", () => {
     await stopped;
     const log = await tab.evaluate(() => {
       const s = (
-        window as unknown as {
+        globalThis as unknown as {
           hokrStripe: {
             commands: string[];
             replies: string[];
