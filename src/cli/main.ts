@@ -1,6 +1,7 @@
 // The `hokr` command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from "commander";
 import { registerAnalyze } from "./commands/analyze.ts";
+import { registerDashboard } from "./commands/dashboard.ts";
 import { registerFit } from "./commands/fit.ts";
 import { registerFlash } from "./commands/flash.ts";
 import { registerKuramoto } from "./commands/kuramoto.ts";
@@ -16,6 +17,7 @@ const program = new Command("hokr")
   .showHelpAfterError();
 
 registerAnalyze(program);
+registerDashboard(program);
 registerFit(program);
 registerFlash(program);
 registerKuramoto(program);

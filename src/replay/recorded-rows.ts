@@ -41,32 +41,46 @@ export class LineReader {
   }
 }
 
-/** Rows of a recorded TSV, with named numeric columns. */
-export function* tsvRows<C extends string>(
+/**
+ * A parser of a recorded TSV's rows into named numeric columns, from its header line (a session being
+ * followed live is read with the same parser as one replayed).
+ */
+export function tsvRowParser<C extends string>(
   file: string,
+  headerLine: string,
   columns: readonly C[],
-): Generator<Record<C, number>> {
-  const reader = new LineReader(file);
-  const header = reader.next()?.split("\t") ?? [];
+): (line: string, lineNumber: number) => Record<C, number> {
+  const header = headerLine.split("\t");
   const at = columns.map((c) => header.indexOf(c));
   const missing = columns.filter((_, i) => (at[i] as number) < 0);
   if (missing.length > 0)
     throw new FileProblem(file, [
-      `missing column(s) ${missing.join(", ")}; found: ${header.join(", ") || "nothing"}`,
+      `missing column(s) ${missing.join(", ")}; found: ${headerLine || "nothing"}`,
     ]);
-  for (let line = reader.next(); line !== undefined; line = reader.next()) {
+  return (line, lineNumber) => {
     const cells = line.split("\t");
     const row = {} as Record<C, number>;
     columns.forEach((c, i) => {
       const v = Number(cells[at[i] as number]);
       if (cells[at[i] as number] === undefined || (Number.isNaN(v) && cells[at[i] as number] !== "NaN"))
         throw new FileProblem(file, [
-          `line ${reader.lineNumber}: column ${c} is '${cells[at[i] as number] ?? ""}', not a number`,
+          `line ${lineNumber}: column ${c} is '${cells[at[i] as number] ?? ""}', not a number`,
         ]);
       row[c] = v;
     });
-    yield row;
-  }
+    return row;
+  };
+}
+
+/** Rows of a recorded TSV, with named numeric columns. */
+export function* tsvRows<C extends string>(
+  file: string,
+  columns: readonly C[],
+): Generator<Record<C, number>> {
+  const reader = new LineReader(file);
+  const parse = tsvRowParser(file, reader.next() ?? "", columns);
+  for (let line = reader.next(); line !== undefined; line = reader.next())
+    yield parse(line, reader.lineNumber);
 }
 
 /** Events of events.jsonl as plain objects. */

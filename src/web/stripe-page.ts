@@ -30,7 +30,7 @@ export async function serveStripePage(o: {
     pages: {
       "/stripe": () => ({
         type: "text/html; charset=utf-8",
-        body: `<!doctype html><html><head><meta charset="utf-8"><title>hokr stripe display</title>
+        body: `<!doctype html><html><head><meta charset="utf-8"><title>hokr stripe display</title><link rel="icon" href="data:,">
 <style>html,body{margin:0;height:100%;overflow:hidden;background:#808080;cursor:none}canvas{display:block;width:100vw;height:100vh}</style>
 <script type="application/json" id="config">${jsonForHtml({ screen: o.screen, socket: `/stripe/ws?token=${server.token}` })}</script>
 </head><body><canvas id="stripes"></canvas><script src="/stripe.js?token=${server.token}"></script></body></html>`,
