@@ -2,7 +2,7 @@
 // as the recorder flushes it, or showing a finished one. `hokr run --dashboard` starts this command as a
 // separate process, so the view stays out of the control loop.
 import { existsSync } from "node:fs";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { serveDashboard } from "../../dashboard/server.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 
@@ -11,27 +11,24 @@ export interface ServeOptions {
   host?: string;
 }
 
-export const addServeOptions = (c: Command, what: string): Command =>
-  c
-    .option(
-      "--port <n>",
-      `TCP port for the ${what} (0 = any free port)`,
-      numberOption("a port number 0–65535", (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
-      0,
-    )
-    .option(
-      "--host <address>",
-      `listen on this address instead of 127.0.0.1 (other machines can then reach the ${what}; the URL's token is still required)`,
-    );
+/** --port and --host, for a command that serves pages (the dashboard, the stripe display page). */
+export const portOption = (what: string): Option =>
+  new Option("--port <n>", `TCP port for the ${what} (0 = any free port)`)
+    .argParser(numberOption("a port number 0–65535", (n) => Number.isInteger(n) && n >= 0 && n <= 65535))
+    .default(0);
+export const hostOption = (what: string): Option =>
+  new Option(
+    "--host <address>",
+    `listen on this address instead of 127.0.0.1 (other machines can then reach the ${what}; the URL's token is still required)`,
+  );
 
 export function registerDashboard(program: Command): void {
-  addServeOptions(
-    program
-      .command("dashboard")
-      .description("watch a session in the browser: live while it runs, or a finished one (read-only)")
-      .argument("<session>", "session folder written by `hokr run`"),
-    "dashboard",
-  )
+  program
+    .command("dashboard")
+    .description("watch a session in the browser: live while it runs, or a finished one (read-only)")
+    .argument("<session>", "session folder written by `hokr run`")
+    .addOption(portOption("dashboard"))
+    .addOption(hostOption("dashboard"))
     .option("--wait", "wait for the session folder to appear (used by `hokr run --dashboard`)")
     .option("--json", "print one JSON line with the dashboard's URL and process id")
     .action(

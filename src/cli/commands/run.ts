@@ -5,12 +5,14 @@ import type { Command } from "commander";
 import type { Rig } from "../../../devices/rig.ts";
 import { SubjectFlag } from "../../../mocks/mouse-parameters.ts";
 import { readJsonFile } from "../../config/json-file.ts";
+import { startDashboardProcess } from "../../dashboard/process.ts";
 import type { Progress, RunOutcome } from "../../engine/run.ts";
 import { runOnRig, runSimulated } from "../../engine/sessions.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
+import { hostOption, portOption, type ServeOptions } from "./dashboard.ts";
 
 export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
@@ -92,6 +94,12 @@ export function registerRun(program: Command): void {
     )
     .option("--out <dir>", "session folder to create (default sessions/<date>-<protocol>-<subject>)")
     .option("--json", "print one JSON object: session folder, gain blocks, online and offline learning")
+    .option(
+      "--dashboard",
+      "watch the session live in the browser (a separate process reading the session folder)",
+    )
+    .addOption(portOption("dashboard"))
+    .addOption(hostOption("dashboard and the stripe display page"))
     .action(
       guarded(
         async (
@@ -107,7 +115,8 @@ export function registerRun(program: Command): void {
             speed?: number;
             out?: string;
             json?: boolean;
-          },
+            dashboard?: boolean;
+          } & ServeOptions,
         ) => {
           if (!opts.sim && !opts.rig)
             throw new UsageError(
@@ -139,6 +148,13 @@ export function registerRun(program: Command): void {
           const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
           const outDir = opts.out ?? join("sessions", `${stamp}-${loaded.protocol.name}-${subjectId}`);
           const signal = sessionStopper();
+          const dashboard = opts.dashboard
+            ? await startDashboardProcess(outDir, {
+                port: opts.port,
+                ...(opts.host ? { host: opts.host } : {}),
+              })
+            : undefined;
+          if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (process ${dashboard.pid})\n`);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
@@ -148,8 +164,8 @@ export function registerRun(program: Command): void {
             signal,
             onProgress: bar.update,
           };
-          const outcome = opts.sim
-            ? await runSimulated({
+          const outcome = await (opts.sim
+            ? runSimulated({
                 ...common,
                 flags: flags as SubjectFlag[],
                 seed: opts.seed,
@@ -157,7 +173,8 @@ export function registerRun(program: Command): void {
                 clock: opts.realtime ? "real" : "virtual",
                 ...(opts.speed === undefined ? {} : { speed: opts.speed }),
               })
-            : await runOnRig({ ...common, flags });
+            : runOnRig({ ...common, flags })
+          ).finally(() => dashboard?.stop());
           bar.stop();
           if (opts.json)
             process.stdout.write(
