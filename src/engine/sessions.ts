@@ -3,10 +3,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
+import type { StripePageBinding } from "../../devices/stripe-display/page-binding.ts";
 import type { FirmwareSimulatedRig } from "../../mocks/avr/firmware-sim-rig.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../mocks/serial-simulated-rig.ts";
 import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
+import type { StripePageRig } from "../../mocks/stripe-page-rig.ts";
 import { type MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
 import { DEFAULT_ANALYSIS } from "../analysis/settings.ts";
 import { SOFTWARE } from "../cli/software.ts";
@@ -66,12 +68,15 @@ export interface SimulatedRunOptions extends CommonRunOptions {
   throughSerial?: boolean;
   /** Light and drum on the compiled hokr-rig firmware running on an emulated ATmega328P. */
   firmware?: boolean;
+  /** The stimulus is the stripe display page in a browser (light and eye tracker stay simulated). */
+  stripePage?: StripePageBinding;
 }
 
 /** Runs a protocol on the simulated rig with a virtual mouse drawn from `seed`. */
 export async function runSimulated(o: SimulatedRunOptions) {
   // The AVR emulator is loaded only for --firmware (before the clock starts: loading takes real time).
   const firmwareRig = o.firmware ? await import("../../mocks/avr/firmware-sim-rig.ts") : undefined;
+  const pageRig = o.stripePage ? await import("../../mocks/stripe-page-rig.ts") : undefined;
   const rig = o.rig ?? SIMULATED_RIG;
   const flags = o.flags ?? [];
   const params = o.mouse ?? MouseParameters.parse({});
@@ -79,7 +84,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
   const opsins = [...new Set(o.loaded.protocol.light.map((l) => l.opsin))] as Opsin[];
   const individual = drawMouse(params, random.fork(), flags, opsins);
   const subject = { id: o.subjectId ?? `virtual-mouse-${o.seed}`, flags, seed: o.seed, simulated: true };
-  return runSession<SimulatedRig | SerialSimulatedRig | FirmwareSimulatedRig>({
+  return runSession<SimulatedRig | SerialSimulatedRig | FirmwareSimulatedRig | StripePageRig>({
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: o.clock ?? "virtual",
@@ -89,6 +94,8 @@ export async function runSimulated(o: SimulatedRunOptions) {
     makeRig: (c) => {
       const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
       if (firmwareRig) return firmwareRig.createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
+      if (pageRig && o.stripePage)
+        return pageRig.createStripePageRig(c, rig, params.sampleRateHz, makeMouse, o.stripePage);
       return o.throughSerial === false
         ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
