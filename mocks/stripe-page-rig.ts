@@ -82,7 +82,7 @@ export async function createStripePageRig(
       },
     },
     drain: drainSimulatedPorts,
-    portReport: (path) => (path === STRIPE_PAGE_PATH && pages.counts ? { frames: pages.counts } : {}),
+    portReport: pages.portReport,
   });
   const seen = reportedSinusoid(rig.stimulus);
   watched = seen;

@@ -9,6 +9,7 @@ import type {
   PortInfo,
   PortStatus,
 } from "@serialport/bindings-interface";
+import type { DeviceReport } from "../rig.ts";
 import { parseFrameCounts } from "./stripe-device.ts";
 
 /** The port path the stripe page appears under. */
@@ -18,11 +19,6 @@ export const STRIPE_PAGE_PATH = "browser:stripe";
 export interface PageSocket {
   send(text: string): void;
   close(): void;
-}
-
-export interface FrameCounts {
-  frames: number;
-  dropped: number;
 }
 
 const bindingError = (message: string, props: { canceled?: boolean; disconnected?: boolean } = {}) =>
@@ -130,7 +126,7 @@ export class StripePageBinding implements BindingInterface<PagePort> {
   private port: PagePort | undefined;
   private waiting: (() => void)[] = [];
   /** The page's latest frame counts (it sends them every second). */
-  counts: FrameCounts | undefined;
+  counts: DeviceReport["frames"];
 
   /** @param waitForPageMs how long opening the port waits for a page to connect, wall-clock ms. */
   constructor(
@@ -160,6 +156,10 @@ export class StripePageBinding implements BindingInterface<PagePort> {
       },
     };
   }
+
+  /** What the rig reports about the page's port: its frame counts. */
+  readonly portReport = (path: string): Partial<DeviceReport> =>
+    path === STRIPE_PAGE_PATH && this.counts ? { frames: this.counts } : {};
 
   released(port: PagePort): void {
     if (this.port === port) this.port = undefined;

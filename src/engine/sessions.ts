@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
-import type { StripePageBinding } from "../../devices/stripe-display/page-binding.ts";
+import { type StripePageBinding, withStripePage } from "../../devices/stripe-display/page-binding.ts";
 import type { FirmwareSimulatedRig } from "../../mocks/avr/firmware-sim-rig.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { createSerialSimulatedRig, type SerialSimulatedRig } from "../../mocks/serial-simulated-rig.ts";
@@ -114,6 +114,8 @@ export interface RigRunOptions extends CommonRunOptions {
   flags?: string[];
   /** The serial ports: the operating system's (default), or simulated ones for tests. */
   binding?: BindingInterface;
+  /** The stripe display page, when the rig's stimulus is on port "browser:stripe". */
+  stripePage?: StripePageBinding;
 }
 
 /** Runs a protocol on real hardware, on the real clock. */
@@ -124,14 +126,18 @@ export function runOnRig(o: RigRunOptions) {
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: "real",
-    makeRig: (clock) =>
-      connectRig({
-        binding: o.binding ?? (SerialPort.binding as unknown as BindingInterface),
+    makeRig: (clock) => {
+      const binding = o.binding ?? (SerialPort.binding as unknown as BindingInterface);
+      const page = o.stripePage;
+      return connectRig({
+        binding: page ? withStripePage(page, binding) : binding,
+        ...(page ? { portReport: page.portReport } : {}),
         clock,
         config: { ...o.rig, devices },
         // Lines in flight on a USB serial link arrive within a few ms; wait well past that.
         drain: () => sleep(200),
-      }),
+      });
+    },
     outDir: o.outDir,
     meta: sessionMeta(
       o.loaded,

@@ -1,8 +1,9 @@
 // Hosts the stripe display page for a session: the page (full-screen on the rig's screen) connects back over
 // a WebSocket, and the binding it returns lets the rig open the page as the stimulus device's port.
 import { fileURLToPath } from "node:url";
-import { StripePageBinding } from "../../devices/stripe-display/page-binding.ts";
-import type { ScreenGeometry } from "../../devices/stripe-display/screen.ts";
+import { STRIPE_PAGE_PATH, StripePageBinding } from "../../devices/stripe-display/page-binding.ts";
+import { ScreenGeometry } from "../../devices/stripe-display/screen.ts";
+import type { RigConfig } from "../rig/rig-config.ts";
 import { browserBundle, jsonForHtml } from "./bundle.ts";
 import { type RigPages, serveRigPages } from "./server.ts";
 
@@ -52,4 +53,24 @@ export async function serveStripePage(o: {
   const url = server.url("/stripe");
   binding = new StripePageBinding(o.waitForPageMs ?? 0, url);
   return { binding, url, server, close: () => server.close() };
+}
+
+/** The screen `--sim --stripe-page` lays the stripes out for when no rig configuration names one. */
+export const DEFAULT_SCREEN = ScreenGeometry.parse({ viewingDistanceCm: 20, widthCm: 53, widthPx: 1920 });
+
+/**
+ * The stripe page a run needs: when the rig's stimulus is on port "browser:stripe", or the simulated rig was
+ * asked for the page. Undefined otherwise. The rig waits up to 2 minutes for the page to be opened.
+ */
+export async function stripePageForRun(
+  rig: RigConfig,
+  o: { stripePage?: boolean; host?: string },
+): Promise<StripePage | undefined> {
+  const stimulus = rig.devices?.stimulus;
+  if (!o.stripePage && stimulus?.port.path !== STRIPE_PAGE_PATH) return undefined;
+  return serveStripePage({
+    screen: stimulus?.screen ?? DEFAULT_SCREEN,
+    waitForPageMs: 120_000,
+    ...(o.host ? { host: o.host } : {}),
+  });
 }

@@ -10,6 +10,7 @@ import type { Progress, RunOutcome } from "../../engine/run.ts";
 import { runOnRig, runSimulated } from "../../engine/sessions.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
+import { stripePageForRun } from "../../web/stripe-page.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
 import { hostOption, portOption, type ServeOptions } from "./dashboard.ts";
@@ -116,6 +117,7 @@ export function registerRun(program: Command): void {
             out?: string;
             json?: boolean;
             dashboard?: boolean;
+            stripePage?: boolean;
           } & ServeOptions,
         ) => {
           if (!opts.sim && !opts.rig)
@@ -128,6 +130,10 @@ export function registerRun(program: Command): void {
               `${opts.rig}: no \`devices\` section; say which port each device is on (see README)`,
             );
           if (!opts.sim && !opts.subjectId) throw new UsageError("--subject-id is required on a real rig");
+          if (opts.stripePage && !opts.sim)
+            throw new UsageError(
+              `--stripe-page is for --sim; on a rig, give the stimulus the port path "browser:stripe" and its screen`,
+            );
           const loaded = loadProtocol(file, rig);
           const words = opts.subject
             .split(",")
@@ -155,6 +161,9 @@ export function registerRun(program: Command): void {
               })
             : undefined;
           if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (process ${dashboard.pid})\n`);
+          const stripe = await stripePageForRun(rig, opts);
+          if (stripe)
+            process.stderr.write(`stripe display: open ${stripe.url} full-screen on the rig's screen\n`);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
@@ -170,11 +179,15 @@ export function registerRun(program: Command): void {
                 flags: flags as SubjectFlag[],
                 seed: opts.seed,
                 firmware: opts.firmware === true,
-                clock: opts.realtime ? "real" : "virtual",
+                clock: opts.realtime || stripe ? "real" : "virtual",
+                ...(stripe ? { stripePage: stripe.binding } : {}),
                 ...(opts.speed === undefined ? {} : { speed: opts.speed }),
               })
-            : runOnRig({ ...common, flags })
-          ).finally(() => dashboard?.stop());
+            : runOnRig({ ...common, flags, ...(stripe ? { stripePage: stripe.binding } : {}) })
+          ).finally(() => {
+            dashboard?.stop();
+            return stripe?.close();
+          });
           bar.stop();
           if (opts.json)
             process.stdout.write(
