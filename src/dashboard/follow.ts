@@ -149,11 +149,17 @@ export class SessionFollower {
     }
     this.eye.trim(this.nowMs);
     this.stimulus.trim(this.nowMs);
-    if (!this.ended && this.meta && this.meta.status !== "running") {
-      this.ended = true;
-      this.inputs.complete(); // the session's last cycles end with it
-    }
+    if (this.meta && this.meta.status !== "running") this.finishAnalysis();
     return true;
+  }
+
+  /** No more samples will come (the session ended, or its recording was cut short): analyse the last cycles. */
+  finishAnalysis(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const tMs of this.stops) this.inputs.next({ kind: "stim-stop", tMs });
+    this.stops = [];
+    this.inputs.complete(); // the session's last cycles end with it
   }
 
   private readSamples(
