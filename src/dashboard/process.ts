@@ -1,6 +1,7 @@
 // `hokr run --dashboard`: the dashboard runs as its own process, reading the session folder the recorder
 // flushes. The session never waits for it, never hears from it, and carries on if it dies.
 import { type ChildProcess, spawn } from "node:child_process";
+import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -21,6 +22,12 @@ export function startDashboardProcess(
   if (o.host) args.push("--host", o.host);
   // Its own process group, so a Ctrl-C meant for the session does not reach it first; stopped below.
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  // The session comes first when the CPU is busy: the viewer runs at a lower priority (nice 10).
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10);
+  } catch {
+    // Not permitted on this system: it runs at the session's priority.
+  }
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
     child.once("exit", (code) => reject(new Error(`the dashboard did not start (exit code ${code})`)));

@@ -18,7 +18,7 @@ const EXCERPT_S = 10;
 /** The model drawn over the learning curve (the study's best by AICc: README, "Gain, learning curves"). */
 const MODEL = "parallel" as const;
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
@@ -68,11 +68,11 @@ export async function sessionReport(dir: string): Promise<string> {
     const p = Object.entries(fit.params)
       .map(([k, v]) => `${k} = ${v.value.toPrecision(3)}`)
       .join(", ");
-    curve = `${await plotFits([animal], [fit], LEARNING_MODELS)}<p class="note">${MODEL} model: ${escape(p)}; AICc ${fit.aicc.toFixed(1)}</p>`;
+    curve = `${await plotFits([animal], [fit], LEARNING_MODELS)}<p class="note">${MODEL} model: ${escapeHtml(p)}; AICc ${fit.aicc.toFixed(1)}</p>`;
   } catch (e) {
     if (!(e instanceof FitError || e instanceof Error)) throw e;
     warnings.push(`learning curve not fitted: ${e.message}`);
-    curve = `<p class="note">not fitted: ${escape(e.message)}</p>`;
+    curve = `<p class="note">not fitted: ${escapeHtml(e.message)}</p>`;
   }
 
   const cycles = f.cycles.map((c) => ({
@@ -169,34 +169,34 @@ export async function sessionReport(dir: string): Promise<string> {
   const blocksTable = f.blocks
     .map(
       (b) =>
-        `<tr><td>${b.block}</td><td>${escape(b.phase)}</td><td>${b.t_s.toFixed(0)}</td><td>${num(b.gain)}</td><td>${num(b.phase_lag_deg, 1)}</td><td>${b.cycles_used}/${b.cycles_total}</td><td>${escape(b.quality)}</td></tr>`,
+        `<tr><td>${b.block}</td><td>${escapeHtml(b.phase)}</td><td>${b.t_s.toFixed(0)}</td><td>${num(b.gain)}</td><td>${num(b.phase_lag_deg, 1)}</td><td>${b.cycles_used}/${b.cycles_total}</td><td>${escapeHtml(b.quality)}</td></tr>`,
     )
     .join("");
   const devices = Object.entries(meta.devices ?? {})
     .map(
       ([k, d]) =>
-        `<tr><td>${escape(k)}</td><td>${escape(d.port)}</td><td>${d.rejectedLines}</td><td>${num(d.clock?.residualMs)}</td><td>${num(d.clock?.driftPpm, 1)}</td><td>${d.frames ? `${d.frames.dropped} / ${d.frames.frames}` : "–"}</td></tr>`,
+        `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(d.port)}</td><td>${d.rejectedLines}</td><td>${num(d.clock?.residualMs)}</td><td>${num(d.clock?.driftPpm, 1)}</td><td>${d.frames ? `${d.frames.dropped} / ${d.frames.frames}` : "–"}</td></tr>`,
     )
     .join("");
   return `<!doctype html>
-<html><head><meta charset="utf-8"><title>hokr report: ${escape(meta.protocol.name)} · ${escape(meta.subject.id)}</title>
+<html><head><meta charset="utf-8"><title>hokr report: ${escapeHtml(meta.protocol.name)} · ${escapeHtml(meta.subject.id)}</title>
 <style>
 body{font:14px system-ui,sans-serif;max-width:960px;margin:20px auto;color:#222}
 h1{font-size:22px} h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse} td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}
 .warn{color:#a40} .note{color:#555;font-size:13px} pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 </style></head><body>
-<h1>${escape(meta.protocol.name)} · ${escape(meta.subject.id)}</h1>
+<h1>${escapeHtml(meta.protocol.name)} · ${escapeHtml(meta.subject.id)}</h1>
 <table>
-<tr><th>status</th><td>${escape(meta.status)}${meta.end ? ` (${escape(meta.end.reason)}, ${meta.end.sessionS.toFixed(0)} s)` : ""}</td></tr>
-<tr><th>started</th><td>${escape(meta.startedAt)}${meta.endedAt ? ` · ended ${escape(meta.endedAt)}` : ""} · ${escape(meta.clock)} clock</td></tr>
-<tr><th>subject</th><td>${escape(meta.subject.id)}${meta.subject.simulated ? ` (virtual mouse, seed ${meta.subject.seed})` : ""}${meta.subject.flags.length ? ` · ${escape(meta.subject.flags.join(", "))}` : ""}</td></tr>
+<tr><th>status</th><td>${escapeHtml(meta.status)}${meta.end ? ` (${escapeHtml(meta.end.reason)}, ${meta.end.sessionS.toFixed(0)} s)` : ""}</td></tr>
+<tr><th>started</th><td>${escapeHtml(meta.startedAt)}${meta.endedAt ? ` · ended ${escapeHtml(meta.endedAt)}` : ""} · ${escapeHtml(meta.clock)} clock</td></tr>
+<tr><th>subject</th><td>${escapeHtml(meta.subject.id)}${meta.subject.simulated ? ` (virtual mouse, seed ${meta.subject.seed})` : ""}${meta.subject.flags.length ? ` · ${escapeHtml(meta.subject.flags.join(", "))}` : ""}</td></tr>
 <tr><th>online learning</th><td>${num(s?.onlineLearning)} (training ${num(s?.firstTrainingGain)} → ${num(s?.lastTrainingGain)})</td></tr>
 <tr><th>offline learning</th><td>${num(s?.offlineLearning)} (end of training ${num(s?.lastTrainingGain)} → test ${num(s?.testGain)})</td></tr>
-<tr><th>software</th><td>${escape(`${meta.software.name} ${meta.software.version}, node ${meta.software.node}`)}</td></tr>
+<tr><th>software</th><td>${escapeHtml(`${meta.software.name} ${meta.software.version}, node ${meta.software.node}`)}</td></tr>
 </table>
 <h2>Warnings</h2>
-${warnings.length === 0 ? "<p>none</p>" : `<ul class="warn">${warnings.map((w) => `<li>${escape(w)}</li>`).join("")}</ul>`}
+${warnings.length === 0 ? "<p>none</p>" : `<ul class="warn">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>`}
 <h2>Learning curve</h2>
 ${curve}
 <table><tr><th>block</th><th>phase</th><th>t_s</th><th>gain</th><th>lag°</th><th>cycles</th><th>quality</th></tr>${blocksTable}</table>
@@ -209,10 +209,10 @@ ${lightSvg}
 <h2>Devices</h2>
 <table><tr><th>device</th><th>port</th><th>rejected lines</th><th>clock residual (ms)</th><th>drift (ppm)</th><th>dropped frames</th></tr>${devices}</table>
 <h2>Protocol</h2>
-<p class="note">${escape(meta.protocolFile)} · sha256 ${escape(meta.protocolHash)}</p>
-<details><summary>protocol as run</summary><pre>${escape(JSON.stringify(meta.protocol, null, 2))}</pre></details>
+<p class="note">${escapeHtml(meta.protocolFile)} · sha256 ${escapeHtml(meta.protocolHash)}</p>
+<details><summary>protocol as run</summary><pre>${escapeHtml(JSON.stringify(meta.protocol, null, 2))}</pre></details>
 <h2>Rig</h2>
-<details><summary>${escape(meta.rig.name)}</summary><pre>${escape(JSON.stringify(meta.rig, null, 2))}</pre></details>
+<details><summary>${escapeHtml(meta.rig.name)}</summary><pre>${escapeHtml(JSON.stringify(meta.rig, null, 2))}</pre></details>
 </body></html>
 `;
 }
