@@ -26,7 +26,7 @@ export async function serveDashboard(o: {
   dir: string;
   host?: string;
   port?: number;
-  /** How often the session folder is read, ms (the recorder flushes every 250 ms). */
+  /** How often the session folder is read and pages updated, ms (default 500; the recorder flushes every 250 ms). */
   pollMs?: number;
 }): Promise<Dashboard> {
   const follower = new SessionFollower(o.dir);
@@ -67,7 +67,7 @@ export async function serveDashboard(o: {
     }
   };
   tick();
-  const timer = setInterval(tick, o.pollMs ?? 250);
+  const timer = setInterval(tick, o.pollMs ?? 500);
   return {
     url: server.url("/"),
     server,
