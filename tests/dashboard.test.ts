@@ -70,11 +70,13 @@ describe("live dashboard", () => {
     await page.goto(url);
     // (page code as strings: the tests are type-checked without the DOM library)
     await page.waitForFunction(
-      "Number(document.body.dataset.blocks ?? 0) >= 2 && Number(document.body.dataset.updates) >= 4",
-      undefined,
-      {
-        timeout: 30_000,
+      () => {
+        const data = (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } })
+          .document.body.dataset;
+        return Number(data.blocks ?? 0) >= 2 && Number(data.updates ?? 0) >= 4;
       },
+      undefined,
+      { timeout: 30_000 },
     );
     const dom = (await page.evaluate(`({
       status: document.body.dataset.status,
