@@ -13,21 +13,14 @@ import { Protocol } from "../src/protocol/schema.ts";
 import { buildTimeline, lightOnIntervals } from "../src/protocol/timeline.ts";
 import { jsonlRows, tsvRows } from "../src/replay/recorded-rows.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
+import { SHORT_PROTOCOL } from "../tests/helpers/short-protocol.ts";
 
+/** The tests' short protocol, trimmed to 16 s of training with fast pulses (many edges to time). */
 const PROTOCOL = Protocol.parse({
+  ...SHORT_PROTOCOL,
   name: "bench-dashboard",
-  stimulus: { kind: "drum", amplitudeDeg: 10, frequencyHz: 0.5 },
-  phases: [{ name: "training", durationS: 16, stimulus: { on: true }, cyclesPerBlock: 2 }],
-  light: [
-    {
-      channel: "blue",
-      opsin: "ChR2",
-      wavelengthNm: 470,
-      powerMw: 3,
-      window: { phase: "training", startOffsetS: 0, endOffsetS: 0 },
-      pattern: { kind: "pulses", pulseWidthMs: 20, periodMs: 50 },
-    },
-  ],
+  phases: [{ ...SHORT_PROTOCOL.phases[0], durationS: 16, cyclesPerBlock: 2 }],
+  light: [{ ...SHORT_PROTOCOL.light[0], pattern: { kind: "pulses", pulseWidthMs: 20, periodMs: 50 } }],
 });
 const ROUNDS = 2;
 

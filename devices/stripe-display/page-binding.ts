@@ -2,13 +2,8 @@
 // `browser:stripe` as it would open /dev/ttyACM0, and the bytes travel over the page's WebSocket — command
 // lines to the page, replies and `P` reports back. The page's frame counts (`! … frames N dropped D`) are
 // tallied here, so the session can record how many frames the screen dropped.
-import type {
-  BindingInterface,
-  BindingPortInterface,
-  OpenOptions,
-  PortInfo,
-  PortStatus,
-} from "@serialport/bindings-interface";
+import type { BindingInterface, OpenOptions, PortInfo } from "@serialport/bindings-interface";
+import { QueuedPort } from "../queued-port.ts";
 import type { DeviceReport } from "../rig.ts";
 import { parseFrameCounts } from "./stripe-device.ts";
 
@@ -21,104 +16,30 @@ export interface PageSocket {
   close(): void;
 }
 
-const bindingError = (message: string, props: { canceled?: boolean; disconnected?: boolean } = {}) =>
-  Object.assign(new Error(message), props);
-
-class PagePort implements BindingPortInterface {
-  isOpen = true;
-  readonly openOptions: Required<OpenOptions>;
-  private readonly incoming: Buffer[] = [];
-  private pendingRead:
-    | {
-        buffer: Buffer;
-        offset: number;
-        length: number;
-        resolve: (r: { buffer: Buffer; bytesRead: number }) => void;
-        reject: (e: Error) => void;
-      }
-    | undefined;
-
+class PagePort extends QueuedPort {
   constructor(
     private readonly pages: StripePageBinding,
     options: OpenOptions,
   ) {
-    this.openOptions = {
-      dataBits: 8,
-      lock: true,
-      stopBits: 1,
-      parity: "none",
-      rtscts: false,
-      xon: false,
-      xoff: false,
-      xany: false,
-      hupcl: true,
-      ...options,
-    } as Required<OpenOptions>;
+    super(options);
   }
 
-  push(bytes: Buffer): void {
-    if (!this.isOpen) return;
-    this.incoming.push(bytes);
-    this.serve();
+  protected get present(): boolean {
+    return this.pages.page !== undefined;
   }
 
-  private serve(): void {
-    const r = this.pendingRead;
-    if (!r || this.incoming.length === 0) return;
-    this.pendingRead = undefined;
-    const all = Buffer.concat(this.incoming.splice(0));
-    const n = Math.min(all.length, r.length);
-    all.copy(r.buffer, r.offset, 0, n);
-    if (n < all.length) this.incoming.push(all.subarray(n));
-    r.resolve({ buffer: r.buffer, bytesRead: n });
-  }
-
-  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
-    if (!this.isOpen) return Promise.reject(bindingError("port is not open", { canceled: true }));
-    if (!this.pages.page)
-      return Promise.reject(bindingError("EIO: the stripe page went away", { disconnected: true }));
-    return new Promise((resolve, reject) => {
-      this.pendingRead = { buffer, offset, length, resolve, reject };
-      this.serve();
-    });
-  }
-
-  write(buffer: Buffer): Promise<void> {
-    if (!this.isOpen) return Promise.reject(bindingError("port is not open", { canceled: true }));
-    const page = this.pages.page;
-    if (!page) return Promise.reject(bindingError("EIO: the stripe page went away", { disconnected: true }));
-    page.send(buffer.toString("latin1"));
-    return Promise.resolve();
+  protected deliver(bytes: Buffer): void {
+    this.pages.page?.send(bytes.toString("latin1"));
   }
 
   /** The page closed: a pending read fails as an unplugged device's does. */
-  lost(): void {
-    const r = this.pendingRead;
-    this.pendingRead = undefined;
-    r?.reject(bindingError("EIO: the stripe page went away", { disconnected: true }));
+  pageClosed(): void {
+    this.lost();
   }
 
-  async close(): Promise<void> {
-    if (!this.isOpen) return;
-    this.isOpen = false;
+  protected override onClose(): void {
     this.pages.released(this);
-    const r = this.pendingRead;
-    this.pendingRead = undefined;
-    r?.reject(bindingError("port closed", { canceled: true }));
   }
-
-  async update(): Promise<void> {}
-  async set(): Promise<void> {}
-  async get(): Promise<PortStatus> {
-    return { cts: true, dsr: true, dcd: true };
-  }
-  async getBaudRate(): Promise<{ baudRate: number }> {
-    return { baudRate: this.openOptions.baudRate };
-  }
-  async flush(): Promise<void> {
-    this.incoming.length = 0;
-  }
-  async drain(): Promise<void> {}
 }
 
 export class StripePageBinding implements BindingInterface<PagePort> {
@@ -152,7 +73,7 @@ export class StripePageBinding implements BindingInterface<PagePort> {
       closed: () => {
         if (this.page !== socket) return;
         this.page = undefined;
-        this.port?.lost();
+        this.port?.pageClosed();
       },
     };
   }
