@@ -18,6 +18,9 @@ import { tsvRowParser } from "../replay/recorded-rows.ts";
 /** How much of the eye and stimulus traces the live view keeps, s. */
 export const WINDOW_S = 10;
 
+/** Most bytes read from a file at once: a long session's files are read in pieces, in constant memory. */
+const CHUNK_BYTES = 1 << 22;
+
 /** A file that grows: hands out each complete new line once (a partial last line waits for its newline). */
 class GrowingFile {
   private offset = 0;
@@ -31,7 +34,7 @@ class GrowingFile {
     if (size <= this.offset) return [];
     const fd = openSync(this.path, "r");
     try {
-      const buffer = Buffer.alloc(size - this.offset);
+      const buffer = Buffer.alloc(Math.min(size - this.offset, CHUNK_BYTES));
       const n = readSync(fd, buffer, 0, buffer.length, this.offset);
       this.offset += n;
       const parts = (this.partial + buffer.toString("latin1", 0, n)).split("\n");
@@ -169,7 +172,21 @@ export class SessionFollower {
     analyse: (tMs: number, v: number, row: Record<string, number>) => void,
   ): void {
     const f = this.files[file];
-    for (const line of f.newLines()) {
+    for (let lines = f.newLines(); lines.length > 0; lines = f.newLines()) {
+      this.readRows(f, file, column, window, lines, analyse);
+      window.trim(this.nowMs);
+    }
+  }
+
+  private readRows(
+    f: GrowingFile,
+    file: "eye" | "stimulus",
+    column: string,
+    window: Window,
+    lines: string[],
+    analyse: (tMs: number, v: number, row: Record<string, number>) => void,
+  ): void {
+    for (const line of lines) {
       f.lineNumber++;
       const parse = this.parsers[file];
       if (!parse) {
