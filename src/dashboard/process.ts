@@ -30,7 +30,9 @@ export function startDashboardProcess(
   }
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-    child.once("exit", (code) => reject(new Error(`the dashboard did not start (exit code ${code})`)));
+    child.once("exit", (code) =>
+      reject(new Error(`the dashboard did not start (exit code ${code}; its message is above)`)),
+    );
     lines.once("line", (line) => {
       const { url, pid } = JSON.parse(line) as { url: string; pid: number };
       lines.close();

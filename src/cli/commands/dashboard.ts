@@ -22,6 +22,14 @@ export const hostOption = (what: string): Option =>
     `listen on this address instead of 127.0.0.1 (other machines can then reach the ${what}; the URL's token is still required)`,
   );
 
+/** A server that cannot listen, said as what to change. */
+export const listenProblem = (e: NodeJS.ErrnoException, o: ServeOptions): string =>
+  e.code === "EADDRINUSE"
+    ? `port ${o.port} is in use; choose another --port (0 = any free port)`
+    : e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND"
+      ? `--host ${o.host}: not an address of this machine`
+      : e.message;
+
 export function registerDashboard(program: Command): void {
   program
     .command("dashboard")
@@ -35,7 +43,13 @@ export function registerDashboard(program: Command): void {
       guarded(async (dir: string, opts: ServeOptions & { wait?: boolean; json?: boolean }) => {
         if (!opts.wait && !existsSync(dir))
           throw new UsageError(`${dir}: no such session folder; give a folder written by \`hokr run\``);
-        const d = await serveDashboard({ dir, port: opts.port, ...(opts.host ? { host: opts.host } : {}) });
+        const d = await serveDashboard({
+          dir,
+          port: opts.port,
+          ...(opts.host ? { host: opts.host } : {}),
+        }).catch((e: NodeJS.ErrnoException) => {
+          throw new UsageError(listenProblem(e, opts));
+        });
         process.stdout.write(
           opts.json
             ? `${JSON.stringify({ url: d.url, pid: process.pid })}\n`

@@ -13,7 +13,7 @@ import { RigConfig, SIMULATED_RIG } from "../../rig/rig-config.ts";
 import { stripePageForRun } from "../../web/stripe-page.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
-import { hostOption, portOption, type ServeOptions } from "./dashboard.ts";
+import { hostOption, listenProblem, portOption, type ServeOptions } from "./dashboard.ts";
 
 export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
@@ -158,10 +158,15 @@ export function registerRun(program: Command): void {
             ? await startDashboardProcess(outDir, {
                 port: opts.port,
                 ...(opts.host ? { host: opts.host } : {}),
+              }).catch((e: Error) => {
+                throw new UsageError(e.message);
               })
             : undefined;
           if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (process ${dashboard.pid})\n`);
-          const stripe = await stripePageForRun(rig, opts);
+          const stripe = await stripePageForRun(rig, opts).catch((e: NodeJS.ErrnoException) => {
+            dashboard?.stop();
+            throw new UsageError(`stripe display page: ${listenProblem(e, opts)}`);
+          });
           if (stripe)
             process.stderr.write(`stripe display: open ${stripe.url} full-screen on the rig's screen\n`);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
