@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ARTIFACTS, launchChromium } from "./helpers/browser.ts";
-import { runCli, startCli } from "./helpers/cli.ts";
+import { runCli, startCli, stderrMatch } from "./helpers/cli.ts";
 import { SHORT_PROTOCOL } from "./helpers/short-protocol.ts";
 
 const RECORD = ["eye.tsv", "stimulus.tsv", "gain.tsv", "events.jsonl"];
@@ -31,6 +31,11 @@ describe("live dashboard", () => {
   const work = mkdtempSync(join(tmpdir(), "hokr-dashboard-"));
   const protocol = join(work, "short.json");
   writeFileSync(protocol, JSON.stringify(SHORT_PROTOCOL));
+  /** What a failed test leaves running: killed and closed at the end, whatever happened. */
+  const cleanup: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("draws a --sim session live; closing, stalling or killing it changes nothing in the record", async () => {
@@ -47,16 +52,8 @@ describe("live dashboard", () => {
       watched,
       "--dashboard",
     ]);
-    let stderr = "";
-    const url = await new Promise<string>((resolve, reject) => {
-      run.child.stderr?.on("data", (d) => {
-        stderr += d;
-        const m = /dashboard: (\S+)/.exec(stderr);
-        if (m) resolve(m[1] as string);
-      });
-      run.child.once("exit", () => reject(new Error(`run ended before the dashboard started: ${stderr}`)));
-    });
-
+    cleanup.push(() => run.child.kill("SIGKILL"));
+    const [, url = "", pid] = await stderrMatch(run, /dashboard: (\S+) \(process (\d+)\)/);
     // A page that never reads: its socket is paused, so the server's sends back up.
     const stalled = new WebSocket(url.replace("http://", "ws://").replace("/?", "/live?"), {
       origin: new URL(url).origin,
@@ -66,6 +63,7 @@ describe("live dashboard", () => {
     stalled.send("@1 ALLOFF"); // pages cannot talk to the rig: whatever they send is ignored
 
     const browser = await launchChromium({ width: 1150, height: 960 });
+    cleanup.push(() => browser.close());
     const page = await browser.context.newPage();
     await page.goto(url);
     // (page code as strings: the tests are type-checked without the DOM library)
@@ -114,8 +112,7 @@ describe("live dashboard", () => {
 
     // The browser goes away, then the dashboard process is killed outright; the session carries on.
     await browser.close();
-    const dashboardPid = Number(/dashboard: \S+ \(process (\d+)\)/.exec(stderr)?.[1]);
-    process.kill(dashboardPid, "SIGKILL");
+    process.kill(Number(pid), "SIGKILL");
     stalled.terminate();
     const watchedRun = await run.done;
     expect(watchedRun.code).toBe(0);

@@ -5,15 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ScreenGeometry } from "../devices/stripe-display/screen.ts";
-import { runSimulated } from "../src/engine/sessions.ts";
-import { checkProtocol } from "../src/protocol/load.ts";
-import { Protocol } from "../src/protocol/schema.ts";
+import type { GainBlock } from "../src/recording/gain-table.ts";
 import { SessionMeta } from "../src/recording/session-folder.ts";
 import { tsvRows } from "../src/replay/recorded-rows.ts";
-import { SIMULATED_RIG } from "../src/rig/rig-config.ts";
-import { serveStripePage } from "../src/web/stripe-page.ts";
 import { ARTIFACTS, launchChromium } from "./helpers/browser.ts";
+import { startCli, stderrMatch } from "./helpers/cli.ts";
 
 const PROTOCOL = {
   name: "stripe-short",
@@ -24,27 +20,30 @@ const PROTOCOL = {
 
 describe("a session with the stripe page as the stimulus", () => {
   const dir = mkdtempSync(join(tmpdir(), "hokr-stripe-session-"));
+  /** What a failed test leaves running: killed and closed at the end, whatever happened. */
+  const cleanup: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("completes on the real clock with a gain per block", async () => {
-    const page = await serveStripePage({
-      screen: ScreenGeometry.parse({ viewingDistanceCm: 20, widthCm: 30, widthPx: 800 }),
-      waitForPageMs: 20_000,
-    });
+  it("hokr run --sim --stripe-page completes on the real clock with a gain per block", async () => {
+    const protocol = join(dir, "stripe-short.json");
+    writeFileSync(protocol, JSON.stringify(PROTOCOL));
+    const out = join(dir, "session");
+    const run = startCli(["run", protocol, "--sim", "--stripe-page", "--seed", "4", "--out", out, "--json"]);
+    cleanup.push(() => run.child.kill("SIGKILL"));
+    const [, url = ""] = await stderrMatch(run, /stripe display: open (\S+)/);
     const browser = await launchChromium({ width: 800, height: 240 });
+    cleanup.push(() => browser.close());
     try {
       const tab = await browser.context.newPage();
-      await tab.goto(page.url);
-      const out = join(dir, "session");
-      const outcome = await runSimulated({
-        loaded: checkProtocol("stripe-short.json", Protocol.parse(PROTOCOL), SIMULATED_RIG),
-        outDir: out,
-        seed: 4,
-        clock: "real",
-        stripePage: page.binding,
-      });
+      await tab.goto(url);
+      const done = await run.done;
+      expect(done.code, done.stderr).toBe(0);
+      const outcome = JSON.parse(done.stdout) as { status: string; blocks: GainBlock[] };
       await tab.screenshot({ path: join(ARTIFACTS, "stripe-session.png") });
-      expect(outcome.status, outcome.reason).toBe("complete");
+      expect(outcome.status).toBe("complete");
       expect(outcome.blocks).toHaveLength(2);
       for (const b of outcome.blocks) {
         expect(b.gain).toBeGreaterThan(0.2);
@@ -69,7 +68,6 @@ describe("a session with the stripe page as the stimulus", () => {
       expect(frames?.dropped).toBeGreaterThanOrEqual(0);
     } finally {
       await browser.close();
-      await page.close();
     }
   });
 });

@@ -96,6 +96,10 @@ export function registerRun(program: Command): void {
     .option("--out <dir>", "session folder to create (default sessions/<date>-<protocol>-<subject>)")
     .option("--json", "print one JSON object: session folder, gain blocks, online and offline learning")
     .option(
+      "--stripe-page",
+      "with --sim: the stimulus is the stripe display page in a browser (open the printed address); real clock",
+    )
+    .option(
       "--dashboard",
       "watch the session live in the browser (a separate process reading the session folder)",
     )
