@@ -61,6 +61,8 @@ export interface DeviceReport {
   identity?: string[];
   rejectedLines: number;
   clock?: { offsetMs: number; driftPpm: number; residualMs: number; blocks: number };
+  /** A display's frames: shown, and dropped (skipped by the screen) — the stripe page reports them. */
+  frames?: { frames: number; dropped: number };
 }
 
 export interface Rig {

@@ -24,15 +24,19 @@ export const LAYERS: readonly { folders: readonly string[]; role: string }[] = [
   { folders: ["src/engine"], role: "plays a timeline on a rig and runs the analysis stages" },
   { folders: ["src/recording"], role: "the session folder and the other file formats" },
   { folders: ["src/fitting"], role: "fitting learning models to gain tables" },
-  { folders: ["src/rig"], role: "assembling a real rig, or a simulated one behind real drivers" },
+  {
+    folders: ["src/rig", "src/web"],
+    role: "assembling a real rig, or a simulated one behind real drivers; serving the rig's own web pages",
+  },
   {
     folders: ["src/app"],
     role: "running a session from start to end on a simulated or real rig; analysing a trace",
   },
   {
-    folders: ["src/replay", "src/cohort", "src/export"],
-    role: "replaying recorded sessions; virtual cohorts; exporting session folders (NWB)",
+    folders: ["src/replay", "src/cohort", "src/export", "src/dashboard"],
+    role: "replaying recorded sessions; virtual cohorts; exporting session folders (NWB); the live dashboard",
   },
+  { folders: ["src/report"], role: "the self-contained HTML report of a session" },
   { folders: ["src/cli"], role: "the hokr command line" },
 ];
 

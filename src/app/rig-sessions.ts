@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPort } from "serialport";
 import type { Rig } from "../../devices/rig.ts";
+import { type StripePageBinding, withStripePage } from "../../devices/stripe-display/page-binding.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import { createSimulatedRig, type SimulatedRig } from "../../mocks/simulated-rig.ts";
 import { type MouseWorld, VirtualMouse } from "../../mocks/virtual-mouse.ts";
@@ -17,6 +18,7 @@ import type { SessionMeta } from "../recording/session-folder.ts";
 import { connectRig } from "../rig/connect.ts";
 import type { FirmwareSimulatedRig } from "../rig/firmware-simulated-rig.ts";
 import { createSerialSimulatedRig, type SerialSimulatedRig } from "../rig/serial-simulated-rig.ts";
+import type { StripePageRig } from "../rig/stripe-page-rig.ts";
 import { type Progress, type RunOptions, runSession } from "./session-runner.ts";
 
 /** session.json's description of what is about to run. */
@@ -61,6 +63,8 @@ export interface SimulatedRunOptions extends CommonRunOptions {
   throughSerial?: boolean;
   /** Light and drum on the compiled hokr-rig firmware running on an emulated ATmega328P. */
   firmware?: boolean;
+  /** The stimulus is the stripe display page in a browser (light and eye tracker stay simulated). */
+  stripePage?: StripePageBinding;
 }
 
 /** Virtual-clock step of a session on the emulated firmware: its lines are stamped on arrival to within this. */
@@ -70,6 +74,7 @@ const FIRMWARE_STEP_MS = 0.25;
 export async function runSimulated(o: SimulatedRunOptions) {
   // The AVR emulator is loaded only for --firmware (before the clock starts: loading takes real time).
   const firmwareRig = o.firmware ? await import("../rig/firmware-simulated-rig.ts") : undefined;
+  const pageRig = o.stripePage ? await import("../rig/stripe-page-rig.ts") : undefined;
   const rig = o.rig ?? SIMULATED_RIG;
   const flags = o.flags ?? [];
   const params = o.mouse ?? MouseParameters.parse({});
@@ -77,7 +82,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
   const opsins = [...new Set(o.loaded.protocol.light.map((l) => l.opsin))] as Opsin[];
   const individual = drawMouse(params, random.fork(), flags, opsins);
   const subject = { id: o.subjectId ?? `virtual-mouse-${o.seed}`, flags, seed: o.seed, simulated: true };
-  return runSession<SimulatedRig | SerialSimulatedRig | FirmwareSimulatedRig>({
+  return runSession<SimulatedRig | SerialSimulatedRig | FirmwareSimulatedRig | StripePageRig>({
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: o.clock ?? "virtual",
@@ -87,6 +92,8 @@ export async function runSimulated(o: SimulatedRunOptions) {
     makeRig: (c) => {
       const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
       if (firmwareRig) return firmwareRig.createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
+      if (pageRig && o.stripePage)
+        return pageRig.createStripePageRig(c, rig, params.sampleRateHz, makeMouse, o.stripePage);
       return o.throughSerial === false
         ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
@@ -106,6 +113,8 @@ export interface RigRunOptions extends CommonRunOptions {
   flags?: string[];
   /** The serial ports: the operating system's (default), or simulated ones for tests. */
   binding?: BindingInterface;
+  /** The stripe display page, when the rig's stimulus is on port "browser:stripe". */
+  stripePage?: StripePageBinding;
 }
 
 /** Runs a protocol on real hardware, on the real clock. */
@@ -116,14 +125,18 @@ export function runOnRig(o: RigRunOptions) {
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: "real",
-    makeRig: (clock) =>
-      connectRig({
-        binding: o.binding ?? (SerialPort.binding as unknown as BindingInterface),
+    makeRig: (clock) => {
+      const binding = o.binding ?? (SerialPort.binding as unknown as BindingInterface);
+      const page = o.stripePage;
+      return connectRig({
+        binding: page ? withStripePage(page, binding) : binding,
+        ...(page ? { portReport: page.portReport } : {}),
         clock,
         config: { ...o.rig, devices },
         // Lines in flight on a USB serial link arrive within a few ms; wait well past that.
         drain: () => sleep(200),
-      }),
+      });
+    },
     outDir: o.outDir,
     meta: sessionMeta(
       o.loaded,

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { FirmataServoConfig } from "../../devices/drum/servo-config.ts";
 import { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
 import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
+import { STRIPE_PAGE_PATH } from "../../devices/stripe-display/page-binding.ts";
+import { ScreenGeometry } from "../../devices/stripe-display/screen.ts";
 
 export const LightLimits = z.strictObject({
   /** Highest power a protocol may ask for, mW at the fibre tip. */
@@ -59,6 +61,8 @@ export const RigDevices = z.strictObject({
     reportRateHz: z.number().int().min(1).max(1000).default(100),
     /** Firmata backend: the servo driving the drum. */
     servo: FirmataServoConfig.optional(),
+    /** Stripe display page (port path "browser:stripe"): the screen it is shown on. */
+    screen: ScreenGeometry.optional(),
   }),
   eyeTracker: z.strictObject({ port: PortRef, calibration: EyeCalibration.optional() }),
 });
@@ -121,6 +125,13 @@ export const RigConfig = z
         input: d.stimulus,
         path: ["devices", "stimulus", "servo"],
         message: "a Firmata drum needs `servo` (pin, centreDeg, degreesPerStimulusDegree)",
+      });
+    if (d?.stimulus.port.path === STRIPE_PAGE_PATH && (d.stimulus.kind !== "stripe" || !d.stimulus.screen))
+      ctx.issues.push({
+        code: "custom",
+        input: d.stimulus,
+        path: ["devices", "stimulus"],
+        message: `the stripe display page (port "${STRIPE_PAGE_PATH}") needs "kind": "stripe" and its \`screen\` (viewingDistanceCm, widthCm, widthPx)`,
       });
   });
 export type RigConfig = z.infer<typeof RigConfig>;

@@ -216,6 +216,37 @@ export function* tsvColumns<C extends string>(
   }
 }
 
+/**
+ * A parser of single rows of a recorded TSV into named numeric columns, from its header line: for a session
+ * followed live, line by line as it grows (whole files are read faster by `tsvColumns`). Cells read as
+ * Number() reads them, NaN spelled "NaN"; a bad cell is an error naming file, line and column.
+ */
+export function tsvRowParser<C extends string>(
+  file: string,
+  headerLine: string,
+  columns: readonly C[],
+): (line: string, lineNumber: number) => Record<C, number> {
+  const header = headerLine.split("\t");
+  const at = columns.map((c) => header.indexOf(c));
+  const missing = columns.filter((_, i) => (at[i] as number) < 0);
+  if (missing.length > 0)
+    throw new FileProblem(file, [
+      `missing column(s) ${missing.join(", ")}; found: ${header.join(", ") || "nothing"}`,
+    ]);
+  return (line, lineNumber) => {
+    const cells = line.split("\t");
+    const row = {} as Record<C, number>;
+    columns.forEach((c, i) => {
+      const cell = cells[at[i] as number] ?? "";
+      const v = slowCell(cell);
+      if (v === undefined)
+        throw new FileProblem(file, [`line ${lineNumber}: column ${c} is '${cell}', not a number`]);
+      row[c] = v;
+    });
+    return row;
+  };
+}
+
 /** Rows of a recorded TSV, with named numeric columns. */
 export function* tsvRows<C extends string>(
   file: string,

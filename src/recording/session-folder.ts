@@ -74,6 +74,8 @@ export const SessionMeta = z.object({
         clock: z
           .object({ offsetMs: z.number(), driftPpm: z.number(), residualMs: z.number(), blocks: z.number() })
           .optional(),
+        /** A display's frames shown and dropped (the stripe page). */
+        frames: z.object({ frames: z.number().int(), dropped: z.number().int() }).optional(),
       }),
     )
     .optional(),

@@ -65,6 +65,8 @@ export interface ConnectOptions {
   config: RigConfig & { devices: RigDevices };
   /** Waits for bytes already sent by the devices to arrive (end of session). */
   drain: () => Promise<void>;
+  /** More to report about the device on a port (e.g. the stripe page's dropped frames). */
+  portReport?: (path: string) => Partial<DeviceReport>;
 }
 
 /** StandardFirmata's baud rate. */
@@ -223,6 +225,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
               ...(identity ? { identity } : {}),
               rejectedLines: p?.rejected ?? 0,
               ...(p ? { clock: p.sync.fit() } : {}),
+              ...o.portReport?.(path),
             },
           ];
         }),

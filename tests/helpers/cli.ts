@@ -25,3 +25,16 @@ export function startCli(args: string[]): { child: ChildProcess; done: Promise<C
 }
 
 export const runCli = (args: string[]): Promise<CliResult> => startCli(args).done;
+
+/** Waits until the command's stderr so far matches `pattern` (e.g. an address it prints); fails if it exits first. */
+export function stderrMatch(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<RegExpExecArray> {
+  let stderr = "";
+  return new Promise((resolve, reject) => {
+    cli.child.stderr?.on("data", (d) => {
+      stderr += d;
+      const m = pattern.exec(stderr);
+      if (m) resolve(m);
+    });
+    cli.child.once("exit", () => reject(new Error(`exited before printing ${pattern}: ${stderr}`)));
+  });
+}

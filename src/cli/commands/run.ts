@@ -10,8 +10,11 @@ import { GROUPS } from "../../cohort/groups.ts";
 import { readJsonFile } from "../../config/json-file.ts";
 import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
 import { loadProtocol } from "../../protocol/load.ts";
+import { stripePageForRun } from "../../web/stripe-page.ts";
+import { startDashboardProcess } from "../dashboard-process.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
+import { hostOption, listenProblem, portOption, type ServeOptions } from "./dashboard.ts";
 import { addExportOptions, type ExportCliOptions, exportSessions, exportSettings } from "./export.ts";
 
 export function progressBar(): { update: (p: Progress) => void; stop: () => void } {
@@ -98,6 +101,16 @@ export function registerRun(program: Command): void {
     .option("--out <dir>", "session folder to create (default sessions/<date>-<protocol>-<subject>)")
     .option("--json", "print one JSON object: session folder, gain blocks, online and offline learning")
     .option("--nwb [file]", "when the session ends, export it as NWB (default: beside the session folder)")
+    .option(
+      "--stripe-page",
+      "with --sim: the stimulus is the stripe display page in a browser (open the printed address); real clock",
+    )
+    .option(
+      "--dashboard",
+      "watch the session live in the browser (a separate process reading the session folder)",
+    )
+    .addOption(portOption("dashboard"))
+    .addOption(hostOption("dashboard and the stripe display page"))
     .action(
       guarded(
         async (
@@ -114,7 +127,10 @@ export function registerRun(program: Command): void {
             out?: string;
             json?: boolean;
             nwb?: boolean | string;
-          } & Omit<ExportCliOptions, "nwb" | "out" | "json">,
+            dashboard?: boolean;
+            stripePage?: boolean;
+          } & Omit<ExportCliOptions, "nwb" | "out" | "json"> &
+            ServeOptions,
         ) => {
           if (!opts.sim && !opts.rig)
             throw new UsageError(
@@ -126,6 +142,10 @@ export function registerRun(program: Command): void {
               `${opts.rig}: no \`devices\` section; say which port each device is on (see README)`,
             );
           if (!opts.sim && !opts.subjectId) throw new UsageError("--subject-id is required on a real rig");
+          if (opts.stripePage && !opts.sim)
+            throw new UsageError(
+              `--stripe-page is for --sim; on a rig, give the stimulus the port path "browser:stripe" and its screen`,
+            );
           const loaded = loadProtocol(file, rig);
           // Export settings are checked before the session, not found wrong after it.
           if (opts.nwb) exportSettings(opts);
@@ -150,6 +170,21 @@ export function registerRun(program: Command): void {
           const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
           const outDir = opts.out ?? join("sessions", `${stamp}-${loaded.protocol.name}-${subjectId}`);
           const signal = sessionStopper();
+          const dashboard = opts.dashboard
+            ? await startDashboardProcess(outDir, {
+                port: opts.port,
+                ...(opts.host ? { host: opts.host } : {}),
+              }).catch((e: Error) => {
+                throw new UsageError(e.message);
+              })
+            : undefined;
+          if (dashboard) process.stderr.write(`dashboard: ${dashboard.url} (process ${dashboard.pid})\n`);
+          const stripe = await stripePageForRun(rig, opts).catch((e: NodeJS.ErrnoException) => {
+            dashboard?.stop();
+            throw new UsageError(`stripe display page: ${listenProblem(e, opts)}`);
+          });
+          if (stripe)
+            process.stderr.write(`stripe display: open ${stripe.url} full-screen on the rig's screen\n`);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
@@ -159,16 +194,21 @@ export function registerRun(program: Command): void {
             signal,
             onProgress: bar.update,
           };
-          const outcome = opts.sim
-            ? await runSimulated({
+          const outcome = await (opts.sim
+            ? runSimulated({
                 ...common,
                 flags: flags as SubjectFlag[],
                 seed: opts.seed,
                 firmware: opts.firmware === true,
-                clock: opts.realtime ? "real" : "virtual",
+                clock: opts.realtime || stripe ? "real" : "virtual",
+                ...(stripe ? { stripePage: stripe.binding } : {}),
                 ...(opts.speed === undefined ? {} : { speed: opts.speed }),
               })
-            : await runOnRig({ ...common, flags });
+            : runOnRig({ ...common, flags, ...(stripe ? { stripePage: stripe.binding } : {}) })
+          ).finally(() => {
+            dashboard?.stop();
+            return stripe?.close();
+          });
           bar.stop();
           if (opts.json)
             process.stdout.write(
