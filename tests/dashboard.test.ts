@@ -4,9 +4,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect } from "vitest";
 import { WebSocket } from "ws";
-import { ARTIFACTS, launchChromium } from "./helpers/browser.ts";
+import { ARTIFACTS, itInBrowser, launchChromium, SCREENSHOTS } from "./helpers/browser.ts";
 import { runCli, startCli, stderrMatch } from "./helpers/cli.ts";
 import { SHORT_PROTOCOL } from "./helpers/short-protocol.ts";
 
@@ -38,45 +38,47 @@ describe("live dashboard", () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it("draws a --sim session live; closing, stalling or killing it changes nothing in the record", async () => {
-    const watched = join(work, "watched");
-    const run = startCli([
-      "run",
-      protocol,
-      "--sim",
-      "--seed",
-      "2",
-      "--speed",
-      "8",
-      "--out",
-      watched,
-      "--dashboard",
-    ]);
-    cleanup.push(() => run.child.kill("SIGKILL"));
-    const [, url = "", pid] = await stderrMatch(run, /dashboard: (\S+) \(process (\d+)\)/);
-    // A page that never reads: its socket is paused, so the server's sends back up.
-    const stalled = new WebSocket(url.replace("http://", "ws://").replace("/?", "/live?"), {
-      origin: new URL(url).origin,
-    });
-    await new Promise((r) => stalled.once("open", r));
-    (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
-    stalled.send("@1 ALLOFF"); // pages cannot talk to the rig: whatever they send is ignored
+  itInBrowser(
+    "draws a --sim session live; closing, stalling or killing it changes nothing in the record",
+    async () => {
+      const watched = join(work, "watched");
+      const run = startCli([
+        "run",
+        protocol,
+        "--sim",
+        "--seed",
+        "2",
+        "--speed",
+        "8",
+        "--out",
+        watched,
+        "--dashboard",
+      ]);
+      cleanup.push(() => run.child.kill("SIGKILL"));
+      const [, url = "", pid] = await stderrMatch(run, /dashboard: (\S+) \(process (\d+)\)/);
+      // A page that never reads: its socket is paused, so the server's sends back up.
+      const stalled = new WebSocket(url.replace("http://", "ws://").replace("/?", "/live?"), {
+        origin: new URL(url).origin,
+      });
+      await new Promise((r) => stalled.once("open", r));
+      (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
+      stalled.send("@1 ALLOFF"); // pages cannot talk to the rig: whatever they send is ignored
 
-    const browser = await launchChromium({ width: 1150, height: 960 });
-    cleanup.push(() => browser.close());
-    const page = await browser.context.newPage();
-    await page.goto(url);
-    // (page code as strings: the tests are type-checked without the DOM library)
-    await page.waitForFunction(
-      () => {
-        const data = (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } })
-          .document.body.dataset;
-        return Number(data.blocks ?? 0) >= 2 && Number(data.updates ?? 0) >= 4;
-      },
-      undefined,
-      { timeout: 30_000 },
-    );
-    const dom = (await page.evaluate(`({
+      const browser = await launchChromium({ width: 1150, height: 960 });
+      cleanup.push(() => browser.close());
+      const page = await browser.context.newPage();
+      await page.goto(url);
+      // (page code as strings: the tests are type-checked without the DOM library)
+      await page.waitForFunction(
+        () => {
+          const data = (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } })
+            .document.body.dataset;
+          return Number(data.blocks ?? 0) >= 2 && Number(data.updates ?? 0) >= 4;
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
+      const dom = (await page.evaluate(`({
       status: document.body.dataset.status,
       updates: Number(document.body.dataset.updates),
       cycles: Number(document.body.dataset.cycles),
@@ -86,42 +88,43 @@ describe("live dashboard", () => {
       gain: document.getElementById("gain").textContent,
       health: document.getElementById("health").textContent,
     })`)) as Record<string, string | number>;
-    const pixels = (selector: string, rgb: [number, number, number]) =>
-      page.evaluate(countColour(selector, rgb)) as Promise<number>;
-    const eyePixels = await pixels("#trace canvas", [214, 39, 40]);
-    const stimulusPixels = await pixels("#trace canvas", [31, 119, 180]);
-    const blockPixels = await pixels("#gains canvas", [44, 160, 44]);
-    const lightPixels = await pixels("#timeline", [31, 119, 180]);
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-live.png"), fullPage: true });
-    if (process.env.HOKR_WRITE_DOCS) {
-      mkdirSync("docs", { recursive: true });
-      copyFileSync(join(ARTIFACTS, "dashboard-live.png"), join("docs", "dashboard.png"));
-    }
-    expect(dom.status).toBe("running");
-    expect(dom.updates).toBeGreaterThan(2);
-    expect(dom.cycles).toBeGreaterThanOrEqual(10);
-    expect(dom.phase).toBe("training");
-    expect(String(dom.elapsed)).toMatch(/^\d+:\d\d$/);
-    expect(String(dom.remaining)).toMatch(/^\d+:\d\d$/);
-    expect(Number(dom.gain)).toBeGreaterThan(0.2);
-    expect(String(dom.health)).toMatch(/samples\/s/);
-    expect(eyePixels).toBeGreaterThan(200);
-    expect(stimulusPixels).toBeGreaterThan(200);
-    expect(blockPixels).toBeGreaterThan(10);
-    expect(lightPixels).toBeGreaterThan(50);
+      const pixels = (selector: string, rgb: [number, number, number]) =>
+        page.evaluate(countColour(selector, rgb)) as Promise<number>;
+      const eyePixels = await pixels("#trace canvas", [214, 39, 40]);
+      const stimulusPixels = await pixels("#trace canvas", [31, 119, 180]);
+      const blockPixels = await pixels("#gains canvas", [44, 160, 44]);
+      const lightPixels = await pixels("#timeline", [31, 119, 180]);
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-live.png"), fullPage: true });
+      if (process.env.HOKR_WRITE_DOCS) {
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        copyFileSync(join(ARTIFACTS, "dashboard-live.png"), join(SCREENSHOTS, "dashboard.png"));
+      }
+      expect(dom.status).toBe("running");
+      expect(dom.updates).toBeGreaterThan(2);
+      expect(dom.cycles).toBeGreaterThanOrEqual(10);
+      expect(dom.phase).toBe("training");
+      expect(String(dom.elapsed)).toMatch(/^\d+:\d\d$/);
+      expect(String(dom.remaining)).toMatch(/^\d+:\d\d$/);
+      expect(Number(dom.gain)).toBeGreaterThan(0.2);
+      expect(String(dom.health)).toMatch(/samples\/s/);
+      expect(eyePixels).toBeGreaterThan(200);
+      expect(stimulusPixels).toBeGreaterThan(200);
+      expect(blockPixels).toBeGreaterThan(10);
+      expect(lightPixels).toBeGreaterThan(50);
 
-    // The browser goes away, then the dashboard process is killed outright; the session carries on.
-    await browser.close();
-    process.kill(Number(pid), "SIGKILL");
-    stalled.terminate();
-    const watchedRun = await run.done;
-    expect(watchedRun.code).toBe(0);
+      // The browser goes away, then the dashboard process is killed outright; the session carries on.
+      await browser.close();
+      process.kill(Number(pid), "SIGKILL");
+      stalled.terminate();
+      const watchedRun = await run.done;
+      expect(watchedRun.code).toBe(0);
 
-    const plain = join(work, "plain");
-    const plainRun = await runCli(["run", protocol, "--sim", "--seed", "2", "--out", plain, "--json"]);
-    expect(plainRun.code).toBe(0);
-    for (const f of RECORD)
-      expect(readFileSync(join(watched, f)).equals(readFileSync(join(plain, f))), f).toBe(true);
-    expect(metaOf(watched)).toEqual(metaOf(plain));
-  });
+      const plain = join(work, "plain");
+      const plainRun = await runCli(["run", protocol, "--sim", "--seed", "2", "--out", plain, "--json"]);
+      expect(plainRun.code).toBe(0);
+      for (const f of RECORD)
+        expect(readFileSync(join(watched, f)).equals(readFileSync(join(plain, f))), f).toBe(true);
+      expect(metaOf(watched)).toEqual(metaOf(plain));
+    },
+  );
 });

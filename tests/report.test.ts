@@ -13,7 +13,7 @@ import { decimate } from "../src/dashboard/live-data.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { sessionReport } from "../src/report/report.ts";
-import { ARTIFACTS, launchChromium } from "./helpers/browser.ts";
+import { ARTIFACTS, itInBrowser, launchChromium, SCREENSHOTS } from "./helpers/browser.ts";
 import { SHORT_PROTOCOL } from "./helpers/short-protocol.ts";
 
 describe("reading a session folder: dashboard follower and report", () => {
@@ -56,7 +56,7 @@ describe("reading a session folder: dashboard follower and report", () => {
     expect(decimate(t, v, 0, 10, 5)).toEqual([2, 5, null, null, 8]);
   });
 
-  it("writes one self-contained HTML report that opens from disk", async () => {
+  itInBrowser("writes one self-contained HTML report that opens from disk", async () => {
     const html = await sessionReport(dir);
     const file = join(ARTIFACTS, "report.html");
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -80,8 +80,8 @@ describe("reading a session folder: dashboard follower and report", () => {
       expect(requests.filter((u) => !u.startsWith("file://"))).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, "report.png") });
       if (process.env.HOKR_WRITE_DOCS) {
-        mkdirSync("docs", { recursive: true });
-        copyFileSync(join(ARTIFACTS, "report.png"), join("docs", "report.png"));
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        copyFileSync(join(ARTIFACTS, "report.png"), join(SCREENSHOTS, "report.png"));
       }
     } finally {
       await browser.close();

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { firstValueFrom } from "rxjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { STIMULUS_EVENTS } from "../devices/drum/codec.ts";
 import { LinePort, openSerialStream } from "../devices/line-port.ts";
 import { SerialStripeDisplay } from "../devices/stripe-display/driver.ts";
@@ -14,7 +14,7 @@ import { pixelsPerDegree, ScreenGeometry, stripePeriodPx } from "../devices/stri
 import { RealClock } from "../src/core/clock.ts";
 import type { StimulusSample } from "../src/core/samples.ts";
 import { type StripePage, serveStripePage } from "../src/web/stripe-page.ts";
-import { ARTIFACTS, launchChromium } from "./helpers/browser.ts";
+import { ARTIFACTS, describeInBrowser, launchChromium } from "./helpers/browser.ts";
 
 const SCREEN = ScreenGeometry.parse({
   viewingDistanceCm: 20,
@@ -38,7 +38,7 @@ function risingEdges(row: number[]): number[] {
   return edges;
 }
 
-describe("stripe display page in Chromium", () => {
+describeInBrowser("stripe display page in Chromium", () => {
   let page: StripePage;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let tab: import("playwright-core").Page;

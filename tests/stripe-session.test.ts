@@ -4,11 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import type { GainBlock } from "../src/analysis/gain-block.ts";
 import { tsvRows } from "../src/recording/recorded-rows.ts";
 import { SessionMeta } from "../src/recording/session-folder.ts";
-import { ARTIFACTS, launchChromium } from "./helpers/browser.ts";
+import { ARTIFACTS, describeInBrowser, launchChromium } from "./helpers/browser.ts";
 import { startCli, stderrMatch } from "./helpers/cli.ts";
 
 const PROTOCOL = {
@@ -18,7 +18,7 @@ const PROTOCOL = {
   light: [],
 };
 
-describe("a session with the stripe page as the stimulus", () => {
+describeInBrowser("a session with the stripe page as the stimulus", () => {
   const dir = mkdtempSync(join(tmpdir(), "hokr-stripe-session-"));
   /** What a failed test leaves running: killed and closed at the end, whatever happened. */
   const cleanup: (() => unknown)[] = [];
