@@ -74,4 +74,5 @@ it("runs a session on the emulated board: device-timed pulses, drum positions, g
   // The eye followed the drum the firmware drove: phase lags are small and consistent across phases.
   for (const b of out.blocks) expect(Math.abs(b.phase_lag_deg - 12)).toBeLessThan(8);
   expect(readFileSync(join(outDir, "stimulus.tsv"), "utf8").split("\n").length).toBeGreaterThan(300);
-});
+  // The emulated board runs at about twice real time, stepped every 0.25 ms of session time.
+}, 240_000);
