@@ -11,9 +11,9 @@ export const SessionTimeline = z.object({
   durationS: z.number(),
   /** Start of the training phase; gain-table times are relative to it. */
   trainingStartS: z.number(),
-  phases: z
-    .array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), stimulusOn: z.boolean() }))
-    .min(1),
+  phases: z.array(
+    z.object({ name: z.string(), startS: z.number(), endS: z.number(), stimulusOn: z.boolean() }),
+  ),
 });
 export type SessionTimeline = z.infer<typeof SessionTimeline>;
 
