@@ -40,7 +40,7 @@ describe("a session with the stripe page as the stimulus", () => {
       const tab = await browser.context.newPage();
       await tab.goto(url);
       const done = await run.done;
-      expect(done.code, done.stderr).toBe(0);
+      expect(done.code, `${done.stderr}${done.stdout}`).toBe(0);
       const outcome = JSON.parse(done.stdout) as { status: string; blocks: GainBlock[] };
       await tab.screenshot({ path: join(ARTIFACTS, "stripe-session.png") });
       expect(outcome.status).toBe("complete");
