@@ -35,8 +35,8 @@ describe("live dashboard", () => {
   const cleanup: (() => unknown)[] = [];
   afterAll(async () => {
     for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
+    rmSync(work, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("draws a --sim session live; closing, stalling or killing it changes nothing in the record", async () => {
     const watched = join(work, "watched");

@@ -1,32 +1,26 @@
 // Statistics behind the fit reports, against scipy/numpy, and the online/offline correlation on cohorts
 // whose answer is known by construction.
-import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { learningSummary, onlineOfflineCorrelation } from "../src/fitting/independence.ts";
 import type { LoadedAnimal } from "../src/fitting/inputs.ts";
 import { akaikeWeights, bootstrapCorrelation, pearson, studentTQuantile } from "../src/fitting/stats.ts";
 import { normals, STUDY_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
 import { LEARNING_MODELS, type LearningModel } from "../src/models/learning/index.ts";
+import { loadFixture } from "./helpers/fixture.ts";
 
-const python = (code: string, input: unknown): unknown =>
-  JSON.parse(
-    execFileSync("/usr/bin/python3", ["-c", code], { input: JSON.stringify(input), encoding: "utf8" }),
-  );
+const ref = loadFixture<{
+  quantiles: { p: number; nu: number; q: number }[];
+  bootstrap: { x: number[]; y: number[]; r: number; ci95: [number, number] };
+}>("fitting-stats-scipy");
 
 describe("Student t quantiles", () => {
   it("match scipy.stats.t.ppf", () => {
-    const cases = [1, 2, 3, 4, 7, 12, 30, 100, 1000].flatMap((nu) =>
-      [0.975, 0.995, 0.6, 0.025].map((p) => [p, nu]),
-    );
-    const ref = python(
-      "import json,sys; from scipy.stats import t; print(json.dumps([t.ppf(p, nu) for p, nu in json.load(sys.stdin)]))",
-      cases,
-    ) as number[];
-    cases.forEach(([p, nu], i) => {
-      const q = studentTQuantile(p as number, nu as number);
+    expect(ref.quantiles.length).toBeGreaterThan(30);
+    for (const { p, nu, q: scipyQ } of ref.quantiles) {
+      const q = studentTQuantile(p, nu);
       // scipy's ppf itself is accurate to ~1e-9 here (see the closed forms below)
-      expect(Math.abs(q / (ref[i] as number) - 1)).toBeLessThan(1e-8);
-    });
+      expect(Math.abs(q / scipyQ - 1), `p = ${p}, ν = ${nu}`).toBeLessThan(1e-8);
+    }
   });
 
   it("match the closed forms for 1 and 2 degrees of freedom to full precision", () => {
@@ -47,25 +41,14 @@ describe("Akaike weights", () => {
 });
 
 describe("bootstrap correlation", () => {
-  const x = Array.from(normals(25, 5));
-  const noise = normals(25, 6);
-  const y = x.map((v, i) => 0.6 * v + 0.8 * (noise[i] as number));
+  const { x, y } = ref.bootstrap;
 
   it("gives numpy's Pearson r and a percentile CI matching numpy's bootstrap of the same data", () => {
-    const ref = python(
-      `import json,sys; import numpy as np
-x,y = map(np.array, json.load(sys.stdin)); rng = np.random.default_rng(0); n = len(x)
-rs = []
-for _ in range(40000):
-    i = rng.integers(0, n, n); rs.append(np.corrcoef(x[i], y[i])[0, 1])
-print(json.dumps([np.corrcoef(x, y)[0, 1], *np.percentile(rs, [2.5, 97.5])]))`,
-      [x, y],
-    ) as [number, number, number];
     const est = bootstrapCorrelation(x, y, { resamples: 40_000, seed: 3 });
-    expect(est.r).toBeCloseTo(ref[0], 12);
+    expect(est.r).toBeCloseTo(ref.bootstrap.r, 12);
     // Two Monte Carlo estimates of the same percentiles: agree to their sampling error (~0.01).
-    expect(Math.abs(est.ci95[0] - ref[1])).toBeLessThan(0.02);
-    expect(Math.abs(est.ci95[1] - ref[2])).toBeLessThan(0.02);
+    expect(Math.abs(est.ci95[0] - ref.bootstrap.ci95[0])).toBeLessThan(0.02);
+    expect(Math.abs(est.ci95[1] - ref.bootstrap.ci95[1])).toBeLessThan(0.02);
   });
 
   it("is reproducible from its seed and changes with it", () => {

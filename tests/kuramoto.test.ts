@@ -11,7 +11,7 @@ import {
   singlePopulationR,
 } from "../src/models/kuramoto/oa.ts";
 import { initialConditions, simulate, simulateInProcess } from "../src/models/kuramoto/simulate.ts";
-import { python } from "./helpers/python.ts";
+import { loadFixture } from "./helpers/fixture.ts";
 
 type RunInput = Omit<Run, "model"> & { model: Partial<Run["model"]> & Pick<Run["model"], "K"> };
 
@@ -121,77 +121,70 @@ describe("noise", () => {
 });
 
 describe("two populations (E and I) against numpy", () => {
-  // Independent numpy implementation of the same equations and RK4 step, from the same ω and θ(0).
-  const NUMPY_RK4 = `
-import json, sys, numpy as np
-d = data
-om = np.array(d["omega"]); th = np.array(d["theta"]); nE = d["nE"]; K = d["K"]; dt = d["dt"]
-E = slice(0, nE); I = slice(nE, None)
-def f(th):
-    zE = np.exp(1j * th[E]).mean(); zI = np.exp(1j * th[I]).mean()
-    hE = K["EE"] * zE - K["EI"] * zI
-    hI = K["IE"] * zE - K["II"] * zI
-    h = np.concatenate([np.full(nE, hE), np.full(len(th) - nE, hI)])
-    return om + np.imag(h * np.exp(-1j * th))
-out = []
-for n in range(d["steps"] + 1):
-    if n % d["stride"] == 0:
-        out.append([abs(np.exp(1j * th[E]).mean()), abs(np.exp(1j * th[I]).mean()), abs(np.exp(1j * th).mean())])
-    if n == d["steps"]: break
-    k1 = f(th); k2 = f(th + dt/2*k1); k3 = f(th + dt/2*k2); k4 = f(th + dt*k3)
-    th = th + dt/6*(k1 + 2*k2 + 2*k3 + k4)
-print(json.dumps(out))
-`;
+  // Independent numpy/scipy implementation of the same equations (tests/fixtures/kuramoto-scipy.py).
+  const ref = loadFixture<{
+    rk4: {
+      nE: number;
+      nI: number;
+      E: [number, number];
+      I: [number, number];
+      K: { EE: number; EI: number; IE: number; II: number };
+      dt: number;
+      steps: number;
+      stride: number;
+      RE: number[];
+      RI: number[];
+      R: number[];
+    };
+    quantiles: { n: number; center: number; width: number; omega: number[] };
+    oa: {
+      K: { EE: number; EI: number; IE: number; II: number };
+      omegaE: number;
+      omegaI: number;
+      z0: [number, number, number, number];
+      RE: number[];
+      RI: number[];
+    };
+  }>("kuramoto-scipy");
+
   test("RK4 trajectory of R_E, R_I, R matches numpy to 1e-9 (Gaussian frequencies)", () => {
+    // Quantile frequencies and all phases at 0 (initR0 = 1): the reference builds the same start itself.
+    const r = ref.rk4;
     const run = makeRun({
-      dt: 0.02,
-      duration: 6,
-      recordEvery: 0.2,
-      initR0: 0.3,
-      seed: 11,
+      dt: r.dt,
+      duration: r.dt * r.steps,
+      recordEvery: r.dt * r.stride,
+      initR0: 1,
       model: {
-        E: { n: 800, center: 0, width: 1 },
-        I: { n: 200, center: 1, width: 0.5 },
-        K: { EE: 6, EI: 4, IE: 8, II: 2 },
+        E: { n: r.nE, center: r.E[0], width: r.E[1] },
+        I: { n: r.nI, center: r.I[0], width: r.I[1] },
+        K: r.K,
         distribution: "gaussian",
-        sampling: "random",
+        sampling: "quantile",
       },
     });
     const rec = simulateInProcess(run).recording;
-    const ic = initialConditions(run);
-    const ref = python(NUMPY_RK4, {
-      omega: Array.from(ic.omega),
-      theta: Array.from(ic.theta),
-      nE: 800,
-      K: run.model.K,
-      dt: run.dt,
-      steps: 300,
-      stride: 10,
-    }) as number[][];
-    expect(ref).toHaveLength(rec.R.length);
-    ref.forEach(([RE, RI, R], i) => {
-      expect(Math.abs((rec.RE[i] as number) - (RE as number))).toBeLessThan(1e-9);
-      expect(Math.abs((rec.RI[i] as number) - (RI as number))).toBeLessThan(1e-9);
-      expect(Math.abs((rec.R[i] as number) - (R as number))).toBeLessThan(1e-9);
-    });
+    expect(rec.R).toHaveLength(r.R.length);
+    for (const key of ["RE", "RI", "R"] as const)
+      r[key].forEach((v, i) => {
+        expect(Math.abs((rec[key][i] as number) - v), `${key}[${i}]`).toBeLessThan(1e-9);
+      });
     // R must have moved, or the comparison would prove nothing
     expect(Math.max(...rec.R) - Math.min(...rec.R)).toBeGreaterThan(0.2);
   });
 
   test("Gaussian quantile frequencies are scipy's norm.ppf((j + ½)/N)", () => {
+    const q = ref.quantiles;
     const run = makeRun({
       model: {
-        E: { n: 999, center: 2, width: 3 },
+        E: { n: q.n, center: q.center, width: q.width },
         K: { EE: 0, EI: 0, IE: 0, II: 0 },
         distribution: "gaussian",
       },
     });
-    const ref = python(
-      "import json,sys; from scipy.stats import norm; import numpy as np; n=999; print(json.dumps((2+3*norm.ppf((np.arange(n)+0.5)/n)).tolist()))",
-      {},
-    ) as number[];
     const { omega } = initialConditions(run);
-    ref.forEach((w, j) => {
+    expect(omega).toHaveLength(q.omega.length);
+    q.omega.forEach((w, j) => {
       expect(Math.abs((omega[j] as number) - w)).toBeLessThan(1e-9);
     });
   });
@@ -204,27 +197,14 @@ print(json.dumps(out))
   });
 
   test("two-population OA trajectory matches scipy solve_ivp of the same complex ODEs to 1e-6", () => {
-    const p = oaParams(makeRun({ model: { ...eiModel(EI), E: { n: 800, center: 0.3, width: 1 } } }).model);
-    const rec = oaTrajectory(p, [0.9, 0, 0.5, 0.2], 20, 0.002, 1);
-    const ref = python(
-      `
-import json, sys, numpy as np
-from scipy.integrate import solve_ivp
-d = data; K = d["K"]
-def rhs(t, y):
-    zE = y[0] + 1j*y[1]; zI = y[2] + 1j*y[3]
-    hE = K["EE"]*zE - K["EI"]*zI; hI = K["IE"]*zE - K["II"]*zI
-    dE = (1j*0.3 - 1)*zE + 0.5*(hE - zE**2*np.conj(hE))
-    dI = (1j*0.0 - 1)*zI + 0.5*(hI - zI**2*np.conj(hI))
-    return [dE.real, dE.imag, dI.real, dI.imag]
-s = solve_ivp(rhs, [0, 20], [0.9, 0, 0.5, 0.2], t_eval=np.arange(21.0), rtol=1e-12, atol=1e-13, method="DOP853")
-print(json.dumps([np.hypot(s.y[0], s.y[1]).tolist(), np.hypot(s.y[2], s.y[3]).tolist()]))
-`,
-      { K: EI },
-    ) as number[][];
-    ref[0]?.forEach((RE, i) => {
+    const o = ref.oa;
+    expect(o.omegaI).toBe(0); // the I population keeps eiModel's centre 0
+    const model = { ...eiModel(o.K), E: { n: 800, center: o.omegaE, width: 1 } };
+    const rec = oaTrajectory(oaParams(makeRun({ model }).model), o.z0, 20, 0.002, 1);
+    expect(rec.RE).toHaveLength(o.RE.length);
+    o.RE.forEach((RE, i) => {
       expect(Math.abs((rec.RE[i] as number) - RE)).toBeLessThan(1e-6);
-      expect(Math.abs((rec.RI[i] as number) - (ref[1]?.[i] as number))).toBeLessThan(1e-6);
+      expect(Math.abs((rec.RI[i] as number) - (o.RI[i] as number))).toBeLessThan(1e-6);
     });
   });
 

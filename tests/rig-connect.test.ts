@@ -79,11 +79,9 @@ it("rejects a Firmata rig configuration without pins, naming the channel", () =>
   );
 });
 
-it("the README's sample rig.json is a valid rig configuration", () => {
-  const readme = readFileSync("README.md", "utf8");
-  const block = /<!-- rig.json -->\s*```json\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(block).toBeDefined();
-  const rig = RigConfig.parse(JSON.parse(block ?? ""));
+it("the README's sample rig (examples/rig.json) is a valid rig configuration", () => {
+  expect(readFileSync("README.md", "utf8")).toContain("(examples/rig.json)");
+  const rig = RigConfig.parse(JSON.parse(readFileSync("examples/rig.json", "utf8")));
   expect(rig.devices?.light.port.serialNumber).toBe(rig.devices?.stimulus.port.serialNumber);
   expect(rig.devices?.eyeTracker.calibration?.method).toBe("stahl");
 });

@@ -24,8 +24,8 @@ describe("a session with the stripe page as the stimulus", () => {
   const cleanup: (() => unknown)[] = [];
   afterAll(async () => {
     for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("hokr run --sim --stripe-page completes on the real clock with a gain per block", async () => {
     const protocol = join(dir, "stripe-short.json");

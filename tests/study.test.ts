@@ -1,11 +1,15 @@
-// The must-show of `hokr simulate`: a virtual cohort of 12 mice per group (seed 1) reproduces the study's
-// pattern (Kanaya et al. 2023) with the statistics a paper would use. This is what
+// The study (Kanaya et al. 2023), reproduced by the virtual cohort `hokr simulate` makes: 12 mice per group
+// (seed 1), each a full simulated session through its group's protocol. The cohort is simulated once, here,
+// and every claim is asserted on that one result:
 //   hokr simulate --group control,knockout,chr2-training,archt-training,archt-rest,chr2-rest --n 12 --seed 1
-// computes and prints. 72 full sessions: about two minutes on two cores.
+// Glial light changes online learning only; after the rest every group is back at the control level, except
+// ArchT during rest, which adds offline learning; online and offline learning are uncorrelated; the parallel
+// model fits better than the serial one. 72 full sessions: about a minute on two cores.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CohortOutput, simulateCohort } from "../src/cohort/cohort.ts";
 import type { GroupName } from "../src/cohort/groups.ts";
 import { defaultWorkers } from "../src/cohort/pool.ts";
+import type { Measure } from "../src/cohort/report.ts";
 
 let out: CohortOutput;
 beforeAll(async () => {
@@ -24,13 +28,25 @@ const group = (g: GroupName) => {
   if (!r) throw new Error(`no group ${g}`);
   return r;
 };
-const vsControl = (g: GroupName, m: "online" | "offline" | "finalGain") => {
+const mean = (g: GroupName, m: Measure) => group(g).measures[m].mean;
+const vsControl = (g: GroupName, m: Measure) => {
   const t = group(g).vsControl?.[m];
   if (!t) throw new Error(`${g}: no test against control`);
   return t;
 };
 
 describe("a virtual cohort of 12 per group (seed 1) reproduces the study", () => {
+  it("has every animal of every group", () => {
+    expect(out.groups.map((g) => [g.group, g.n])).toEqual(
+      ["control", "knockout", "chr2-training", "archt-training", "archt-rest", "chr2-rest"].map((g) => [
+        g,
+        12,
+      ]),
+    );
+    for (const g of out.groups)
+      expect(g.animals.every((a) => a.online !== null && a.finalGain !== null)).toBe(true);
+  });
+
   it("online learning: chr2-training > control > archt-training (Welch p < 0.05), knockout negative", () => {
     expect(vsControl("chr2-training", "online").difference).toBeGreaterThan(0);
     expect(vsControl("chr2-training", "online").p).toBeLessThan(0.05);
@@ -40,11 +56,32 @@ describe("a virtual cohort of 12 per group (seed 1) reproduces the study", () =>
     expect(group("knockout").measures.online.ci95[1]).toBeLessThan(0);
   });
 
+  it("online learning in size: chr2-training above control by > 0.05, control > 0.1, archt-training ≈ 0, knockout < −0.03", () => {
+    expect(mean("chr2-training", "online")).toBeGreaterThan(mean("control", "online") + 0.05);
+    expect(mean("control", "online")).toBeGreaterThan(0.1);
+    expect(Math.abs(mean("archt-training", "online"))).toBeLessThan(0.03);
+    expect(mean("knockout", "online")).toBeLessThan(-0.03);
+  });
+
+  it("light during rest leaves online learning alone (no difference from control, means within 0.02)", () => {
+    for (const g of ["archt-rest", "chr2-rest"] as const) {
+      expect(vsControl(g, "online").p, g).toBeGreaterThanOrEqual(0.05);
+      expect(Math.abs(vsControl(g, "online").difference), g).toBeLessThan(0.02);
+    }
+  });
+
   it("final gain after the rest: no group differs from control (p ≥ 0.05) except archt-rest, higher", () => {
     for (const g of ["knockout", "chr2-training", "archt-training", "chr2-rest"] as const)
       expect(vsControl(g, "finalGain").p, g).toBeGreaterThanOrEqual(0.05);
     expect(vsControl("archt-rest", "finalGain").difference).toBeGreaterThan(0);
     expect(vsControl("archt-rest", "finalGain").p).toBeLessThan(0.05);
+  });
+
+  it("after rest every group's mean is within 0.05 of control, except archt-rest, higher by > 0.08", () => {
+    for (const g of ["knockout", "chr2-training", "archt-training", "chr2-rest"] as const)
+      expect(Math.abs(vsControl(g, "finalGain").difference), g).toBeLessThan(0.05);
+    expect(vsControl("archt-rest", "finalGain").difference).toBeGreaterThan(0.08);
+    expect(vsControl("archt-rest", "offline").difference).toBeGreaterThan(0.08);
   });
 
   it("online and offline learning are uncorrelated across animals (bootstrap 95% CI of r contains 0)", () => {
