@@ -48,10 +48,11 @@ describeInBrowser("stripe display page in Chromium", () => {
   const reports: StimulusSample[] = [];
 
   beforeAll(async () => {
-    page = await serveStripePage({ screen: SCREEN, waitForPageMs: 20_000 });
+    page = await serveStripePage({ screen: SCREEN });
     browser = await launchChromium({ width: 800, height: 240 });
     tab = await browser.context.newPage();
     await tab.goto(page.url);
+    await page.binding.waitForPage(20_000);
     port = new LinePort(
       STRIPE_PAGE_PATH,
       await openSerialStream(page.binding, STRIPE_PAGE_PATH, 115200),

@@ -24,8 +24,8 @@ describeInBrowser("a session with the stripe page as the stimulus", () => {
   const cleanup: (() => unknown)[] = [];
   afterAll(async () => {
     for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("hokr run --sim --stripe-page completes on the real clock with a gain per block", async () => {
     const protocol = join(dir, "stripe-short.json");
@@ -40,7 +40,7 @@ describeInBrowser("a session with the stripe page as the stimulus", () => {
       const tab = await browser.context.newPage();
       await tab.goto(url);
       const done = await run.done;
-      expect(done.code, done.stderr).toBe(0);
+      expect(done.code, `${done.stderr}${done.stdout}`).toBe(0);
       const outcome = JSON.parse(done.stdout) as { status: string; blocks: GainBlock[] };
       await tab.screenshot({ path: join(ARTIFACTS, "stripe-session.png") });
       expect(outcome.status).toBe("complete");

@@ -3,7 +3,7 @@
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -80,6 +80,18 @@ describe("access to the rig's pages", () => {
       expect(await upgrade(ws, "http://evil.example")).toBe("403");
       expect(await upgrade(ws)).toBe("403");
       expect(await upgrade(`${server.origin.replace("http://", "ws://")}${path}`, server.origin)).toBe("403");
+    }
+  });
+
+  it("on every interface (--host 0.0.0.0) still wants the token and this machine's own name", async () => {
+    const open = await serveDashboard({ dir, host: "0.0.0.0" });
+    try {
+      const url = open.url.replace(`//${hostname()}:`, "//127.0.0.1:");
+      expect(await get(url)).toBe(200);
+      expect(await get(url.replace(/\?token=.*/, ""))).toBe(403);
+      expect(await get(url, { host: `rebound.example:${open.server.port}` })).toBe(403);
+    } finally {
+      await open.close();
     }
   });
 

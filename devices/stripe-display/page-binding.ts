@@ -49,11 +49,27 @@ export class StripePageBinding implements BindingInterface<PagePort> {
   /** The page's latest frame counts (it sends them every second). */
   counts: DeviceReport["frames"];
 
-  /** @param waitForPageMs how long opening the port waits for a page to connect, wall-clock ms. */
-  constructor(
-    private readonly waitForPageMs = 0,
-    private readonly pageUrl = "the stripe page",
-  ) {}
+  constructor(private readonly pageUrl = "the stripe page") {}
+
+  /**
+   * Resolves once a page is connected; rejects after `timeoutMs` (wall clock) naming what to open. A session
+   * waits here before its clock starts, so the rig's other devices never wait for a browser.
+   */
+  waitForPage(timeoutMs: number): Promise<void> {
+    if (this.page) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(this.missing(timeoutMs))), timeoutMs);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private missing(waitedMs?: number): string {
+    const waited = waitedMs === undefined ? "" : ` within ${waitedMs / 1000} s`;
+    return `no stripe page connected${waited}; open ${this.pageUrl} full-screen on the rig's screen`;
+  }
 
   /** A page connected; returns what to do with its messages and its closing. Only one page at a time. */
   connectPage(socket: PageSocket): { message: (text: string) => void; closed: () => void } | undefined {
@@ -104,18 +120,7 @@ export class StripePageBinding implements BindingInterface<PagePort> {
   async open(options: OpenOptions): Promise<PagePort> {
     if (options.path !== STRIPE_PAGE_PATH)
       throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
-    if (!this.page && this.waitForPageMs > 0)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.waitForPageMs);
-        this.waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    if (!this.page)
-      throw new Error(
-        `no stripe page is connected at ${options.path}; open ${this.pageUrl} full-screen on the rig's screen`,
-      );
+    if (!this.page) throw new Error(`${options.path}: ${this.missing()}`);
     if (this.port) throw new Error(`Error Resource temporarily unavailable Cannot lock port ${options.path}`);
     this.port = new PagePort(this, options);
     return this.port;

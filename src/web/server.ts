@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname, networkInterfaces } from "node:os";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 
@@ -38,6 +39,23 @@ export interface RigPages {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+const WILDCARD = new Set(["0.0.0.0", "::", "[::]"]);
+
+/** This machine's addresses and name: what a page may call a server listening on every interface. */
+function ownNames(): string[] {
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .flatMap((a) => (a ? [a.family === "IPv6" ? `[${a.address}]` : a.address] : []));
+  return [...LOOPBACK, ...addresses, hostname()];
+}
+
+/** The names the Host header may give for a server listening on `host`. */
+const namesOf = (host: string): string[] =>
+  LOOPBACK.has(host)
+    ? [...LOOPBACK]
+    : WILDCARD.has(host)
+      ? ownNames()
+      : [host.includes(":") ? `[${host}]` : host];
 
 /** Why a request may not come in, or undefined if it may. */
 export function refusal(
@@ -50,7 +68,7 @@ export function refusal(
   if (given.length !== want.length || !timingSafeEqual(given, want)) return "missing or wrong token";
   // The Host header names the server the browser thinks it is talking to; a rebinding page's is its own.
   const hostHeader = req.headers.host ?? "";
-  const names = LOOPBACK.has(o.host) ? [...LOOPBACK] : [o.host];
+  const names = namesOf(o.host);
   if (!names.some((n) => hostHeader === `${n}:${o.port}`)) return `unexpected Host ${hostHeader}`;
   const origin = req.headers.origin;
   // Browsers always send Origin on a WebSocket upgrade and on cross-origin requests; it must be ours.
@@ -108,7 +126,9 @@ export async function serveRigPages(o: RigPagesOptions): Promise<RigPages> {
     server.listen(o.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  // A server on every interface is announced under this machine's name, which other machines can reach.
+  const shown = WILDCARD.has(host) ? hostname() : host;
+  const origin = `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
   return {
     token,
     port,

@@ -21,8 +21,6 @@ export async function serveStripePage(o: {
   screen: ScreenGeometry;
   host?: string;
   port?: number;
-  /** How long the rig waits for the page when it connects, wall-clock ms. */
-  waitForPageMs?: number;
 }): Promise<StripePage> {
   let binding: StripePageBinding | undefined;
   const server = await serveRigPages({
@@ -51,7 +49,7 @@ export async function serveStripePage(o: {
     },
   });
   const url = server.url("/stripe");
-  binding = new StripePageBinding(o.waitForPageMs ?? 0, url);
+  binding = new StripePageBinding(url);
   return { binding, url, server, close: () => server.close() };
 }
 
@@ -60,7 +58,7 @@ export const DEFAULT_SCREEN = ScreenGeometry.parse({ viewingDistanceCm: 20, widt
 
 /**
  * The stripe page a run needs: when the rig's stimulus is on port "browser:stripe", or the simulated rig was
- * asked for the page. Undefined otherwise. The rig waits up to 2 minutes for the page to be opened.
+ * asked for the page. Undefined otherwise.
  */
 export async function stripePageForRun(
   rig: RigConfig,
@@ -70,7 +68,6 @@ export async function stripePageForRun(
   if (!o.stripePage && stimulus?.port.path !== STRIPE_PAGE_PATH) return undefined;
   return serveStripePage({
     screen: stimulus?.screen ?? DEFAULT_SCREEN,
-    waitForPageMs: 120_000,
     ...(o.host ? { host: o.host } : {}),
   });
 }

@@ -183,8 +183,15 @@ export function registerRun(program: Command): void {
             dashboard?.stop();
             throw new UsageError(`stripe display page: ${listenProblem(e, opts)}`);
           });
-          if (stripe)
+          if (stripe) {
             process.stderr.write(`stripe display: open ${stripe.url} full-screen on the rig's screen\n`);
+            // The session starts once the page is there (up to 2 minutes).
+            await stripe.binding.waitForPage(120_000).catch(async (e: Error) => {
+              dashboard?.stop();
+              await stripe.close();
+              throw new UsageError(e.message);
+            });
+          }
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
