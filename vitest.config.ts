@@ -1,9 +1,40 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * Tests whose outcome depends on wall-clock timing (the real clock, a browser's frames, signals on a running
+ * session, a device watchdog): they run after the others, one file at a time, so no other test competes with
+ * them for the CPU.
+ */
+const REAL_TIME = [
+  "tests/real-clock.test.ts",
+  "tests/real-rig.test.ts",
+  "tests/interrupted-session.test.ts",
+  "tests/device-drivers.test.ts",
+  "tests/dashboard.test.ts",
+  "tests/stripe-page.test.ts",
+  "tests/stripe-session.test.ts",
+];
 
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "simulated",
+          include: ["tests/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...REAL_TIME],
+          // Both cores (vitest leaves one idle by default): these run on virtual clocks or wait on child processes.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: "real-time", include: REAL_TIME, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
