@@ -15,8 +15,7 @@ import { sessionMeta } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { epochsOf } from "../src/engine/session.ts";
 import { timelineEvents } from "../src/engine/timeline-events.ts";
-import { checkProtocol } from "../src/protocol/load.ts";
-import { Protocol } from "../src/protocol/schema.ts";
+import { loadProtocol } from "../src/protocol/load.ts";
 import { SessionRecorder } from "../src/recording/session-recorder.ts";
 import { syntheticTrace } from "../tests/helpers/synthetic-trace.ts";
 
@@ -26,26 +25,11 @@ const TARGET_MB = 300;
 
 /** Writes a 76-min session folder through SessionRecorder; returns the number of eye samples. */
 export function writeSession(dir: string): number {
-  const protocol = Protocol.parse({
-    name: "bench-nwb",
-    description: "76-min HOKR session at 1 kHz (bench)",
-    phases: [
-      { name: "training", durationS: 900, stimulus: { on: true } },
-      { name: "rest", durationS: 3600 },
-      { name: "test", cycles: 10, stimulus: { on: true } },
-    ],
-    light: [
-      {
-        channel: "blue",
-        opsin: "ChR2",
-        wavelengthNm: 470,
-        powerMw: 3,
-        window: { phase: "training" },
-        pattern: { kind: "pulses", pulseWidthMs: 500, periodMs: 1000 },
-      },
-    ],
-  });
-  const loaded = checkProtocol("bench-nwb.json", protocol, SIMULATED_RIG);
+  // The study's ChR2 protocol: 15 min training with 1 Hz pulses, 60 min rest, test.
+  const loaded = loadProtocol(
+    fileURLToPath(new URL("../protocols/chr2-training.json", import.meta.url)),
+    SIMULATED_RIG,
+  );
   const { timeline } = loaded;
   const subject = { id: "bench-mouse", flags: [], seed: 1, simulated: true };
   const recorder = new SessionRecorder(dir, {

@@ -185,12 +185,7 @@ export function* tsvColumns<C extends string>(
     let last = lastNewline();
     const headerEnd = last < 0 ? -1 : buffer.indexOf(NEWLINE);
     const header = headerEnd < 0 ? [] : buffer.toString("latin1", 0, headerEnd).split("\t");
-    const at = columns.map((c) => header.indexOf(c));
-    const missing = columns.filter((_, i) => (at[i] as number) < 0);
-    if (missing.length > 0)
-      throw new FileProblem(file, [
-        `missing column(s) ${missing.join(", ")}; found: ${header.join(", ") || "nothing"}`,
-      ]);
+    const at = columnIndexes(file, header, columns);
     /** For each field of a line, the output column it fills (-1: not wanted). */
     const target = Int32Array.from(header, (_, f) => at.indexOf(f));
     const lastField = Math.max(...at);
@@ -216,6 +211,17 @@ export function* tsvColumns<C extends string>(
   }
 }
 
+/** Where each requested column stands in a header; an error naming the file and what is missing. */
+function columnIndexes(file: string, header: readonly string[], columns: readonly string[]): number[] {
+  const at = columns.map((c) => header.indexOf(c));
+  const missing = columns.filter((_, i) => (at[i] as number) < 0);
+  if (missing.length > 0)
+    throw new FileProblem(file, [
+      `missing column(s) ${missing.join(", ")}; found: ${header.join(", ") || "nothing"}`,
+    ]);
+  return at;
+}
+
 /**
  * A parser of single rows of a recorded TSV into named numeric columns, from its header line: for a session
  * followed live, line by line as it grows (whole files are read faster by `tsvColumns`). Cells read as
@@ -226,13 +232,7 @@ export function tsvRowParser<C extends string>(
   headerLine: string,
   columns: readonly C[],
 ): (line: string, lineNumber: number) => Record<C, number> {
-  const header = headerLine.split("\t");
-  const at = columns.map((c) => header.indexOf(c));
-  const missing = columns.filter((_, i) => (at[i] as number) < 0);
-  if (missing.length > 0)
-    throw new FileProblem(file, [
-      `missing column(s) ${missing.join(", ")}; found: ${header.join(", ") || "nothing"}`,
-    ]);
+  const at = columnIndexes(file, headerLine.split("\t"), columns);
   return (line, lineNumber) => {
     const cells = line.split("\t");
     const row = {} as Record<C, number>;
