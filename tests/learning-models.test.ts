@@ -1,5 +1,6 @@
 // Learning-curve models: predictions against an independent implementation (scipy.linalg.expm of the
-// augmented matrix, tests/fixtures/fitting-scipy.py) and against closed forms written here from the equations.
+// augmented matrix, or the published Euler loop for the transfer model; tests/fixtures/fitting-scipy.py) and
+// against closed forms written here from the equations.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { blocksFor } from "../src/fitting/synthetic.ts";
@@ -111,20 +112,21 @@ describe("learning-curve models", () => {
     expect(late("parallel", 0.3)).toBeCloseTo(late("parallel", 0.15), 6);
   });
 
-  it("transfer: cortical learning y = a(1 − e^(−t/τ)) and its integral in the nucleus during training", () => {
+  it("transfer: in whole minutes of training, y = a(1 − q^m) (q = 1 − 1/τ_learn) and z its sum over τ_v; linear in between", () => {
+    // The published map's closed form: y_{m+1} = y_m + (a − y_m)/τ_learn, z_{m+1} = z_m + y_m/τ_v, from 0.
     const [g0, a, tauL, tauR, tauV] = [0.4, 0.3, 10, 40, 120];
-    const t = [1, 5, 12];
+    const q = 1 - 1 / tauL;
+    const atMinute = (m: number) => g0 + a * (1 - q ** m) + (a * (m - tauL * (1 - q ** m))) / tauV;
+    const t = [1, 5, 12, 5.25];
     const g = LEARNING_MODELS.transfer.predict(
       [g0, a, tauL, tauR, tauV],
       { stimulusOn: [[0, min(15)]] },
       t.map(min),
     );
-    g.forEach((v, i) => {
-      const m = t[i] as number;
-      const y = a * (1 - Math.exp(-m / tauL));
-      const z = (a * (m - tauL * (1 - Math.exp(-m / tauL)))) / tauV;
-      expect(v).toBeCloseTo(g0 + y + z, 12);
-    });
+    expect(g[0]).toBeCloseTo(atMinute(1), 12);
+    expect(g[1]).toBeCloseTo(atMinute(5), 12);
+    expect(g[2]).toBeCloseTo(atMinute(12), 12);
+    expect(g[3]).toBeCloseTo(0.75 * atMinute(5) + 0.25 * atMinute(6), 12);
   });
 
   it("transfer: Yamazaki et al. 2015's published parameters give their 15 min / 1 h trajectory 0.300 → 0.350 → 0.341", () => {
@@ -142,18 +144,17 @@ describe("learning-curve models", () => {
     [0.3, 0.35, 0.341].forEach((p, i) => {
       expect(Math.abs((published[i] as number) - p)).toBeLessThan(1e-3);
     });
-    // hokr's transfer model, same parameters (g0 = g·v0, a = g·c), solved exactly rather than by Euler steps:
-    // it differs from the published Euler trajectory by Euler's step error only (1.3e-3 at the end of training).
-    const exact = LEARNING_MODELS.transfer.predict(
+    // hokr's transfer model, same parameters (g0 = g·v0, a = g·c), stepped as published: the trajectory itself.
+    const hokr = LEARNING_MODELS.transfer.predict(
       [g * 1, g * c, tl, tr, tv],
       { stimulusOn: [[0, min(15)]] },
       [0, min(15), min(75)],
     );
-    expect(exact[0]).toBeCloseTo(0.3, 12);
-    exact.forEach((e, i) => {
-      expect(Math.abs(e - (published[i] as number))).toBeLessThan(1.5e-3);
+    hokr.forEach((e, i) => {
+      expect(e).toBeCloseTo(published[i] as number, 12);
+      expect(Math.abs(e - ([0.3, 0.35, 0.341][i] as number))).toBeLessThan(1e-3);
     });
-    expect(exact[2] as number).toBeLessThan(exact[1] as number); // no offline gain at 1 h
+    expect(hokr[2] as number).toBeLessThan(hokr[1] as number); // no offline gain at 1 h
   });
 
   it("two-state: long training settles at target·K/(1+K), K = b_f τ_f + b_s τ_s", () => {

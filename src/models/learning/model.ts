@@ -5,6 +5,8 @@
 // obey x' = A x + c (A in 1/min, c in gain/min), solved exactly: x(t + Δ) = Φ(Δ) x(t) + ψ(Δ) with the
 // exponential of the augmented matrix exp(Δ [[A, c], [0, 0]]) = [[Φ, ψ], [0, 1]].
 // Exact propagation (not Euler) keeps predictions independent of block spacing and cheap to differentiate.
+// A model published as a discrete map (the transfer model: Euler steps of 1 min) declares its step instead and
+// is stepped exactly as published, on a grid anchored at the first stimulus onset (simulateEuler below).
 
 /**
  * When learning is driven: the stimulus-on intervals, s since training start. Between them the animal rests.
@@ -47,13 +49,21 @@ export interface LearningModel {
   /** Which states add to the gain (1) and which are memories the dynamics read (0); its length is n. */
   readonly output: readonly number[];
   readonly dynamics: (p: ArrayLike<number>, drive: Drive) => Dynamics;
+  /**
+   * Set for a model defined by its authors as Euler steps of this length (min) rather than by its ODE: the
+   * published trajectory is the discrete map's, and the step error is part of the model.
+   */
+  readonly eulerStepMin?: number;
   /** Predicted gain at each time (s since training start). */
   readonly predict: (p: ArrayLike<number>, schedule: Schedule, timesS: ArrayLike<number>) => Float64Array;
 }
 
 export const defineModel = (spec: Omit<LearningModel, "predict">): LearningModel => ({
   ...spec,
-  predict: (p, schedule, timesS) => simulate(spec, p, schedule, timesS),
+  predict: (p, schedule, timesS) =>
+    spec.eulerStepMin === undefined
+      ? simulate(spec, p, schedule, timesS)
+      : simulateEuler(spec, spec.eulerStepMin, p, schedule, timesS),
 });
 
 /** One step x → Φ x + ψ: Φ row-major n × n, ψ length n. */
@@ -200,6 +210,66 @@ function simulate(
     advance(t);
     let g = g0;
     for (let k = 0; k < n; k++) g += (model.output[k] as number) * (x[k] as number);
+    out[i] = g;
+  }
+  return out;
+}
+
+/**
+ * Gain at each time for a model defined as a discrete map, x_{k+1} = x_k + h·(A x_k + c), with steps of h min on a
+ * grid anchored at the first stimulus onset (the authors' loop index). A step's drive is the one at its start,
+ * as in a loop that tests the step index. Between grid points the state moves by a partial step of the remaining
+ * length (linear between x_k and x_{k+1}), so a prediction never depends on which other times are asked for.
+ * States are 0 at the first grid point at or before both the first onset and the first time.
+ */
+function simulateEuler(
+  model: Pick<LearningModel, "dynamics" | "output">,
+  h: number,
+  p: ArrayLike<number>,
+  schedule: Schedule,
+  timesS: ArrayLike<number>,
+): Float64Array {
+  const n = model.output.length;
+  const out = new Float64Array(timesS.length);
+  const g0 = p[0] as number;
+  const on = intervals(schedule).map(([a, b]): [number, number] => [a / 60, b / 60]);
+  const minutes = Array.from(timesS, (t) => {
+    if (!Number.isFinite(t)) throw new RangeError(`prediction time ${t} s is not a finite number`);
+    return t / 60;
+  });
+  if (minutes.length === 0) return out;
+  const order = minutes.map((_, i) => i).sort((i, j) => (minutes[i] as number) - (minutes[j] as number));
+  const first = minutes[order[0] as number] as number;
+  const onset = on[0]?.[0] ?? first;
+  const t0 = onset - h * Math.max(0, Math.ceil((onset - first) / h));
+  const regimes = [
+    model.dynamics(p, { on: false, trained: false }),
+    model.dynamics(p, { on: true, trained: true }),
+    model.dynamics(p, { on: false, trained: true }),
+  ] as const;
+  const regimeAt = (t: number): Dynamics =>
+    t < onset ? regimes[0] : on.some(([a, b]) => a <= t && t < b) ? regimes[1] : regimes[2];
+  const x = new Float64Array(n);
+  const dx = new Float64Array(n);
+  const slope = (d: Dynamics): void => {
+    for (let i = 0; i < n; i++) {
+      let v = d.c[i] as number;
+      for (let k = 0; k < n; k++) v += (d.a[i * n + k] as number) * (x[k] as number);
+      dx[i] = v;
+    }
+  };
+  let k = 0; // x holds the state at grid point t0 + k·h
+  for (const i of order) {
+    const t = minutes[i] as number;
+    const steps = Math.floor((t - t0) / h);
+    for (; k < steps; k++) {
+      slope(regimeAt(t0 + k * h));
+      for (let j = 0; j < n; j++) (x[j] as number) += h * (dx[j] as number);
+    }
+    const r = t - (t0 + k * h);
+    slope(regimeAt(t0 + k * h));
+    let g = g0;
+    for (let j = 0; j < n; j++) g += (model.output[j] as number) * ((x[j] as number) + r * (dx[j] as number));
     out[i] = g;
   }
   return out;
