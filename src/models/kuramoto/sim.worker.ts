@@ -1,20 +1,11 @@
 // Worker for one run split across threads (simulate.ts): waits for each pass, updates its chunks, reports.
 import { parentPort, workerData } from "node:worker_threads";
-import {
-  type Arrays,
-  CHUNK,
-  CTRL_DONE,
-  CTRL_GEN,
-  type Field,
-  layout,
-  PARAM_EXIT,
-  pass,
-  waitWhile,
-} from "./kernel.ts";
+import { CTRL_DONE, CTRL_GEN, type Field, Kernel, layout, PARAM_EXIT, type State, waitWhile } from "./kernel.ts";
 import { streamFromState } from "./rng.ts";
 
-const { arrays, nE, nI, k0, k1, noiseStates, ctrl, params } = workerData as {
-  arrays: Arrays;
+const { module, state, nE, nI, k0, k1, noiseStates, ctrl, params } = workerData as {
+  module: WebAssembly.Module;
+  state: State;
   nE: number;
   nI: number;
   k0: number;
@@ -23,10 +14,9 @@ const { arrays, nE, nI, k0, k1, noiseStates, ctrl, params } = workerData as {
   ctrl: Int32Array;
   params: Float64Array;
 };
-const lay = layout(nE, nI);
-// noise streams indexed by chunk, as pass() expects
+const kernel = new Kernel(state, layout(nE, nI), module);
+// noise streams indexed by chunk, as Kernel.pass expects
 const noise = new Array(k0).fill(undefined).concat(noiseStates.map(streamFromState));
-const scratch = new Float64Array(CHUNK);
 // read the generation before announcing readiness, so the first pass cannot be missed
 let gen = Atomics.load(ctrl, CTRL_GEN);
 parentPort?.postMessage("ready");
@@ -44,7 +34,7 @@ for (;;) {
     dt: params[5] as number,
     sigma: params[6] as number,
   };
-  pass(arrays, lay, kind, f, k0, k1, noise, scratch);
+  kernel.pass(kind, f, k0, k1, noise);
   Atomics.add(ctrl, CTRL_DONE, 1);
   Atomics.notify(ctrl, CTRL_DONE, 1);
 }

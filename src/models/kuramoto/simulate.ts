@@ -5,23 +5,25 @@
 import type { Worker } from "node:worker_threads";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import {
-  type Arrays,
   allocate,
-  CHUNK,
   CTRL_DONE,
   CTRL_GEN,
   EULER,
   type Field,
   INIT,
+  Kernel,
+  kernelModule,
   type Layout,
   layout,
   orderParameters,
   PARAM_EXIT,
-  pass,
   RK1,
   RK2,
   RK3,
   RK4,
+  type State,
+  type Views,
+  views,
   waitWhile,
 } from "./kernel.ts";
 import { fillFrequencies, fillInitialPhases, inputFields, type Run } from "./model.ts";
@@ -53,16 +55,18 @@ type Executor = (kind: number, f: Field) => void;
 
 interface Prepared {
   lay: Layout;
-  arrays: Arrays;
+  state: State;
+  arrays: Views;
   noise: RandomGenerator[];
   /** initial phases, rad */
   theta: Float64Array;
 }
 
-function prepare(run: Run, shared: boolean): Prepared {
+function prepare(run: Run): Prepared {
   const { E, I } = run.model;
   const lay = layout(E.n, I.n);
-  const arrays = allocate(lay, run.method === "rk4", shared);
+  const state = allocate(lay, run.method === "rk4", run.model.noise > 0);
+  const arrays = views(state);
   const streams = runStreams(run.seed, run.model.noise > 0 ? lay.nChunks : 0);
   const { distribution, sampling } = run.model;
   fillFrequencies(E, distribution, sampling, streams.init, arrays.omega.subarray(0, E.n));
@@ -73,7 +77,7 @@ function prepare(run: Run, shared: boolean): Prepared {
     arrays.C[i] = Math.cos(theta[i] as number);
     arrays.S[i] = Math.sin(theta[i] as number);
   }
-  return { lay, arrays, noise: streams.chunks, theta };
+  return { lay, state, arrays, noise: streams.chunks, theta };
 }
 
 function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
@@ -100,12 +104,12 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
     return { EI: on.includes("EI") ? g : 1, II: on.includes("II") ? g : 1 };
   };
   const field = (t: number): Field => {
-    const [hEre, hEim, hIre, hIim] = inputFields(K, gains(t), orderParameters(p.arrays, p.lay));
+    const [hEre, hEim, hIre, hIim] = inputFields(K, gains(t), orderParameters(p.arrays.sums, p.lay));
     return { hEre, hEim, hIre, hIim, dt, sigma };
   };
   const record = (n: number, t: number) => {
     const j = n / stride;
-    const [er, ei, ir, ii] = orderParameters(p.arrays, p.lay);
+    const [er, ei, ir, ii] = orderParameters(p.arrays.sums, p.lay);
     const tr = (nE * er + nI * ir) / (nE + nI);
     const ti = (nE * ei + nI * ii) / (nE + nI);
     rec.t[j] = t;
@@ -138,15 +142,15 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
 
 /** Natural frequencies ω (rad/s) and initial phases θ(0) (rad) a run starts from, E first then I. */
 export function initialConditions(run: Run): { omega: Float64Array; theta: Float64Array } {
-  const { arrays, theta } = prepare(run, false);
-  return { omega: arrays.omega, theta };
+  const { arrays, theta } = prepare(run);
+  return { omega: arrays.omega.slice(), theta };
 }
 
 /** One run in this thread (used by tests and by sweep workers). */
 export function simulateInProcess(run: Run): SimResult {
-  const p = prepare(run, false);
-  const scratch = new Float64Array(CHUNK);
-  return integrate(run, p, (kind, f) => pass(p.arrays, p.lay, kind, f, 0, p.lay.nChunks, p.noise, scratch));
+  const p = prepare(run);
+  const kernel = new Kernel(p.state, p.lay);
+  return integrate(run, p, (kind, f) => kernel.pass(kind, f, 0, p.lay.nChunks, p.noise));
 }
 
 /** Chunk boundaries giving each of `parts` threads about the same number of oscillators. */
@@ -166,7 +170,8 @@ function split(lay: Layout, parts: number): number[] {
 /** One run split across `run.threads` threads: this thread takes the first share, workers the rest. */
 export async function simulate(run: Run): Promise<SimResult> {
   if (run.threads === 1) return simulateInProcess(run);
-  const p = prepare(run, true);
+  const p = prepare(run);
+  const module = kernelModule();
   const bounds = split(p.lay, run.threads);
   const ctrl = new Int32Array(new SharedArrayBuffer(8));
   const params = new Float64Array(new SharedArrayBuffer(7 * 8));
@@ -178,7 +183,8 @@ export async function simulate(run: Run): Promise<SimResult> {
       const k1 = bounds[w + 1] as number;
       const noiseStates = p.noise.slice(k0, k1).map((g) => g.getState());
       const worker = tsWorker(new URL("./sim.worker.ts", import.meta.url), {
-        arrays: p.arrays,
+        module,
+        state: p.state,
         nE: p.lay.nE,
         nI: p.lay.nI,
         k0,
@@ -195,14 +201,14 @@ export async function simulate(run: Run): Promise<SimResult> {
       });
     }
     const nw = workers.length;
-    const scratch = new Float64Array(CHUNK);
+    const kernel = new Kernel(p.state, p.lay, module);
     const k1 = bounds[1] as number;
     return integrate(run, p, (kind, f) => {
       params.set([kind, f.hEre, f.hEim, f.hIre, f.hIim, f.dt, f.sigma]);
       Atomics.store(ctrl, CTRL_DONE, 0);
       Atomics.add(ctrl, CTRL_GEN, 1);
       Atomics.notify(ctrl, CTRL_GEN);
-      pass(p.arrays, p.lay, kind, f, 0, k1, p.noise, scratch);
+      kernel.pass(kind, f, 0, k1, p.noise);
       for (let d = Atomics.load(ctrl, CTRL_DONE); d < nw; d = Atomics.load(ctrl, CTRL_DONE)) {
         waitWhile(ctrl, CTRL_DONE, d);
       }
