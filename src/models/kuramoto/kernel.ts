@@ -11,6 +11,24 @@ import { readFileSync } from "node:fs";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import { fillNormal } from "./rng.ts";
 
+// The part of Node's WebAssembly API used here: TypeScript declares it only in lib.dom, which this
+// (Node-only) program does not load, and @types/node 20 does not declare it.
+declare global {
+  namespace WebAssembly {
+    class Module {
+      constructor(bytes: Uint8Array);
+    }
+    class Memory {
+      constructor(desc: { initial: number; maximum: number; shared: boolean });
+      readonly buffer: SharedArrayBuffer;
+    }
+    class Instance {
+      constructor(module: Module, imports: Record<string, Record<string, unknown>>);
+      readonly exports: Record<string, unknown>;
+    }
+  }
+}
+
 export const CHUNK = 4096;
 
 /** Pass kinds (the same numbers as in wasm/step.ts). */
@@ -156,7 +174,16 @@ export interface Field {
 
 interface StepExports {
   bind(C: number, S: number, omega: number, c: number, s: number, acc: number, xi: number): void;
-  chunk(kind: number, lo: number, hi: number, hr: number, hm: number, dt: number, sig: number, out: number): void;
+  chunk(
+    kind: number,
+    lo: number,
+    hi: number,
+    hr: number,
+    hm: number,
+    dt: number,
+    sig: number,
+    out: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -185,7 +212,13 @@ export class Kernel {
   }
 
   /** One pass over chunks [k0, k1). `noise[k]` is chunk k's stream (needed only when sigma > 0). */
-  pass(kind: number, f: Field, k0: number, k1: number, noise: readonly (RandomGenerator | undefined)[]): void {
+  pass(
+    kind: number,
+    f: Field,
+    k0: number,
+    k1: number,
+    noise: readonly (RandomGenerator | undefined)[],
+  ): void {
     const lay = this.#lay;
     const sigma = kind === EULER ? f.sigma : 0;
     const sums = this.#st.ptr.sums;
@@ -194,7 +227,16 @@ export class Kernel {
       const hi = lay.start[k + 1] as number;
       if (sigma > 0) fillNormal(noise[k] as RandomGenerator, this.#xi.subarray(lo, hi), hi - lo);
       const isI = lay.pop[k] === 1;
-      this.#wasm.chunk(kind, lo, hi, isI ? f.hIre : f.hEre, isI ? f.hIim : f.hEim, f.dt, sigma, sums + 16 * k);
+      this.#wasm.chunk(
+        kind,
+        lo,
+        hi,
+        isI ? f.hIre : f.hEre,
+        isI ? f.hIim : f.hEim,
+        f.dt,
+        sigma,
+        sums + 16 * k,
+      );
     }
   }
 }

@@ -1,6 +1,15 @@
 // Worker for one run split across threads (simulate.ts): waits for each pass, updates its chunks, reports.
 import { parentPort, workerData } from "node:worker_threads";
-import { CTRL_DONE, CTRL_GEN, type Field, Kernel, layout, PARAM_EXIT, type State, waitWhile } from "./kernel.ts";
+import {
+  CTRL_DONE,
+  CTRL_GEN,
+  type Field,
+  Kernel,
+  layout,
+  PARAM_EXIT,
+  type State,
+  waitWhile,
+} from "./kernel.ts";
 import { streamFromState } from "./rng.ts";
 
 const { module, state, nE, nI, k0, k1, noiseStates, ctrl, params } = workerData as {
