@@ -39,12 +39,6 @@ export const RK2 = 3; // θ̃ = θ + dt/2·k2
 export const RK3 = 4; // θ̃ = θ + dt·k3
 export const RK4 = 5; // θ += dt/6·(k1 + 2k2 + 2k3 + k4)
 
-/**
- * Largest difference of the kernel's (cos δ, sin δ), renormalised, from V8's Math.cos/Math.sin over
- * |δ| ≤ 1e6 rad, as tests/kuramoto-kernel.test.ts measures it (about 2 ulp of 1).
- */
-export const KERNEL_ERROR = 4.5e-16;
-
 /** Threaded runs: Int32 control block [generation, done]; params[0] = pass kind or PARAM_EXIT. */
 export const CTRL_GEN = 0;
 export const CTRL_DONE = 1;

@@ -177,7 +177,9 @@ export async function simulate(run: Run): Promise<SimResult> {
   const params = new Float64Array(new SharedArrayBuffer(7 * 8));
   const workers: Worker[] = [];
   const exits: Promise<unknown>[] = [];
+  const ready: Promise<void>[] = [];
   try {
+    // start every worker before waiting for any: loading one costs hundreds of milliseconds
     for (let w = 1; w < run.threads; w++) {
       const k0 = bounds[w] as number;
       const k1 = bounds[w + 1] as number;
@@ -195,11 +197,14 @@ export async function simulate(run: Run): Promise<SimResult> {
       });
       workers.push(worker);
       exits.push(new Promise((resolve) => worker.once("exit", resolve)));
-      await new Promise<void>((resolve, reject) => {
-        worker.once("message", () => resolve());
-        worker.once("error", reject);
-      });
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.once("message", () => resolve());
+          worker.once("error", reject);
+        }),
+      );
     }
+    await Promise.all(ready);
     const nw = workers.length;
     const kernel = new Kernel(p.state, p.lay, module);
     const k1 = bounds[1] as number;
