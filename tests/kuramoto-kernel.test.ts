@@ -13,8 +13,8 @@ function turn(deltas: readonly number[]): { C: Float64Array; S: Float64Array } {
   v.omega.set(deltas);
   const kernel = new Kernel(state, lay);
   const field = { hEre: 0, hEim: 0, hIre: 0, hIim: 0, dt: 1, sigma: 0 };
-  kernel.pass(INIT, field, 0, lay.nChunks, []);
-  kernel.pass(EULER, field, 0, lay.nChunks, []);
+  kernel.pass(INIT, field);
+  kernel.pass(EULER, field);
   return { C: v.C, S: v.S };
 }
 

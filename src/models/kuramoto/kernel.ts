@@ -5,11 +5,11 @@
 // Oscillators of E occupy [0, N_E), those of I [N_E, N_E + N_I), in chunks of CHUNK that never straddle
 // the two. Each pass updates a range of chunks and leaves Σcos θ, Σsin θ of every chunk in `sums`, from
 // which the caller forms the order parameters Z_b = R_b e^{iψ_b}; summing chunk sums in a fixed order
-// makes a run bit-identical for any number of threads. Noise is drawn in JS from each chunk's own stream
-// (rng.ts) into ξ just before the kernel reads it, so it does not depend on the thread count either.
+// makes a run bit-identical for any number of threads, and whichever thread updates a chunk. Noise is drawn
+// in JS from each chunk's own stream (rng.ts), whose state is kept in shared memory, into ξ just before the
+// kernel reads it, so it does not depend on the thread count or the thread either.
 import { readFileSync } from "node:fs";
-import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import { fillNormal } from "./rng.ts";
+import { fillNormal, streamFromState } from "./rng.ts";
 
 // The part of Node's WebAssembly API used here: TypeScript declares it only in lib.dom, which this
 // (Node-only) program does not load, and @types/node 20 does not declare it.
@@ -39,10 +39,17 @@ export const RK2 = 3; // θ̃ = θ + dt/2·k2
 export const RK3 = 4; // θ̃ = θ + dt·k3
 export const RK4 = 5; // θ += dt/6·(k1 + 2k2 + 2k3 + k4)
 
-/** Threaded runs: Int32 control block [generation, done]; params[0] = pass kind or PARAM_EXIT. */
+/**
+ * Threaded runs share an Int32 control block. A pass: the main thread writes the pass to `params`
+ * (writeParams), then bumps GEN, then resets NEXT (in that order: see Kernel.share); every thread claims chunks with Atomics.add(NEXT, 1) until none is left, and the main
+ * thread then waits for ACTIVE (threads inside a pass) to reach 0. Claiming keeps both cores busy when one
+ * is preempted on a shared machine; results do not depend on who updates a chunk.
+ */
 export const CTRL_GEN = 0;
-export const CTRL_DONE = 1;
-export const PARAM_EXIT = -1;
+export const CTRL_NEXT = 1;
+export const CTRL_ACTIVE = 2;
+export const CTRL_EXIT = 3;
+export const CTRL_LENGTH = 4;
 
 /**
  * Blocks while ctrl[index] === value. Spins briefly first: a pass takes well under a millisecond, and
@@ -100,6 +107,8 @@ export interface State {
   ptr: Pointers;
   n: number;
   nChunks: number;
+  /** xoroshiro128+ state of each chunk's noise stream, 4 int32 per chunk (shared) */
+  noise: Int32Array;
 }
 
 /** Float64Array views of a state's arrays. */
@@ -141,7 +150,8 @@ export function allocate(lay: Layout, rk4: boolean, noise: boolean): State {
   };
   const pages = Math.ceil(next / PAGE);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  return { memory, ptr, n, nChunks: lay.nChunks };
+  const noiseState = new Int32Array(new SharedArrayBuffer(noise ? 16 * lay.nChunks : 0));
+  return { memory, ptr, n, nChunks: lay.nChunks, noise: noiseState };
 }
 
 export function views(st: State): Views {
@@ -164,6 +174,18 @@ export interface Field {
   hIim: number;
   dt: number;
   sigma: number;
+}
+
+/** A pass (kind and field) in the shared Float64Array(PARAMS_LENGTH) of a threaded run. */
+export const PARAMS_LENGTH = 7;
+
+export function writeParams(params: Float64Array, kind: number, f: Field): void {
+  params.set([kind, f.hEre, f.hEim, f.hIre, f.hIim, f.dt, f.sigma]);
+}
+
+export function readParams(params: Float64Array): [number, Field] {
+  const [kind, hEre, hEim, hIre, hIim, dt, sigma] = params as unknown as number[];
+  return [kind as number, { hEre, hEim, hIre, hIim, dt, sigma } as Field];
 }
 
 interface StepExports {
@@ -205,33 +227,49 @@ export class Kernel {
     this.#xi = views(st).xi;
   }
 
-  /** One pass over chunks [k0, k1). `noise[k]` is chunk k's stream (needed only when sigma > 0). */
-  pass(
-    kind: number,
-    f: Field,
-    k0: number,
-    k1: number,
-    noise: readonly (RandomGenerator | undefined)[],
-  ): void {
+  /** One pass over chunk k. */
+  chunk(kind: number, f: Field, k: number): void {
     const lay = this.#lay;
+    const lo = lay.start[k] as number;
+    const hi = lay.start[k + 1] as number;
     const sigma = kind === EULER ? f.sigma : 0;
-    const sums = this.#st.ptr.sums;
-    for (let k = k0; k < k1; k++) {
-      const lo = lay.start[k] as number;
-      const hi = lay.start[k + 1] as number;
-      if (sigma > 0) fillNormal(noise[k] as RandomGenerator, this.#xi.subarray(lo, hi), hi - lo);
-      const isI = lay.pop[k] === 1;
-      this.#wasm.chunk(
-        kind,
-        lo,
-        hi,
-        isI ? f.hIre : f.hEre,
-        isI ? f.hIim : f.hEim,
-        f.dt,
-        sigma,
-        sums + 16 * k,
-      );
+    if (sigma > 0) {
+      const state = this.#st.noise.subarray(4 * k, 4 * k + 4);
+      const rng = streamFromState(Array.from(state));
+      fillNormal(rng, this.#xi.subarray(lo, hi), hi - lo);
+      state.set(rng.getState());
     }
+    const isI = lay.pop[k] === 1;
+    const out = this.#st.ptr.sums + 16 * k;
+    this.#wasm.chunk(kind, lo, hi, isI ? f.hIre : f.hEre, isI ? f.hIim : f.hEim, f.dt, sigma, out);
+  }
+
+  /** One pass over every chunk, in this thread. */
+  pass(kind: number, f: Field): void {
+    for (let k = 0; k < this.#lay.nChunks; k++) this.chunk(kind, f, k);
+  }
+
+  /**
+   * This thread's part of a threaded pass (see CTRL_GEN): claims chunks until none is left, then leaves.
+   * `fieldOf` reads the field of the current generation.
+   */
+  share(ctrl: Int32Array, fieldOf: () => [number, Field]): void {
+    Atomics.add(ctrl, CTRL_ACTIVE, 1);
+    let gen = Atomics.load(ctrl, CTRL_GEN);
+    let [kind, f] = fieldOf();
+    for (;;) {
+      const k = Atomics.add(ctrl, CTRL_NEXT, 1);
+      if (k >= this.#lay.nChunks) break;
+      // a claim in the pass after the one whose field was read: that pass cannot end while this thread is active
+      const now = Atomics.load(ctrl, CTRL_GEN);
+      if (now !== gen) {
+        gen = now;
+        [kind, f] = fieldOf();
+      }
+      this.chunk(kind, f, k);
+    }
+    Atomics.sub(ctrl, CTRL_ACTIVE, 1);
+    Atomics.notify(ctrl, CTRL_ACTIVE);
   }
 }
 
