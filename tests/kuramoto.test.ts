@@ -144,35 +144,27 @@ describe("bit-identical for any number of threads", () => {
   );
 });
 
+/** A network, its step and R_E, R_I, R every `stride` steps, as the numpy reference computed them. */
+interface Trajectory {
+  nE: number;
+  nI: number;
+  /** centre, width (rad/s) */
+  E: [number, number];
+  I: [number, number];
+  K: { EE: number; EI: number; IE: number; II: number };
+  dt: number;
+  steps: number;
+  stride: number;
+  RE: number[];
+  RI: number[];
+  R: number[];
+}
+
 describe("two populations (E and I) against numpy", () => {
   // Independent numpy/scipy implementation of the same equations (tests/fixtures/kuramoto-scipy.py).
   const ref = loadFixture<{
-    rk4: {
-      nE: number;
-      nI: number;
-      E: [number, number];
-      I: [number, number];
-      K: { EE: number; EI: number; IE: number; II: number };
-      dt: number;
-      steps: number;
-      stride: number;
-      RE: number[];
-      RI: number[];
-      R: number[];
-    };
-    euler: {
-      nE: number;
-      nI: number;
-      E: [number, number];
-      I: [number, number];
-      K: { EE: number; EI: number; IE: number; II: number };
-      dt: number;
-      steps: number;
-      stride: number;
-      RE: number[];
-      RI: number[];
-      R: number[];
-    };
+    rk4: Trajectory;
+    euler: Trajectory;
     quantiles: { n: number; center: number; width: number; omega: number[] };
     oa: {
       K: { EE: number; EI: number; IE: number; II: number };
@@ -184,54 +176,39 @@ describe("two populations (E and I) against numpy", () => {
     };
   }>("kuramoto-scipy");
 
-  test("RK4 trajectory of R_E, R_I, R matches numpy to 1e-9 (Gaussian frequencies)", () => {
-    // Quantile frequencies and all phases at 0 (initR0 = 1): the reference builds the same start itself.
-    const r = ref.rk4;
-    const run = makeRun({
-      dt: r.dt,
-      duration: r.dt * r.steps,
-      recordEvery: r.dt * r.stride,
-      initR0: 1,
-      model: {
-        E: { n: r.nE, center: r.E[0], width: r.E[1] },
-        I: { n: r.nI, center: r.I[0], width: r.I[1] },
-        K: r.K,
-        distribution: "gaussian",
-        sampling: "quantile",
-      },
-    });
-    const rec = simulateInProcess(run).recording;
-    expect(rec.R).toHaveLength(r.R.length);
-    for (const key of ["RE", "RI", "R"] as const)
-      r[key].forEach((v, i) => {
-        expect(Math.abs((rec[key][i] as number) - v), `${key}[${i}]`).toBeLessThan(1e-9);
+  // Quantile frequencies and all phases at 0 (initR0 = 1): the reference builds the same start itself. RK4 with
+  // Gaussian frequencies; Euler with Lorentzian ones, whose tails turn by up to ~50 rad a step.
+  test.each([
+    ["rk4", "gaussian"],
+    ["euler", "lorentzian"],
+  ] as const)(
+    "%s trajectory of R_E, R_I, R matches numpy to 1e-9 (%s frequencies)",
+    (method, distribution) => {
+      const r = ref[method];
+      const run = makeRun({
+        method,
+        dt: r.dt,
+        duration: r.dt * r.steps,
+        recordEvery: r.dt * r.stride,
+        initR0: 1,
+        model: {
+          E: { n: r.nE, center: r.E[0], width: r.E[1] },
+          I: { n: r.nI, center: r.I[0], width: r.I[1] },
+          K: r.K,
+          distribution,
+          sampling: "quantile",
+        },
       });
-    // R must have moved, or the comparison would prove nothing
-    expect(Math.max(...rec.R) - Math.min(...rec.R)).toBeGreaterThan(0.2);
-  });
-
-  test("Euler trajectory of R_E, R_I, R matches numpy to 1e-9 (Lorentzian tails turning ~50 rad a step)", () => {
-    const r = ref.euler;
-    const run = makeRun({
-      method: "euler",
-      dt: r.dt,
-      duration: r.dt * r.steps,
-      recordEvery: r.dt * r.stride,
-      initR0: 1,
-      model: {
-        E: { n: r.nE, center: r.E[0], width: r.E[1] },
-        I: { n: r.nI, center: r.I[0], width: r.I[1] },
-        K: r.K,
-      },
-    });
-    const rec = simulateInProcess(run).recording;
-    expect(rec.R).toHaveLength(r.R.length);
-    for (const key of ["RE", "RI", "R"] as const)
-      r[key].forEach((v, i) => {
-        expect(Math.abs((rec[key][i] as number) - v), `${key}[${i}]`).toBeLessThan(1e-9);
-      });
-    expect(Math.max(...rec.R) - Math.min(...rec.R)).toBeGreaterThan(0.2);
-  });
+      const rec = simulateInProcess(run).recording;
+      expect(rec.R).toHaveLength(r.R.length);
+      for (const key of ["RE", "RI", "R"] as const)
+        r[key].forEach((v, i) => {
+          expect(Math.abs((rec[key][i] as number) - v), `${key}[${i}]`).toBeLessThan(1e-9);
+        });
+      // R must have moved, or the comparison would prove nothing
+      expect(Math.max(...rec.R) - Math.min(...rec.R)).toBeGreaterThan(0.2);
+    },
+  );
 
   test("Gaussian quantile frequencies are scipy's norm.ppf((j + ½)/N)", () => {
     const q = ref.quantiles;
