@@ -52,6 +52,8 @@ export interface SimResult {
   steps: number;
   /** wall-clock seconds of the integration loop (excluding set-up) */
   seconds: number;
+  /** CPU seconds of the whole process (every thread) during the integration loop */
+  cpuSeconds: number;
 }
 
 type Executor = (kind: number, f: Field) => void;
@@ -128,6 +130,7 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
   };
   const zero: Field = { hEre: 0, hEim: 0, hIre: 0, hIim: 0, dt, sigma };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   exec(INIT, zero);
   for (let n = 0; n <= steps; n++) {
     const t = n * dt;
@@ -142,7 +145,13 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
       exec(RK4, field(t + dt));
     }
   }
-  return { recording: rec, steps, seconds: (performance.now() - t0) / 1000 };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    recording: rec,
+    steps,
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 /** Natural frequencies ω (rad/s) and initial phases θ(0) (rad) a run starts from, E first then I. */
