@@ -41,9 +41,10 @@ export const RK4 = 5; // θ += dt/6·(k1 + 2k2 + 2k3 + k4)
 
 /**
  * Threaded runs share an Int32 control block. A pass: the main thread writes the pass to `params`
- * (writeParams), then bumps GEN, then resets NEXT (in that order: see Kernel.share); every thread claims chunks with Atomics.add(NEXT, 1) until none is left, and the main
- * thread then waits for ACTIVE (threads inside a pass) to reach 0. Claiming keeps both cores busy when one
- * is preempted on a shared machine; results do not depend on who updates a chunk.
+ * (writeParams), then bumps GEN, then resets NEXT, in that order (Kernel.share relies on it); every thread
+ * claims chunks with Atomics.add(NEXT, 1) until none is left, and the main thread then waits for ACTIVE
+ * (threads inside a pass) to reach 0. Claiming keeps both cores busy when one is preempted on a shared
+ * machine; results do not depend on which thread updates a chunk. EXIT = 1 (then GEN bumped) ends the workers.
  */
 export const CTRL_GEN = 0;
 export const CTRL_NEXT = 1;
@@ -260,7 +261,9 @@ export class Kernel {
     for (;;) {
       const k = Atomics.add(ctrl, CTRL_NEXT, 1);
       if (k >= this.#lay.nChunks) break;
-      // a claim in the pass after the one whose field was read: that pass cannot end while this thread is active
+      // A valid claim made after the main thread started a newer pass (GEN bumped before NEXT was reset) shows
+      // as a new GEN: read that pass's field, complete since it was written before GEN. No later pass can
+      // start while this thread is ACTIVE.
       const now = Atomics.load(ctrl, CTRL_GEN);
       if (now !== gen) {
         gen = now;
