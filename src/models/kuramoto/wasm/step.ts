@@ -21,18 +21,20 @@
 // Every pass leaves Σc and Σs of its chunk at `sums`: lane sums of the even and the odd elements, then the two
 // lanes added. That order depends only on the chunk, so a run is bit-identical for any number of threads.
 //
-// cos δ and sin δ: δ = k·π/2 + r with k = nearest(δ·2/π) and r = ((δ − k·P1) − k·P2) − k·P3, where
-// P1 + P2 + P3 is π/2 split into 33 + 33 + 53 significant bits (k·P1, k·P2 exact for |k| < 2^20, so
+// cos δ and sin δ: δ = q·π/2 + r with q = nearest(δ·2/π) and r = ((δ − q·P1) − q·P2) − q·P3, where
+// P1 + P2 + P3 is π/2 split into 33 + 33 + 53 significant bits (q·P1, q·P2 exact for |q| < 2^20, so
 // |r| ≤ π/4·(1 + 2^-50) for |δ| < 2^20·π/2 ≈ 1.6e6 rad); then sin r, cos r by their Taylor polynomials to
-// r^15 and r^16 (truncation < (π/4)^17/17! = 4.7e-17 and (π/4)^18/18! = 2.1e-18), and the quadrant k mod 4
-// swaps and negates them. A pair whose two |δ| are below 0.78 (most of them: |δ| = dt·|f| is small but in the
-// tails of the frequency distribution) skips the reduction, which there gives k = 0 and r = δ exactly: the
-// same bits either way, but for the sign of a zero. Error, measured against V8's exactly reduced Math.cos/Math.sin (< 1 ulp) after the
-// renormalisation, over 1.2 million δ up to 1e6 rad (tests/kuramoto-kernel.test.ts): at most 2^-52 ≈ 2.2e-16
-// in cos δ and in sin δ, i.e. 2 units in the last place of numbers near 1. Beyond 1.6e6 rad
-// (a step turning an oscillator by more than 2.5e5 cycles) the reduction's absolute error grows as
-// |δ|·2^-53, as large as the rounding of δ itself. Only IEEE-754 add, subtract, multiply and round-to-nearest
-// are used (no fused multiply-add, no relaxed SIMD), so every machine and thread computes the same bits.
+// r^15 and r^16 (truncation < (π/4)^17/17! = 4.7e-17 and (π/4)^18/18! = 2.1e-18), and the quadrant q mod 4
+// swaps and negates them. A pair whose two |δ| are below 0.78 (most pairs: |δ| = dt·|f| is small but in the
+// tails of the frequency distribution) skips the reduction, which there gives q = 0 and r = δ exactly: the
+// same bits either way, but for the sign of a zero.
+// Error bound, measured against V8's exactly reduced Math.cos/Math.sin (< 1 ulp), after the renormalisation,
+// over 1.2 million δ up to 1e6 rad (tests/kuramoto-kernel.test.ts): at most 2^-52 ≈ 2.2e-16 in cos δ and
+// in sin δ, i.e. 2 units in the last place of numbers near 1. Beyond 1.6e6 rad (a step turning an
+// oscillator by more than 2.5e5 cycles) the reduction's absolute error grows as |δ|·2^-53, as large as the
+// rounding of δ itself. Only correctly rounded IEEE-754 add, subtract and multiply and exact operations
+// (nearest, floor, abs, compares, bit masks) are used: no fused multiply-add, no relaxed SIMD, so every
+// machine and thread computes the same bits.
 
 const INIT = 0;
 const EULER = 1;
