@@ -37,6 +37,42 @@ describe("hokr kuramoto", () => {
     expect(lines).toHaveLength(402);
   });
 
+  test("simulate --threads 2 (the WebAssembly kernel on worker threads) prints the --threads 1 recording", async () => {
+    const args = [
+      "kuramoto",
+      "simulate",
+      "--ne",
+      "8001",
+      "--ni",
+      "1999",
+      "--method",
+      "euler",
+      "--noise",
+      "0.1",
+    ];
+    const run = (threads: string) =>
+      runCli([
+        ...args,
+        "--dt",
+        "0.01",
+        "--duration",
+        "3",
+        "--transient",
+        "1",
+        "--threads",
+        threads,
+        "--json",
+      ]);
+    const [one, two] = await Promise.all([run("1"), run("2")]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    const a = JSON.parse(one.stdout);
+    const b = JSON.parse(two.stdout);
+    expect(b.run.threads).toBe(2);
+    expect(a.recording.R).toHaveLength(31);
+    expect(b.recording).toEqual(a.recording);
+  });
+
   test("theory --json for one population gives R∞ = √(1 − 2Δ/K)", async () => {
     const r = await runCli(["kuramoto", "theory", "--ni", "0", "--kee", "5", "--width-e", "1.5", "--json"]);
     expect(r.code).toBe(0);

@@ -96,46 +96,75 @@ describe("noise", () => {
     });
   });
 
-  test("same seed, same run; the run is bit-identical on 1 and 2 threads", async () => {
-    const run = makeRun({
-      method: "euler",
-      dt: 0.01,
-      duration: 2,
-      recordEvery: 0.1,
-      seed: 7,
-      initR0: 0,
-      model: {
-        E: { n: 6000, center: 0, width: 1 },
-        I: { n: 3000, center: 0.5, width: 1 },
-        K: { EE: 4, EI: 2, IE: 3, II: 1 },
-        noise: 0.2,
-      },
-    });
+  test("same seed, same run; another seed, another run", () => {
+    const run = threaded("euler");
     const a = simulateInProcess(run).recording;
-    const b = (await simulate({ ...run, threads: 2 })).recording;
-    const c = simulateInProcess({ ...run, seed: 8 }).recording;
-    expect(Array.from(b.R)).toEqual(Array.from(a.R));
-    expect(Array.from(b.psiI)).toEqual(Array.from(a.psiI));
-    expect(Array.from(c.R)).not.toEqual(Array.from(a.R));
+    expect(Array.from(simulateInProcess(run).recording.R)).toEqual(Array.from(a.R));
+    expect(Array.from(simulateInProcess({ ...run, seed: 8 }).recording.R)).not.toEqual(Array.from(a.R));
   });
 });
+
+// Odd population sizes spanning several chunks of the kernel (so chunk ends, odd tails and the E/I boundary
+// fall inside threads' shares differently for each thread count), wide Lorentzian tails (large turns per
+// step), modulated inhibition; Euler–Maruyama with noise, or RK4. Recorded every step.
+function threaded(method: "euler" | "rk4"): Run {
+  return makeRun({
+    method,
+    dt: 0.01,
+    duration: 0.3,
+    recordEvery: 0.01,
+    seed: 7,
+    initR0: 0.3,
+    modulation: { kind: "sine", depth: 0.5, frequency: 2, phase: 0, targets: ["EI", "II"] },
+    model: {
+      E: { n: 13_001, center: 0, width: 1 },
+      I: { n: 4_097, center: 0.5, width: 1 },
+      K: { EE: 8, EI: 5, IE: 8, II: 2 },
+      noise: method === "euler" ? 0.2 : 0,
+    },
+  });
+}
+
+describe("bit-identical for any number of threads", () => {
+  test.each(["euler", "rk4"] as const)(
+    "%s: 1, 2, 3 and 4 threads give the same recording to the last bit",
+    async (method) => {
+      const run = threaded(method);
+      const one = simulateInProcess(run).recording;
+      expect(Math.max(...one.R) - Math.min(...one.R)).toBeGreaterThan(0.05);
+      for (const threads of [2, 3, 4]) {
+        const rec = (await simulate({ ...run, threads })).recording;
+        for (const key of ["RE", "psiE", "RI", "psiI", "R", "psi", "gain"] as const)
+          expect(
+            Buffer.from(rec[key].buffer).equals(Buffer.from(one[key].buffer)),
+            `${threads} threads: ${key}`,
+          ).toBe(true);
+      }
+    },
+  );
+});
+
+/** A network, its step and R_E, R_I, R every `stride` steps, as the numpy reference computed them. */
+interface Trajectory {
+  nE: number;
+  nI: number;
+  /** centre, width (rad/s) */
+  E: [number, number];
+  I: [number, number];
+  K: { EE: number; EI: number; IE: number; II: number };
+  dt: number;
+  steps: number;
+  stride: number;
+  RE: number[];
+  RI: number[];
+  R: number[];
+}
 
 describe("two populations (E and I) against numpy", () => {
   // Independent numpy/scipy implementation of the same equations (tests/fixtures/kuramoto-scipy.py).
   const ref = loadFixture<{
-    rk4: {
-      nE: number;
-      nI: number;
-      E: [number, number];
-      I: [number, number];
-      K: { EE: number; EI: number; IE: number; II: number };
-      dt: number;
-      steps: number;
-      stride: number;
-      RE: number[];
-      RI: number[];
-      R: number[];
-    };
+    rk4: Trajectory;
+    euler: Trajectory;
     quantiles: { n: number; center: number; width: number; omega: number[] };
     oa: {
       K: { EE: number; EI: number; IE: number; II: number };
@@ -147,31 +176,39 @@ describe("two populations (E and I) against numpy", () => {
     };
   }>("kuramoto-scipy");
 
-  test("RK4 trajectory of R_E, R_I, R matches numpy to 1e-9 (Gaussian frequencies)", () => {
-    // Quantile frequencies and all phases at 0 (initR0 = 1): the reference builds the same start itself.
-    const r = ref.rk4;
-    const run = makeRun({
-      dt: r.dt,
-      duration: r.dt * r.steps,
-      recordEvery: r.dt * r.stride,
-      initR0: 1,
-      model: {
-        E: { n: r.nE, center: r.E[0], width: r.E[1] },
-        I: { n: r.nI, center: r.I[0], width: r.I[1] },
-        K: r.K,
-        distribution: "gaussian",
-        sampling: "quantile",
-      },
-    });
-    const rec = simulateInProcess(run).recording;
-    expect(rec.R).toHaveLength(r.R.length);
-    for (const key of ["RE", "RI", "R"] as const)
-      r[key].forEach((v, i) => {
-        expect(Math.abs((rec[key][i] as number) - v), `${key}[${i}]`).toBeLessThan(1e-9);
+  // Quantile frequencies and all phases at 0 (initR0 = 1): the reference builds the same start itself. RK4 with
+  // Gaussian frequencies; Euler with Lorentzian ones, whose tails turn by up to ~50 rad a step.
+  test.each([
+    ["rk4", "gaussian"],
+    ["euler", "lorentzian"],
+  ] as const)(
+    "%s trajectory of R_E, R_I, R matches numpy to 1e-9 (%s frequencies)",
+    (method, distribution) => {
+      const r = ref[method];
+      const run = makeRun({
+        method,
+        dt: r.dt,
+        duration: r.dt * r.steps,
+        recordEvery: r.dt * r.stride,
+        initR0: 1,
+        model: {
+          E: { n: r.nE, center: r.E[0], width: r.E[1] },
+          I: { n: r.nI, center: r.I[0], width: r.I[1] },
+          K: r.K,
+          distribution,
+          sampling: "quantile",
+        },
       });
-    // R must have moved, or the comparison would prove nothing
-    expect(Math.max(...rec.R) - Math.min(...rec.R)).toBeGreaterThan(0.2);
-  });
+      const rec = simulateInProcess(run).recording;
+      expect(rec.R).toHaveLength(r.R.length);
+      for (const key of ["RE", "RI", "R"] as const)
+        r[key].forEach((v, i) => {
+          expect(Math.abs((rec[key][i] as number) - v), `${key}[${i}]`).toBeLessThan(1e-9);
+        });
+      // R must have moved, or the comparison would prove nothing
+      expect(Math.max(...rec.R) - Math.min(...rec.R)).toBeGreaterThan(0.2);
+    },
+  );
 
   test("Gaussian quantile frequencies are scipy's norm.ppf((j + ½)/N)", () => {
     const q = ref.quantiles;

@@ -1,23 +1,37 @@
-// The per-oscillator update, shared by the in-process run and the worker threads.
+// The per-oscillator update: the WebAssembly SIMD kernel of wasm/step.ts (equations, units and the sin/cos
+// polynomial are stated there), with its state in one shared WebAssembly.Memory so that worker threads
+// update disjoint chunks of the same arrays.
 //
 // Oscillators of E occupy [0, N_E), those of I [N_E, N_E + N_I), in chunks of CHUNK that never straddle
 // the two. Each pass updates a range of chunks and leaves Σcos θ, Σsin θ of every chunk in `sums`, from
 // which the caller forms the order parameters Z_b = R_b e^{iψ_b}; summing chunk sums in a fixed order
-// makes a run bit-identical for any number of threads.
-//
-// With the input field h_a = Σ_b s_b g_ab K_ab Z_b of population a (complex, rad/s), the drift is
-//   f_i = ω_i + Im(h_a e^{−iθ_i}) = ω_i + Im(h_a)·cos θ_i − Re(h_a)·sin θ_i.
-// A phase is stored as the unit vector (C, S) = (cos θ, sin θ), and a step θ ← θ + δ is the rotation
-// (C, S) ← (C cos δ − S sin δ, S cos δ + C sin δ). Because δ = dt·f is small for all but the far tails of the
-// frequency distribution, cos δ and sin δ come from short Taylor polynomials (error < 1e-16 for |δ| < ½),
-// branch-free, instead of Math.cos/Math.sin of an arbitrary angle, whose quadrant branches mispredict on
-// disordered phases (measured: 3× slower). The vector is renormalised each step to stay on the circle.
-import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import { fillNormal } from "./rng.ts";
+// makes a run bit-identical for any number of threads, and whichever thread updates a chunk. Noise is drawn
+// in JS from each chunk's own stream (rng.ts), whose state is kept in shared memory, into ξ just before the
+// kernel reads it, so it does not depend on the thread count or the thread either.
+import { readFileSync } from "node:fs";
+import { fillNormal, streamFromState } from "./rng.ts";
+
+// The part of Node's WebAssembly API used here: TypeScript declares it only in lib.dom, which this
+// (Node-only) program does not load, and @types/node 20 does not declare it.
+declare global {
+  namespace WebAssembly {
+    class Module {
+      constructor(bytes: Uint8Array);
+    }
+    class Memory {
+      constructor(desc: { initial: number; maximum: number; shared: boolean });
+      readonly buffer: SharedArrayBuffer;
+    }
+    class Instance {
+      constructor(module: Module, imports: Record<string, Record<string, unknown>>);
+      readonly exports: Record<string, unknown>;
+    }
+  }
+}
 
 export const CHUNK = 4096;
 
-/** Pass kinds. */
+/** Pass kinds (the same numbers as in wasm/step.ts). */
 export const INIT = 0; // c, s and sums from C, S
 export const EULER = 1; // θ += dt·f + √(2D·dt)·ξ
 export const RK1 = 2; // classic RK4, stage by stage: θ̃ = θ + dt/2·k1
@@ -25,14 +39,22 @@ export const RK2 = 3; // θ̃ = θ + dt/2·k2
 export const RK3 = 4; // θ̃ = θ + dt·k3
 export const RK4 = 5; // θ += dt/6·(k1 + 2k2 + 2k3 + k4)
 
-/** Threaded runs: Int32 control block [generation, done]; params[0] = pass kind or PARAM_EXIT. */
+/**
+ * Threaded runs share an Int32 control block. A pass: the main thread writes the pass to `params`
+ * (writeParams), then bumps GEN, then resets NEXT, in that order (Kernel.share relies on it); every thread
+ * claims chunks with Atomics.add(NEXT, 1) until none is left, and the main thread then waits for ACTIVE
+ * (threads inside a pass) to reach 0. Claiming keeps both cores busy when one is preempted on a shared
+ * machine; results do not depend on which thread updates a chunk. EXIT = 1 (then GEN bumped) ends the workers.
+ */
 export const CTRL_GEN = 0;
-export const CTRL_DONE = 1;
-export const PARAM_EXIT = -1;
+export const CTRL_NEXT = 1;
+export const CTRL_ACTIVE = 2;
+export const CTRL_EXIT = 3;
+export const CTRL_LENGTH = 4;
 
 /**
- * Blocks while ctrl[index] === value. Spins briefly first: a pass takes about a millisecond, and waking
- * from Atomics.wait costs tens of microseconds per barrier.
+ * Blocks while ctrl[index] === value. Spins briefly first: a pass takes well under a millisecond, and
+ * waking from Atomics.wait costs tens of microseconds per barrier.
  */
 export function waitWhile(ctrl: Int32Array, index: number, value: number): void {
   for (let spin = 0; spin < 20_000; spin++) if (Atomics.load(ctrl, index) !== value) return;
@@ -62,36 +84,86 @@ export function layout(nE: number, nI: number): Layout {
   return { nE, nI, start, pop, nChunks: cE + cI };
 }
 
-/** State arrays; SharedArrayBuffer-backed when threads share them. */
-export interface Arrays {
+/** Byte offsets of the state arrays in the memory; c, s are C, S for Euler; acc, xi are 0 when unused. */
+export interface Pointers {
   /** cos θ, sin θ of the state */
+  C: number;
+  S: number;
+  /** natural frequencies, rad/s */
+  omega: number;
+  /** cos, sin of the state last evaluated (RK4's intermediate states) */
+  c: number;
+  s: number;
+  /** RK4: the k1 + 2k2 + 2k3 accumulator */
+  acc: number;
+  /** noise: standard normal deviates of the current step */
+  xi: number;
+  /** 2 per chunk: Σcos, Σsin */
+  sums: number;
+}
+
+/** The state of one run: what is posted to worker threads. */
+export interface State {
+  memory: WebAssembly.Memory;
+  ptr: Pointers;
+  n: number;
+  nChunks: number;
+  /** xoroshiro128+ state of each chunk's noise stream, 4 int32 per chunk (shared) */
+  noise: Int32Array;
+}
+
+/** Float64Array views of a state's arrays. */
+export interface Views {
   C: Float64Array;
   S: Float64Array;
-  /** natural frequencies, rad/s */
   omega: Float64Array;
-  /** cos, sin of the state last evaluated (RK4's intermediate states; the same arrays as C, S for Euler) */
-  c: Float64Array;
-  s: Float64Array;
-  /** RK4 only: the k1 + 2k2 + 2k3 accumulator */
-  acc: Float64Array;
-  /** 2 per chunk: Σcos, Σsin */
+  xi: Float64Array;
   sums: Float64Array;
 }
 
-export function allocate(lay: Layout, rk4: boolean, shared: boolean): Arrays {
+const PAGE = 65536;
+
+/** Memory for a run of n oscillators; shared (a SharedArrayBuffer) so that threads can use it. */
+export function allocate(lay: Layout, rk4: boolean, noise: boolean): State {
   const n = lay.nE + lay.nI;
-  const make = (len: number) =>
-    shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
-  const C = make(n);
-  const S = make(n);
-  return {
+  // 16-byte aligned arrays of n elements
+  const bytes = Math.ceil(n / 2) * 16;
+  let next = 0;
+  const take = (use: boolean, size = bytes) => {
+    if (!use) return 0;
+    const at = next;
+    next += size;
+    return at;
+  };
+  // offset 0 is never an array, so a 0 pointer means "unused"
+  take(true, 16);
+  const C = take(true);
+  const S = take(true);
+  const ptr: Pointers = {
     C,
     S,
-    omega: make(n),
-    c: rk4 ? make(n) : C,
-    s: rk4 ? make(n) : S,
-    acc: make(rk4 ? n : 0),
-    sums: make(2 * lay.nChunks),
+    omega: take(true),
+    c: rk4 ? take(true) : C,
+    s: rk4 ? take(true) : S,
+    acc: take(rk4),
+    xi: take(noise),
+    sums: take(true, Math.ceil(lay.nChunks / 2) * 32),
+  };
+  const pages = Math.ceil(next / PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const noiseState = new Int32Array(new SharedArrayBuffer(noise ? 16 * lay.nChunks : 0));
+  return { memory, ptr, n, nChunks: lay.nChunks, noise: noiseState };
+}
+
+export function views(st: State): Views {
+  const buf = st.memory.buffer;
+  const f64 = (at: number, len: number) => new Float64Array(buf, at, at === 0 ? 0 : len);
+  return {
+    C: f64(st.ptr.C, st.n),
+    S: f64(st.ptr.S, st.n),
+    omega: f64(st.ptr.omega, st.n),
+    xi: f64(st.ptr.xi, st.n),
+    sums: f64(st.ptr.sums, 2 * st.nChunks),
   };
 }
 
@@ -105,115 +177,118 @@ export interface Field {
   sigma: number;
 }
 
-// Taylor coefficients of sin δ (to δ¹³) and cos δ (to δ¹⁴)
-const S3 = -1 / 6;
-const S5 = 1 / 120;
-const S7 = -1 / 5040;
-const S9 = 1 / 362880;
-const S11 = -1 / 39916800;
-const S13 = 1 / 6227020800;
-const C2 = -1 / 2;
-const C4 = 1 / 24;
-const C6 = -1 / 720;
-const C8 = 1 / 40320;
-const C10 = -1 / 3628800;
-const C12 = 1 / 479001600;
-const C14 = -1 / 87178291200;
+/** A pass (kind and field) in the shared Float64Array(PARAMS_LENGTH) of a threaded run. */
+export const PARAMS_LENGTH = 7;
 
-/** One pass over chunks [k0, k1). `noise[k]` is chunk k's stream (needed only when sigma > 0). */
-export function pass(
-  a: Arrays,
-  lay: Layout,
-  kind: number,
-  f: Field,
-  k0: number,
-  k1: number,
-  noise: readonly (RandomGenerator | undefined)[],
-  scratch: Float64Array,
-): void {
-  const { C, S, omega, c, s, acc, sums } = a;
-  const dt = f.dt;
-  const sigma = kind === EULER ? f.sigma : 0;
-  // RK stages: weight of k in the accumulator and step of the next intermediate state
-  const w = kind === RK1 ? 0 : 2;
-  const h = kind === RK3 ? dt : kind === RK4 ? dt / 6 : kind === EULER ? dt : 0.5 * dt;
-  for (let k = k0; k < k1; k++) {
+export function writeParams(params: Float64Array, kind: number, f: Field): void {
+  params.set([kind, f.hEre, f.hEim, f.hIre, f.hIim, f.dt, f.sigma]);
+}
+
+export function readParams(params: Float64Array): [number, Field] {
+  const [kind, hEre, hEim, hIre, hIim, dt, sigma] = params as unknown as number[];
+  return [kind as number, { hEre, hEim, hIre, hIim, dt, sigma } as Field];
+}
+
+interface StepExports {
+  bind(C: number, S: number, omega: number, c: number, s: number, acc: number, xi: number): void;
+  chunk(
+    kind: number,
+    lo: number,
+    hi: number,
+    hr: number,
+    hm: number,
+    dt: number,
+    sig: number,
+    out: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** The compiled kernel (compiled once per thread; a WebAssembly.Module can also be posted to a worker). */
+export function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(new URL("./wasm/step.wasm", import.meta.url)));
+  return compiled;
+}
+
+/** One thread's instance of the kernel on a run's state. */
+export class Kernel {
+  readonly #wasm: StepExports;
+  readonly #lay: Layout;
+  readonly #st: State;
+  readonly #xi: Float64Array;
+
+  constructor(st: State, lay: Layout, module = kernelModule()) {
+    const instance = new WebAssembly.Instance(module, { env: { memory: st.memory } });
+    this.#wasm = instance.exports as unknown as StepExports;
+    const p = st.ptr;
+    this.#wasm.bind(p.C, p.S, p.omega, p.c, p.s, p.acc, p.xi);
+    this.#lay = lay;
+    this.#st = st;
+    this.#xi = views(st).xi;
+  }
+
+  /** One pass over chunk k. */
+  chunk(kind: number, f: Field, k: number): void {
+    const lay = this.#lay;
     const lo = lay.start[k] as number;
     const hi = lay.start[k + 1] as number;
-    const isI = lay.pop[k] === 1;
-    const hr = isI ? f.hIre : f.hEre;
-    const hm = isI ? f.hIim : f.hEim;
-    let sc = 0;
-    let ss = 0;
-    if (kind === INIT) {
-      for (let i = lo; i < hi; i++) {
-        c[i] = C[i] as number;
-        s[i] = S[i] as number;
-        sc += C[i] as number;
-        ss += S[i] as number;
-      }
-    } else {
-      if (sigma > 0) fillNormal(noise[k] as RandomGenerator, scratch, hi - lo);
-      for (let i = lo; i < hi; i++) {
-        // drift at the state last evaluated
-        const ki = (omega[i] as number) + hm * (c[i] as number) - hr * (s[i] as number);
-        // rotation angle from the step's base state (C, S)
-        let d: number;
-        if (kind === EULER) {
-          d = h * ki + (sigma > 0 ? sigma * (scratch[i - lo] as number) : 0);
-        } else if (kind === RK4) {
-          d = h * ((acc[i] as number) + ki);
-        } else {
-          acc[i] = w === 0 ? ki : (acc[i] as number) + w * ki;
-          d = h * ki;
-        }
-        let cd: number;
-        let sd: number;
-        if (d > -0.5 && d < 0.5) {
-          const d2 = d * d;
-          sd = d * (1 + d2 * (S3 + d2 * (S5 + d2 * (S7 + d2 * (S9 + d2 * (S11 + d2 * S13))))));
-          cd = 1 + d2 * (C2 + d2 * (C4 + d2 * (C6 + d2 * (C8 + d2 * (C10 + d2 * (C12 + d2 * C14))))));
-        } else {
-          cd = Math.cos(d);
-          sd = Math.sin(d);
-        }
-        const ci = C[i] as number;
-        const si = S[i] as number;
-        let nc = ci * cd - si * sd;
-        let ns = si * cd + ci * sd;
-        // one Newton step towards |(nc, ns)| = 1
-        const norm = 1.5 - 0.5 * (nc * nc + ns * ns);
-        nc *= norm;
-        ns *= norm;
-        if (kind === EULER || kind === RK4) {
-          C[i] = nc;
-          S[i] = ns;
-        }
-        // for Euler c, s are C, S; after RK4's last stage the next step starts from the new state
-        c[i] = nc;
-        s[i] = ns;
-        sc += nc;
-        ss += ns;
-      }
+    const sigma = kind === EULER ? f.sigma : 0;
+    if (sigma > 0) {
+      const state = this.#st.noise.subarray(4 * k, 4 * k + 4);
+      const rng = streamFromState(Array.from(state));
+      fillNormal(rng, this.#xi.subarray(lo, hi), hi - lo);
+      state.set(rng.getState());
     }
-    sums[2 * k] = sc;
-    sums[2 * k + 1] = ss;
+    const isI = lay.pop[k] === 1;
+    const out = this.#st.ptr.sums + 16 * k;
+    this.#wasm.chunk(kind, lo, hi, isI ? f.hIre : f.hEre, isI ? f.hIim : f.hEim, f.dt, sigma, out);
+  }
+
+  /** One pass over every chunk, in this thread. */
+  pass(kind: number, f: Field): void {
+    for (let k = 0; k < this.#lay.nChunks; k++) this.chunk(kind, f, k);
+  }
+
+  /**
+   * This thread's part of a threaded pass (see CTRL_GEN): claims chunks until none is left, then leaves.
+   * `fieldOf` reads the field of the current generation.
+   */
+  share(ctrl: Int32Array, fieldOf: () => [number, Field]): void {
+    Atomics.add(ctrl, CTRL_ACTIVE, 1);
+    let gen = Atomics.load(ctrl, CTRL_GEN);
+    let [kind, f] = fieldOf();
+    for (;;) {
+      const k = Atomics.add(ctrl, CTRL_NEXT, 1);
+      if (k >= this.#lay.nChunks) break;
+      // A valid claim made after the main thread started a newer pass (GEN bumped before NEXT was reset) shows
+      // as a new GEN: read that pass's field, complete since it was written before GEN. No later pass can
+      // start while this thread is ACTIVE.
+      const now = Atomics.load(ctrl, CTRL_GEN);
+      if (now !== gen) {
+        gen = now;
+        [kind, f] = fieldOf();
+      }
+      this.chunk(kind, f, k);
+    }
+    Atomics.sub(ctrl, CTRL_ACTIVE, 1);
+    Atomics.notify(ctrl, CTRL_ACTIVE);
   }
 }
 
 /** Order parameters Z_E, Z_I (mean of e^{iθ}) from the chunk sums; 0 for an empty population. */
-export function orderParameters(a: Arrays, lay: Layout): [number, number, number, number] {
+export function orderParameters(sums: Float64Array, lay: Layout): [number, number, number, number] {
   let er = 0;
   let ei = 0;
   let ir = 0;
   let ii = 0;
   for (let k = 0; k < lay.nChunks; k++) {
     if (lay.pop[k] === 0) {
-      er += a.sums[2 * k] as number;
-      ei += a.sums[2 * k + 1] as number;
+      er += sums[2 * k] as number;
+      ei += sums[2 * k + 1] as number;
     } else {
-      ir += a.sums[2 * k] as number;
-      ii += a.sums[2 * k + 1] as number;
+      ir += sums[2 * k] as number;
+      ii += sums[2 * k + 1] as number;
     }
   }
   const nE = lay.nE || 1;

@@ -1,50 +1,23 @@
-// Worker for one run split across threads (simulate.ts): waits for each pass, updates its chunks, reports.
+// Worker for one run split across threads (simulate.ts): at each pass, claims chunks with the other threads.
 import { parentPort, workerData } from "node:worker_threads";
-import {
-  type Arrays,
-  CHUNK,
-  CTRL_DONE,
-  CTRL_GEN,
-  type Field,
-  layout,
-  PARAM_EXIT,
-  pass,
-  waitWhile,
-} from "./kernel.ts";
-import { streamFromState } from "./rng.ts";
+import { CTRL_EXIT, CTRL_GEN, Kernel, layout, readParams, type State, waitWhile } from "./kernel.ts";
 
-const { arrays, nE, nI, k0, k1, noiseStates, ctrl, params } = workerData as {
-  arrays: Arrays;
+const { module, state, nE, nI, ctrl, params } = workerData as {
+  module: WebAssembly.Module;
+  state: State;
   nE: number;
   nI: number;
-  k0: number;
-  k1: number;
-  noiseStates: number[][];
   ctrl: Int32Array;
   params: Float64Array;
 };
-const lay = layout(nE, nI);
-// noise streams indexed by chunk, as pass() expects
-const noise = new Array(k0).fill(undefined).concat(noiseStates.map(streamFromState));
-const scratch = new Float64Array(CHUNK);
+const kernel = new Kernel(state, layout(nE, nI), module);
 // read the generation before announcing readiness, so the first pass cannot be missed
-let gen = Atomics.load(ctrl, CTRL_GEN);
+let seen = Atomics.load(ctrl, CTRL_GEN);
 parentPort?.postMessage("ready");
 
 for (;;) {
-  waitWhile(ctrl, CTRL_GEN, gen);
-  gen = Atomics.load(ctrl, CTRL_GEN);
-  const kind = params[0] as number;
-  if (kind === PARAM_EXIT) break;
-  const f: Field = {
-    hEre: params[1] as number,
-    hEim: params[2] as number,
-    hIre: params[3] as number,
-    hIim: params[4] as number,
-    dt: params[5] as number,
-    sigma: params[6] as number,
-  };
-  pass(arrays, lay, kind, f, k0, k1, noise, scratch);
-  Atomics.add(ctrl, CTRL_DONE, 1);
-  Atomics.notify(ctrl, CTRL_DONE, 1);
+  waitWhile(ctrl, CTRL_GEN, seen);
+  if (Atomics.load(ctrl, CTRL_EXIT) === 1) break;
+  seen = Atomics.load(ctrl, CTRL_GEN);
+  kernel.share(ctrl, () => readParams(params));
 }

@@ -1,28 +1,33 @@
 // Fixed-step integration of the EI-Kuramoto network (equations in model.ts), O(N) per step through the
 // populations' order parameters. Euler–Maruyama: θ ← θ + dt·f(θ) + √(2D·dt)·N(0,1); RK4 (D = 0): classic
 // four-stage Runge–Kutta, the order parameters re-evaluated at every stage. One run can be split across
-// worker threads sharing the state (SharedArrayBuffer), one barrier per stage.
-import type { Worker } from "node:worker_threads";
-import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+// worker threads sharing the state (a shared WebAssembly.Memory) that claim its chunks, one barrier per stage.
 import {
-  type Arrays,
   allocate,
-  CHUNK,
-  CTRL_DONE,
+  CTRL_ACTIVE,
+  CTRL_EXIT,
   CTRL_GEN,
+  CTRL_LENGTH,
+  CTRL_NEXT,
   EULER,
   type Field,
   INIT,
+  Kernel,
+  kernelModule,
   type Layout,
   layout,
   orderParameters,
-  PARAM_EXIT,
-  pass,
+  PARAMS_LENGTH,
   RK1,
   RK2,
   RK3,
   RK4,
+  readParams,
+  type State,
+  type Views,
+  views,
   waitWhile,
+  writeParams,
 } from "./kernel.ts";
 import { fillFrequencies, fillInitialPhases, inputFields, type Run } from "./model.ts";
 import { gainAt } from "./modulation.ts";
@@ -47,23 +52,29 @@ export interface SimResult {
   steps: number;
   /** wall-clock seconds of the integration loop (excluding set-up) */
   seconds: number;
+  /** CPU seconds of the whole process (every thread) during the integration loop */
+  cpuSeconds: number;
 }
 
 type Executor = (kind: number, f: Field) => void;
 
 interface Prepared {
   lay: Layout;
-  arrays: Arrays;
-  noise: RandomGenerator[];
+  state: State;
+  arrays: Views;
   /** initial phases, rad */
   theta: Float64Array;
 }
 
-function prepare(run: Run, shared: boolean): Prepared {
+function prepare(run: Run): Prepared {
   const { E, I } = run.model;
   const lay = layout(E.n, I.n);
-  const arrays = allocate(lay, run.method === "rk4", shared);
+  const state = allocate(lay, run.method === "rk4", run.model.noise > 0);
+  const arrays = views(state);
   const streams = runStreams(run.seed, run.model.noise > 0 ? lay.nChunks : 0);
+  streams.chunks.forEach((g, k) => {
+    state.noise.set(g.getState(), 4 * k);
+  });
   const { distribution, sampling } = run.model;
   fillFrequencies(E, distribution, sampling, streams.init, arrays.omega.subarray(0, E.n));
   fillFrequencies(I, distribution, sampling, streams.init, arrays.omega.subarray(E.n));
@@ -73,7 +84,7 @@ function prepare(run: Run, shared: boolean): Prepared {
     arrays.C[i] = Math.cos(theta[i] as number);
     arrays.S[i] = Math.sin(theta[i] as number);
   }
-  return { lay, arrays, noise: streams.chunks, theta };
+  return { lay, state, arrays, theta };
 }
 
 function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
@@ -100,12 +111,12 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
     return { EI: on.includes("EI") ? g : 1, II: on.includes("II") ? g : 1 };
   };
   const field = (t: number): Field => {
-    const [hEre, hEim, hIre, hIim] = inputFields(K, gains(t), orderParameters(p.arrays, p.lay));
+    const [hEre, hEim, hIre, hIim] = inputFields(K, gains(t), orderParameters(p.arrays.sums, p.lay));
     return { hEre, hEim, hIre, hIim, dt, sigma };
   };
   const record = (n: number, t: number) => {
     const j = n / stride;
-    const [er, ei, ir, ii] = orderParameters(p.arrays, p.lay);
+    const [er, ei, ir, ii] = orderParameters(p.arrays.sums, p.lay);
     const tr = (nE * er + nI * ir) / (nE + nI);
     const ti = (nE * ei + nI * ii) / (nE + nI);
     rec.t[j] = t;
@@ -119,6 +130,7 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
   };
   const zero: Field = { hEre: 0, hEim: 0, hIre: 0, hIim: 0, dt, sigma };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   exec(INIT, zero);
   for (let n = 0; n <= steps; n++) {
     const t = n * dt;
@@ -133,82 +145,71 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
       exec(RK4, field(t + dt));
     }
   }
-  return { recording: rec, steps, seconds: (performance.now() - t0) / 1000 };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    recording: rec,
+    steps,
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 /** Natural frequencies ω (rad/s) and initial phases θ(0) (rad) a run starts from, E first then I. */
 export function initialConditions(run: Run): { omega: Float64Array; theta: Float64Array } {
-  const { arrays, theta } = prepare(run, false);
-  return { omega: arrays.omega, theta };
+  const { arrays, theta } = prepare(run);
+  return { omega: arrays.omega.slice(), theta };
 }
 
 /** One run in this thread (used by tests and by sweep workers). */
 export function simulateInProcess(run: Run): SimResult {
-  const p = prepare(run, false);
-  const scratch = new Float64Array(CHUNK);
-  return integrate(run, p, (kind, f) => pass(p.arrays, p.lay, kind, f, 0, p.lay.nChunks, p.noise, scratch));
+  const p = prepare(run);
+  const kernel = new Kernel(p.state, p.lay);
+  return integrate(run, p, (kind, f) => kernel.pass(kind, f));
 }
 
-/** Chunk boundaries giving each of `parts` threads about the same number of oscillators. */
-function split(lay: Layout, parts: number): number[] {
-  const n = lay.nE + lay.nI;
-  const bounds = [0];
-  for (let w = 1; w < parts; w++) {
-    const target = (n * w) / parts;
-    let k = bounds[w - 1] as number;
-    while (k < lay.nChunks && (lay.start[k] as number) < target) k++;
-    bounds.push(k);
-  }
-  bounds.push(lay.nChunks);
-  return bounds;
-}
-
-/** One run split across `run.threads` threads: this thread takes the first share, workers the rest. */
+/** One run split across `run.threads` threads (this one and run.threads − 1 workers) claiming chunks. */
 export async function simulate(run: Run): Promise<SimResult> {
   if (run.threads === 1) return simulateInProcess(run);
-  const p = prepare(run, true);
-  const bounds = split(p.lay, run.threads);
-  const ctrl = new Int32Array(new SharedArrayBuffer(8));
-  const params = new Float64Array(new SharedArrayBuffer(7 * 8));
-  const workers: Worker[] = [];
+  const p = prepare(run);
+  const module = kernelModule();
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_LENGTH));
+  const params = new Float64Array(new SharedArrayBuffer(8 * PARAMS_LENGTH));
   const exits: Promise<unknown>[] = [];
+  const ready: Promise<void>[] = [];
   try {
+    // start every worker before waiting for any: loading one costs hundreds of milliseconds
     for (let w = 1; w < run.threads; w++) {
-      const k0 = bounds[w] as number;
-      const k1 = bounds[w + 1] as number;
-      const noiseStates = p.noise.slice(k0, k1).map((g) => g.getState());
       const worker = tsWorker(new URL("./sim.worker.ts", import.meta.url), {
-        arrays: p.arrays,
+        module,
+        state: p.state,
         nE: p.lay.nE,
         nI: p.lay.nI,
-        k0,
-        k1,
-        noiseStates,
         ctrl,
         params,
       });
-      workers.push(worker);
       exits.push(new Promise((resolve) => worker.once("exit", resolve)));
-      await new Promise<void>((resolve, reject) => {
-        worker.once("message", () => resolve());
-        worker.once("error", reject);
-      });
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          worker.once("message", () => resolve());
+          worker.once("error", reject);
+        }),
+      );
     }
-    const nw = workers.length;
-    const scratch = new Float64Array(CHUNK);
-    const k1 = bounds[1] as number;
+    await Promise.all(ready);
+    const kernel = new Kernel(p.state, p.lay, module);
     return integrate(run, p, (kind, f) => {
-      params.set([kind, f.hEre, f.hEim, f.hIre, f.hIim, f.dt, f.sigma]);
-      Atomics.store(ctrl, CTRL_DONE, 0);
+      // the order Kernel.share relies on: the pass, then GEN, then NEXT
+      writeParams(params, kind, f);
       Atomics.add(ctrl, CTRL_GEN, 1);
+      Atomics.store(ctrl, CTRL_NEXT, 0);
       Atomics.notify(ctrl, CTRL_GEN);
-      pass(p.arrays, p.lay, kind, f, 0, k1, p.noise, scratch);
-      for (let d = Atomics.load(ctrl, CTRL_DONE); d < nw; d = Atomics.load(ctrl, CTRL_DONE)) {
-        waitWhile(ctrl, CTRL_DONE, d);
+      kernel.share(ctrl, () => readParams(params));
+      for (let a = Atomics.load(ctrl, CTRL_ACTIVE); a !== 0; a = Atomics.load(ctrl, CTRL_ACTIVE)) {
+        waitWhile(ctrl, CTRL_ACTIVE, a);
       }
     });
   } finally {
-    params[0] = PARAM_EXIT;
+    Atomics.store(ctrl, CTRL_EXIT, 1);
     Atomics.add(ctrl, CTRL_GEN, 1);
     Atomics.notify(ctrl, CTRL_GEN);
     await Promise.all(exits);
