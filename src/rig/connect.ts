@@ -7,6 +7,7 @@ import { SerialStimulus } from "../../devices/drum/driver.ts";
 import { EYE_EVENTS } from "../../devices/eye-tracker/codec.ts";
 import { SerialEyeTracker } from "../../devices/eye-tracker/driver.ts";
 import type { FirmataBoard } from "../../devices/firmata-board/board.ts";
+import { FIRMATA_BAUD } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
 import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
@@ -69,9 +70,6 @@ export interface ConnectOptions {
   portReport?: (path: string) => Partial<DeviceReport>;
 }
 
-/** StandardFirmata's baud rate. */
-const FIRMATA_BAUD = 57600;
-
 export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
   const { clock, config } = o;
   const d = config.devices;
@@ -125,6 +123,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
         boards.set(
           path,
           await firmataModules().connectFirmataBoard(stream, {
+            clock,
             timeoutMs: config.handshakeTimeoutMs,
             port: path,
           }),

@@ -23,3 +23,11 @@ export async function advanceUntilSettled<T>(
   if (!settled) throw new Error(`still pending after ${maxMs} ms of simulated time`);
   return watched;
 }
+
+/** Advances `clock` to `toMs` in steps of `stepMs`, letting streams deliver between steps. */
+export async function advanceInSteps(clock: VirtualClock, toMs: number, stepMs = 0.25): Promise<void> {
+  while (clock.now() < toMs) {
+    clock.advanceTo(Math.min(toMs, clock.now() + stepMs));
+    await yieldToEventLoop();
+  }
+}
