@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { setImmediate as tick } from "node:timers/promises";
 import { Subject } from "rxjs";
 import { afterEach, expect, it } from "vitest";
-import { SimulatedEyeTrackerDevice } from "../mocks/devices/eye-tracker.ts";
 import { plugStandardFirmata } from "../mocks/avr/standard-firmata.ts";
+import { SimulatedEyeTrackerDevice } from "../mocks/devices/eye-tracker.ts";
 import {
   plugSimulatedDevice,
   resetSimulatedPorts,

@@ -24,9 +24,12 @@ export const FirmataServoConfig = z
      */
     pwmRangeUs: z
       .tuple([
-        z.number().int().min(SERVO_MIN_PULSE_US, {
-          message: `StandardFirmata reads servo values below ${SERVO_MIN_PULSE_US} as degrees, not µs: use ${SERVO_MIN_PULSE_US} µs or more`,
-        }),
+        z
+          .number()
+          .int()
+          .min(SERVO_MIN_PULSE_US, {
+            message: `StandardFirmata reads servo values below ${SERVO_MIN_PULSE_US} as degrees, not µs: use ${SERVO_MIN_PULSE_US} µs or more`,
+          }),
         z.number().int().max(2600),
       ])
       .default([600, 2400]),

@@ -2,8 +2,8 @@
 // Protocols are checked against it before anything is switched on.
 import { z } from "zod";
 import { FirmataServoConfig } from "../../devices/drum/servo-config.ts";
-import { FIRMATA_HANDSHAKE_MS, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
+import { FIRMATA_HANDSHAKE_MS, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
 import { STRIPE_PAGE_PATH } from "../../devices/stripe-display/page-binding.ts";
 import { ScreenGeometry } from "../../devices/stripe-display/screen.ts";
