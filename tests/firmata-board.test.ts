@@ -6,13 +6,16 @@ import { PassThrough } from "node:stream";
 import { firstValueFrom, toArray } from "rxjs";
 import { SerialPortMock } from "serialport";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FirmataStimulus } from "../devices/drum/firmata-servo.ts";
 import { connectFirmataBoard } from "../devices/firmata-board/board.ts";
 import {
   BOOTLOADER_MS,
   FIRMATA_BAUD,
   FIRMATA_BOOT_MS,
   FIRMATA_HANDSHAKE_MS,
+  SERVO_MIN_PULSE_US,
 } from "../devices/firmata-board/standard-firmata.ts";
+import { FirmataLightSource } from "../devices/light-source/firmata-led.ts";
 import { openSerialStream } from "../devices/line-port.ts";
 import { plugStandardFirmata, type StandardFirmataBoard } from "../mocks/avr/standard-firmata.ts";
 import {
@@ -22,7 +25,7 @@ import {
   unplugSimulatedDevice,
 } from "../mocks/serial-binding.ts";
 import { VirtualClock } from "../src/core/clock.ts";
-import { advanceUntilSettled } from "./helpers/virtual-time.ts";
+import { advanceInSteps, advanceUntilSettled } from "./helpers/virtual-time.ts";
 
 const REPORT_VERSION = 0xf9;
 
@@ -122,6 +125,44 @@ describe("a board already running (no reset on open)", () => {
     second.stream.destroy();
     await new Promise((resolve) => second.stream.once("close", resolve));
     expect(await firstValueFrom(second.link.lost$)).toEqual({ port: path, reason: "closed" });
+  });
+  it("imposes what the rig rules say: SERVO_CONFIG honoured, Timer1 PWM lost to the servo, servo values below 544 read as degrees", async () => {
+    const { link } = await connect();
+    board.watch(5);
+    board.watch(9);
+    board.watch(10);
+    const drum = new FirmataStimulus(link.board, clock, { pin: 9, pwmRangeUs: [1000, 2000] });
+    const light = new FirmataLightSource(link.board, clock, [
+      { name: "on-timer0", pin: 5, wavelengthNm: 470, maxPowerMw: 10 },
+      { name: "on-timer1", pin: 10, wavelengthNm: 593, maxPowerMw: 10 },
+    ]);
+    light.start("on-timer0", 5, { kind: "continuous" });
+    light.start("on-timer1", 5, { kind: "continuous" });
+    const t0 = clock.now() + 20;
+    await advanceInSteps(clock, t0 + 100, 0.5);
+    // The servo's pulses follow SERVO_CONFIG's range: 90° of 1000–2000 µs is 1500 µs, every ~20 ms.
+    const servo = board.pulses(9).filter((p) => p.startMs >= t0);
+    expect(servo.length).toBeGreaterThanOrEqual(4);
+    for (const p of servo) expect(p.widthMs * 1000).toBeCloseTo(1500, -1);
+    // Duty 128/255 on pin 5 (Timer0): PWM at ~976 Hz. On pin 10 (Timer1, taken by the servo): dark.
+    const pwm = board.pulses(5).filter((p) => p.startMs >= t0);
+    expect(pwm.length).toBeGreaterThan(90);
+    for (const p of pwm) expect(p.widthMs).toBeCloseTo((1000 / 976.5625) * (128 / 256), 1);
+    expect(board.levels(10).filter((l) => l.tMs >= t0 && l.high)).toEqual([]);
+    // A servo value below SERVO_MIN_PULSE_US is an angle: 534 is read as 180° (2000 µs here), not 534 µs.
+    (link.io as unknown as { servoWrite(pin: number, value: number): void }).servoWrite(
+      9,
+      SERVO_MIN_PULSE_US - 10,
+    );
+    const t1 = clock.now() + 25;
+    await advanceInSteps(clock, t1 + 50, 0.5);
+    const asAngle = board.pulses(9).filter((p) => p.startMs >= t1);
+    expect(asAngle.length).toBeGreaterThanOrEqual(2);
+    for (const p of asAngle) expect(p.widthMs * 1000).toBeCloseTo(2000, -1);
+    light.allOff();
+    drum.stop();
+    await advanceInSteps(clock, clock.now() + 5, 0.5);
+    await link.close();
   });
 });
 
