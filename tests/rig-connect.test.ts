@@ -85,6 +85,7 @@ it("connects StandardFirmata on an Uno that resets on open and a line-protocol e
   expect(servo.length).toBeGreaterThanOrEqual(10);
   for (const p of servo) expect(p.widthMs * 1000).toBeCloseTo(1500, -1);
 
+  expect(rig.report().light?.identity).toEqual(["StandardFirmata.ino", "2.4"]);
   const faults: string[] = [];
   rig.faults$.subscribe((f) => faults.push(f.message));
   unplugSimulatedDevice("/dev/ttyACM3");

@@ -30,6 +30,8 @@ export interface FirmataBoard {
   readonly io: FirmataIo;
   /** The port's name, for messages. */
   readonly port: string;
+  /** What the firmware reported of itself: its name and Firmata protocol version, e.g. ["StandardFirmata.ino", "2.4"]. */
+  readonly identity: string[];
   /**
    * Emits once if the link goes away on its own (unplug, I/O error), then completes; replays to late
    * subscribers. Completes without emitting after `close()`. The rig switches its other lights off on it.
@@ -156,10 +158,17 @@ export function connectBoardIo(
         if (!settle) return;
         settle = undefined;
         timer.unsubscribe();
+        const { firmware } = io as FirmataIo & {
+          firmware?: { name?: string; version?: { major: number; minor: number } };
+        };
         resolve({
           board,
           io,
           port,
+          identity: [
+            firmware?.name ?? "?",
+            firmware?.version ? `${firmware.version.major}.${firmware.version.minor}` : "?",
+          ],
           lost$: lost.asObservable(),
           close: () => {
             closing = true;

@@ -209,14 +209,14 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       "faults$" in x ? [x.faults$ as Observable<DeviceFault>] : [],
     );
     const drivers: Record<string, object> = { light, stimulus, eyeTracker };
-    // Line-protocol drivers keep their HELLO answer; Firmata boards have no such handshake.
+    // Line-protocol drivers keep their HELLO answer; a Firmata board, the name and version its firmware reported.
     const identityOf = (d: object | undefined) =>
       d && "identity" in d ? (d.identity as string[] | undefined) : undefined;
     const report = (): Record<string, DeviceReport> =>
       Object.fromEntries(
         Object.entries(paths).map(([device, path]) => {
           const p = ports.get(path);
-          const identity = identityOf(drivers[device]);
+          const identity = identityOf(drivers[device]) ?? boards.get(path)?.identity;
           return [
             device,
             {
