@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import firmataIo from "firmata-io";
 import five from "johnny-five";
 import { type Observable, ReplaySubject } from "rxjs";
-import type { SessionClock } from "../../src/core/clock.ts";
+import { type SessionClock, scheduleTicks } from "../../src/core/clock.ts";
 import { FIRMATA_BOOT_MS, FIRMATA_HANDSHAKE_MS } from "./standard-firmata.ts";
 
 /** What the drivers use of a Firmata IO instance (firmata-io's Firmata, or mock-firmata in tests). */
@@ -76,15 +76,14 @@ export function connectFirmataBoard(stream: Duplex, options: FirmataConnectOptio
   const io = new Firmata(stream, { reportVersionTimeout: NEVER_MS });
   clearTimeout(io.reportVersionTimeoutId);
   // A board that resets on open reports its version unsolicited once booted; one that does not (DTR not
-  // wired, or already running) is asked explicitly, once a booting one would have reported.
-  const ask = clock.schedule(
-    () => {
-      if (io.versionReceived) return;
-      io.reportVersion(() => {});
-      io.queryFirmware(() => {});
-    },
-    Math.min(FIRMATA_BOOT_MS, timeoutMs / 2),
-  );
+  // wired, or already running) is asked explicitly, once a booting one would have reported, and asked again
+  // as long as it stays silent (a board still in its bootloader loses what it is sent).
+  const askEveryMs = Math.min(FIRMATA_BOOT_MS, timeoutMs / 2);
+  const ask = scheduleTicks(clock, clock.now() + askEveryMs, askEveryMs, () => {
+    if (io.versionReceived) return ask.unsubscribe();
+    io.reportVersion(() => {});
+    io.queryFirmware(() => {});
+  });
   const closeTransport = () =>
     new Promise<void>((resolve) => {
       ask.unsubscribe();
