@@ -109,16 +109,16 @@ export interface FirmwareBoard {
   servoDeg(): number;
 }
 
-/**
- * Plugs an Uno running the committed hokr-rig firmware in under `path` (light and drum share that port), with
- * what its pins do exposed for a virtual mouse.
- */
-export function plugFirmwareBoard(
+export type PlugUnoOptions = AvrSerialDeviceOptions & { serialNumber?: string };
+
+/** Plugs an Uno running `flash` in under `path`, with an Arduino Uno's USB identity. */
+export function plugUno(
   clock: SessionClock,
   path: string,
-  options: AvrSerialDeviceOptions & { serialNumber?: string } = {},
-): FirmwareBoard {
-  const uno = new SimulatedUno(loadFirmwareImage());
+  flash: Uint8Array,
+  options: PlugUnoOptions = {},
+): { uno: SimulatedUno; device: AvrSerialDevice } {
+  const uno = new SimulatedUno(flash);
   const device = new AvrSerialDevice(uno, clock, options);
   plugSimulatedDevice(device, {
     path,
@@ -126,6 +126,19 @@ export function plugFirmwareBoard(
     vendorId: "2341",
     productId: "0043",
   });
+  return { uno, device };
+}
+
+/**
+ * Plugs an Uno running the committed hokr-rig firmware in under `path` (light and drum share that port), with
+ * what its pins do exposed for a virtual mouse.
+ */
+export function plugFirmwareBoard(
+  clock: SessionClock,
+  path: string,
+  options: PlugUnoOptions = {},
+): FirmwareBoard {
+  const { uno, device } = plugUno(clock, path, loadFirmwareImage(), options);
   const lightEdges: { tMs: number; channel: number; on: boolean }[] = [];
   FIRMWARE.lightGatePins.forEach((pin, channel) => {
     uno.watchPin(pin, (e) => lightEdges.push({ tMs: device.sessionMs(e.cycle), channel, on: e.high }));

@@ -5,10 +5,9 @@ import { readFileSync } from "node:fs";
 import { STANDARD_FIRMATA_HEX } from "../../devices/firmata-board/standard-firmata.ts";
 import { parseIntelHex } from "../../devices/firmware/intel-hex.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
-import { plugSimulatedDevice } from "../serial-binding.ts";
 import { pulsesOf } from "./firmware-rig.ts";
-import { AvrSerialDevice, type AvrSerialDeviceOptions } from "./serial-device.ts";
-import { CLOCK_HZ, type PinEdge, SimulatedUno } from "./simulated-uno.ts";
+import { type AvrSerialDevice, type PlugUnoOptions, plugUno } from "./serial-device.ts";
+import { CLOCK_HZ, type PinEdge, type SimulatedUno } from "./simulated-uno.ts";
 
 let image: Uint8Array | undefined;
 export const standardFirmataImage = (): Uint8Array => {
@@ -46,16 +45,9 @@ export interface StandardFirmataBoard {
 export function plugStandardFirmata(
   clock: SessionClock,
   path: string,
-  options: AvrSerialDeviceOptions & { serialNumber?: string; watch?: readonly number[] } = {},
+  options: PlugUnoOptions & { watch?: readonly number[] } = {},
 ): StandardFirmataBoard {
-  const uno = new SimulatedUno(standardFirmataImage());
-  const device = new AvrSerialDevice(uno, clock, options);
-  plugSimulatedDevice(device, {
-    path,
-    serialNumber: options.serialNumber,
-    vendorId: "2341",
-    productId: "0043",
-  });
+  const { uno, device } = plugUno(clock, path, standardFirmataImage(), options);
   const recorded = new Map<number, PinEdge[]>();
   const watch = (pin: number) => {
     if (recorded.has(pin)) return;
