@@ -114,6 +114,32 @@ it("refuses a PWM light on a pin whose timer the drum servo takes, saying why an
   ).toBe(true);
 });
 
+it("refuses at connect a light on the servo's timer when the two name the same board differently", async () => {
+  const clock = new VirtualClock();
+  const uno = plugStandardFirmata(clock, "/dev/ttyACM4", { serialNumber: "UNO-1" });
+  const config = RigConfig.parse({
+    ...FIRMATA_RIG,
+    light: [{ ...FIRMATA_RIG.light[0], pin: 10 }],
+    devices: {
+      ...FIRMATA_RIG.devices,
+      light: { port: { usb: "2341:0043" }, backend: "firmata" },
+      eyeTracker: { port: { path: "/dev/ttyUSB0" } },
+    },
+  });
+  if (!config.devices) throw new Error("unreachable");
+  await expect(
+    connectRig({
+      binding: SimulatedBinding,
+      clock,
+      config: { ...config, devices: config.devices },
+      drain: async () => {},
+    }),
+  ).rejects.toThrow(
+    /light channel 'blue' is on the drum servo's board: pin 10's PWM comes from Timer1.*use pin 3, 5, 6 or 11/,
+  );
+  uno.device.dispose();
+});
+
 it("refuses a servo pulse range below 544 µs, which StandardFirmata would read as degrees", () => {
   const r = RigConfig.safeParse({
     ...FIRMATA_RIG,

@@ -7,7 +7,7 @@ import { SerialStimulus } from "../../devices/drum/driver.ts";
 import { EYE_EVENTS } from "../../devices/eye-tracker/codec.ts";
 import { SerialEyeTracker } from "../../devices/eye-tracker/driver.ts";
 import type { FirmataBoard } from "../../devices/firmata-board/board.ts";
-import { FIRMATA_BAUD } from "../../devices/firmata-board/standard-firmata.ts";
+import { FIRMATA_BAUD, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
 import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
@@ -103,6 +103,13 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     if (!firmataRig) throw new Error("unreachable: no Firmata backend in this rig");
     return firmataRig;
   };
+  // The rig configuration refuses this when both name the board alike; here, whatever names found them.
+  if (backend.light === "firmata" && backend.stimulus === "firmata" && paths.light === paths.stimulus)
+    for (const c of config.light) {
+      const conflict = c.pin === undefined ? undefined : servoTimerConflict(c.pin);
+      if (conflict)
+        throw new DeviceError(`light channel '${c.name}' is on the drum servo's board: ${conflict}`);
+    }
   try {
     for (const path of new Set(Object.values(paths))) {
       const line = devicesOn(path, "line");
