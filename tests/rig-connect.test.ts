@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { setImmediate as tick } from "node:timers/promises";
 import { Subject } from "rxjs";
 import { afterEach, expect, it } from "vitest";
+import { PWM_PINS_WITH_SERVO, SERVO_MIN_PULSE_US } from "../devices/firmata-board/standard-firmata.ts";
 import { plugStandardFirmata } from "../mocks/avr/standard-firmata.ts";
 import { SimulatedEyeTrackerDevice } from "../mocks/devices/eye-tracker.ts";
 import {
@@ -138,6 +139,12 @@ it("refuses at connect a light on the servo's timer when the two name the same b
     /light channel 'blue' is on the drum servo's board: pin 10's PWM comes from Timer1.*use pin 3, 5, 6 or 11/,
   );
   uno.device.dispose();
+});
+
+it("the Firmata README's wiring names the pins and the servo floor the rules say", () => {
+  const readme = readFileSync("devices/firmata-board/README.md", "utf8");
+  expect(readme).toContain(`| **${PWM_PINS_WITH_SERVO.join(", ")}** |`);
+  expect(readme).toContain(`from **${SERVO_MIN_PULSE_US} µs**`);
 });
 
 it("refuses a servo pulse range below 544 µs, which StandardFirmata would read as degrees", () => {

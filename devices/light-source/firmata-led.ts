@@ -139,7 +139,7 @@ export class FirmataLightSource implements LightSource {
    * which would round to brightness 0), or if a light source would refuse the train.
    */
   start(name: string, powerMw: number, pattern: LightProgram): void {
-    // The train is anchored to the call (the engine's deadline), not to the end of the off write below.
+    // The train is anchored to the call (the engine's deadline).
     const startMs = this.clock.now();
     const c = this.channel(name);
     const { maxPowerMw } = c.config;
