@@ -1,52 +1,38 @@
-// Host-timed light pulse lateness on the Firmata path: FirmataLightSource on the RealClock → johnny-five Led →
-// firmata-io → a stream to a fake StandardFirmata board, which stamps each PWM write as it arrives. Lateness =
-// arrival − scheduled edge time. Reference, same run, same Led/firmata-io path: the same pulses fired by plain
-// setTimeout at each absolute deadline (no spin). The two alternate in rounds so that both see the same load
-// on this shared machine. Target: p99 < 1 ms. USB latency to a real board is not included.
-import { availableParallelism, loadavg } from "node:os";
-import five from "johnny-five";
+// Light pulse lateness on the Firmata path, measured at the pins of the real StandardFirmata image
+// (avrgirl-arduino's build) on the emulated Uno: FirmataLightSource → johnny-five Led → firmata-io → the
+// serialport stack → 57600 baud with true serial timing → the firmware's analogWrite → the pin (port/timer
+// output). Lateness = the pin's first rise − the scheduled on time. The drum servo runs its sinusoid on the
+// same board meanwhile (its writes share the line), as in a session.
+//
+// The host side runs on a virtual clock, so this is the board's share of the lateness (serial line,
+// firmware loop, PWM phase) without the host's timer lateness; the emulator runs in this process, which
+// would starve a real clock. Reference, same run: one 3-byte message's time on the line (30 bits at 57600
+// baud = 0.521 ms), the least any write can take.
+
+import { FirmataStimulus } from "../devices/drum/firmata-servo.ts";
 import { connectFirmataBoard } from "../devices/firmata-board/board.ts";
+import {
+  FIRMATA_BAUD,
+  FIRMATA_BOOT_MS,
+  UNO_PWM_HZ,
+  UNO_PWM_TIMER,
+} from "../devices/firmata-board/standard-firmata.ts";
 import { FirmataLightSource } from "../devices/light-source/firmata-led.ts";
-import { RealClock } from "../src/core/clock.ts";
-import { fakeStandardFirmata } from "../tests/fakes/fake-standard-firmata.ts";
+import { openSerialStream } from "../devices/line-port.ts";
+import { plugStandardFirmata } from "../mocks/avr/standard-firmata.ts";
+import { resetSimulatedPorts, SimulatedBinding } from "../mocks/serial-binding.ts";
+import { VirtualClock } from "../src/core/clock.ts";
+import { advanceInSteps } from "../tests/helpers/virtual-time.ts";
 
-const ROUNDS = 4;
-const PULSES_PER_ROUND = 250;
-/** Unmeasured first pulses of each round (JIT, first writes). */
-const WARMUP_PULSES = 10;
+const PULSES = 150;
 const WIDTH_MS = 5;
-const PERIOD_MS = 10;
-const EDGES = 2 * (WARMUP_PULSES + PULSES_PER_ROUND);
-const TRAIN_MS = (WARMUP_PULSES + PULSES_PER_ROUND) * PERIOD_MS;
-const HOKR_PIN = 9;
-const REFERENCE_PIN = 10;
-const LEAD_MS = 20;
-
-type PinWrite = { tMs: number; value: number };
-
-/** Scheduled time of edge e (even: on, odd: off) of a train starting at t0, ms. */
-const scheduledAt = (t0: number, e: number) => t0 + Math.floor(e / 2) * PERIOD_MS + (e % 2) * WIDTH_MS;
-
-/**
- * Lateness of hokr's edges, ms, from the pin's level changes. The light source drops a pulse the host stalled
- * through rather than playing it late, so an on edge always falls inside its own pulse (that identifies it)
- * and an off edge belongs to the on before it.
- */
-function hokrLateness(writes: PinWrite[], t0: number): { late: number[]; dropped: number } {
-  const changes = writes.filter((w, i) => i === 0 || w.value !== writes[i - 1]?.value);
-  const late: number[] = [];
-  let pulse = -1;
-  let pulses = 0;
-  for (const w of changes.slice(changes.findIndex((w) => w.value > 0))) {
-    if (w.value > 0) {
-      pulse = Math.floor((w.tMs - t0) / PERIOD_MS);
-      pulses++;
-    }
-    const scheduled = t0 + pulse * PERIOD_MS + (w.value > 0 ? 0 : WIDTH_MS);
-    if (pulse >= WARMUP_PULSES) late.push(w.tMs - scheduled);
-  }
-  return { late, dropped: WARMUP_PULSES + PULSES_PER_ROUND - pulses };
-}
+const PERIOD_MS = 20;
+const SERVO_PIN = 9;
+const CHANNELS = [
+  { name: "timer0", pin: 5, wavelengthNm: 470, maxPowerMw: 10 },
+  { name: "timer2", pin: 3, wavelengthNm: 593, maxPowerMw: 10 },
+];
+const LINE_MS = (3 * 10 * 1000) / FIRMATA_BAUD;
 
 function summary(ms: number[]): { p50: number; p99: number; max: number } {
   const s = [...ms].sort((a, b) => a - b);
@@ -55,86 +41,70 @@ function summary(ms: number[]): { p50: number; p99: number; max: number } {
 }
 
 export async function bench(): Promise<void> {
-  const clock = new RealClock();
-  const writes = new Map<number, PinWrite[]>();
-  const stream = fakeStandardFirmata({
-    bootMs: 0,
-    onAnalogWrite: (pin, value) => writes.get(pin)?.push({ tMs: clock.now(), value }),
+  const clock = new VirtualClock();
+  const path = "bench/uno";
+  const uno = plugStandardFirmata(clock, path, {
+    resetOnOpen: false,
+    stepMs: 0.25,
+    watch: CHANNELS.map((c) => c.pin),
   });
-  const link = await connectFirmataBoard(stream, { timeoutMs: 2000, port: "fake StandardFirmata" });
-  const light = new FirmataLightSource(link.board, clock, [
-    { name: "blue", pin: HOKR_PIN, wavelengthNm: 470, maxPowerMw: 20 },
-  ]);
-  const led = new five.Led({ pin: REFERENCE_PIN, board: link.board });
+  clock.advanceTo(FIRMATA_BOOT_MS);
+  const stream = await openSerialStream(SimulatedBinding, path, FIRMATA_BAUD);
+  const connecting = connectFirmataBoard(stream, { clock, timeoutMs: 1000, port: path });
+  await advanceInSteps(clock, clock.now() + 1000, 1);
+  const link = await connecting;
+  const light = new FirmataLightSource(link.board, clock, CHANNELS);
+  const drum = new FirmataStimulus(link.board, clock, { pin: SERVO_PIN, range: [45, 135] });
+  drum.start({ amplitudeDeg: 10, frequencyHz: 0.5 });
+  await advanceInSteps(clock, clock.now() + 50);
 
-  /** hokr: the light source times the train on the RealClock, started at a clock deadline as the engine does. */
-  const hokrRound = () =>
-    new Promise<number>((resolve) =>
-      clock.schedule(() => {
-        const t0 = clock.now();
-        light.start("blue", 20, {
-          kind: "pulses",
-          pulseWidthMs: WIDTH_MS,
-          periodMs: PERIOD_MS,
-          interTrainIntervalS: 0,
-        });
-        // Off in the dark gap after the last pulse.
-        clock.schedule(
-          () => {
-            light.off("blue");
-            resolve(t0);
-          },
-          TRAIN_MS - (PERIOD_MS - WIDTH_MS) / 2,
-        );
-      }, LEAD_MS),
-    );
-
-  /** Reference: setTimeout to each absolute deadline; it plays every edge, however late. */
-  const referenceRound = () =>
-    new Promise<number[]>((resolve) => {
-      const t0 = clock.now() + LEAD_MS;
+  const rows: string[] = [];
+  const wall0 = performance.now();
+  let simulatedMs = 0;
+  for (const c of CHANNELS)
+    for (const [label, powerMw] of [
+      ["full power", c.maxPowerMw],
+      ["partial (duty 50%)", c.maxPowerMw / 2],
+    ] as const) {
+      const t0 = clock.now();
+      light.start(c.name, powerMw, {
+        kind: "pulses",
+        pulseWidthMs: WIDTH_MS,
+        periodMs: PERIOD_MS,
+        interTrainIntervalS: 0,
+      });
+      await advanceInSteps(clock, t0 + PULSES * PERIOD_MS - (PERIOD_MS - WIDTH_MS) / 2);
+      light.off(c.name);
+      await advanceInSteps(clock, clock.now() + PERIOD_MS);
+      simulatedMs += clock.now() - t0;
+      const rises = uno.levels(c.pin).filter((l) => l.high && l.tMs >= t0);
       const late: number[] = [];
-      let e = 0;
-      const fire = () => {
-        if (e % 2 === 0) led.brightness(255);
-        else led.off();
-        const arrival = writes.get(REFERENCE_PIN)?.at(-1)?.tMs ?? Number.NaN;
-        if (e >= 2 * WARMUP_PULSES) late.push(arrival - scheduledAt(t0, e));
-        if (++e === EDGES) return resolve(late);
-        setTimeout(fire, scheduledAt(t0, e) - clock.now());
-      };
-      setTimeout(fire, t0 - clock.now());
-    });
-
-  const measured = { hokr: [] as number[], reference: [] as number[] };
-  let dropped = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    writes.set(HOKR_PIN, []);
-    const t0 = await hokrRound();
-    const hokr = hokrLateness(writes.get(HOKR_PIN) ?? [], t0);
-    measured.hokr.push(...hokr.late);
-    dropped += hokr.dropped;
-    writes.set(REFERENCE_PIN, []);
-    measured.reference.push(...(await referenceRound()));
-  }
-  clock.stop();
+      for (let k = 0; k < PULSES; k++) {
+        const at = t0 + k * PERIOD_MS;
+        const rise = rises.find((r) => r.tMs >= at && r.tMs < at + PERIOD_MS);
+        if (rise) late.push(rise.tMs - at);
+      }
+      const s = summary(late);
+      const timer = UNO_PWM_TIMER[c.pin] as 0 | 1 | 2;
+      rows.push(
+        `${`pin ${c.pin} (Timer${timer}, ${UNO_PWM_HZ[timer].toFixed(0)} Hz) ${label}`.padEnd(40)}` +
+          `${s.p50.toFixed(3).padStart(8)}${s.p99.toFixed(3).padStart(8)}${s.max.toFixed(3).padStart(8)}` +
+          `${`${late.length}/${PULSES}`.padStart(10)}${(s.p99 / LINE_MS).toFixed(1).padStart(8)}×`,
+      );
+    }
+  const wallMs = performance.now() - wall0;
+  drum.stop();
   await link.close();
-
-  const hokr = summary(measured.hokr);
-  const reference = summary(measured.reference);
-  const row = (name: string, s: typeof hokr) =>
-    `${name.padEnd(30)}${s.p50.toFixed(3).padStart(8)}${s.p99.toFixed(3).padStart(8)}${s.max.toFixed(3).padStart(8)}`;
+  uno.device.dispose();
+  resetSimulatedPorts();
   console.log(
     [
-      `light pulse lateness, Firmata path (arrival at the board's stream − schedule): ${ROUNDS * PULSES_PER_ROUND} ` +
-        `pulses (${2 * ROUNDS * PULSES_PER_ROUND} edges) of ${WIDTH_MS} ms every ${PERIOD_MS} ms per method; ` +
-        `load average ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} CPUs`,
-      `${"".padEnd(30)}  p50 ms  p99 ms  max ms`,
-      row("hokr (RealClock deadlines)", hokr),
-      row("setTimeout to each deadline", reference),
-      `hokr pulses dropped after host stalls: ${dropped}`,
-      `p99 ratio setTimeout/hokr: ${(reference.p99 / hokr.p99).toFixed(1)}×; ` +
-        `target p99 < 1 ms: ${hokr.p99 < 1 ? "met" : "NOT met"}`,
+      `light pulse lateness at the pins of the real StandardFirmata 2.4 image (emulated Uno, 57600 baud, drum ` +
+        `servo on pin ${SERVO_PIN} running): first rise − scheduled on, ${PULSES} pulses of ${WIDTH_MS} ms every ` +
+        `${PERIOD_MS} ms per row; host on a virtual clock (board's share only)`,
+      `${"".padEnd(40)}  p50 ms  p99 ms  max ms    pulses  p99 / line time (${LINE_MS.toFixed(3)} ms)`,
+      ...rows,
+      `emulator speed: ${(simulatedMs / wallMs).toFixed(2)}× real time (${(wallMs / 1000).toFixed(1)} s wall)`,
     ].join("\n"),
   );
 }

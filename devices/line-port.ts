@@ -5,7 +5,7 @@ import type { BindingInterface } from "@serialport/bindings-interface";
 import { ReadlineParser } from "@serialport/parser-readline";
 import { SerialPortStream } from "@serialport/stream";
 import { Observable, Subject } from "rxjs";
-import type { SessionClock } from "../src/core/clock.ts";
+import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
 import { DeviceClockSync } from "./clock-sync.ts";
 import type { DeviceDescription } from "./description.ts";
@@ -13,6 +13,9 @@ import { eventCodec, type MessageOf, type Table } from "./messages.ts";
 import { type Reply, WireError } from "./wire.ts";
 
 export class DeviceError extends Error {}
+
+/** How often a handshake is asked again while the device stays silent, ms. */
+const HANDSHAKE_RETRY_MS = 500;
 
 /** An OK reply, with its device time mapped onto the session clock (ms). */
 export type OkReply = Reply & { kind: "ok"; tMs: number };
@@ -54,6 +57,8 @@ export class LinePort<T extends Table> {
     number,
     { resolve: (r: OkReply) => void; reject: (e: Error) => void; verb: string }
   >();
+  /** Ids of handshake attempts answered by another attempt: their replies may still come. */
+  private readonly superseded = new Set<number>();
   private readonly events = new Subject<Received<MessageOf<T>>>();
   private readonly rejections = new Subject<WireError>();
   private readonly closing = new Subject<Error | null>();
@@ -118,6 +123,8 @@ export class LinePort<T extends Table> {
     const tMs = deviceMs === undefined ? hostMs : onMicrosecondGrid(this.sync.toSessionMs(deviceMs));
     if ("kind" in decoded) {
       const waiter = this.pending.get(decoded.id);
+      // A handshake asked again gets more than one answer: the late ones are expected, not malformed.
+      if (!waiter && this.superseded.delete(decoded.id)) return;
       if (!waiter) {
         this.rejected++;
         this.rejections.next(new WireError(line, `reply to unknown command id ${decoded.id}`));
@@ -183,6 +190,53 @@ export class LinePort<T extends Table> {
         },
       });
       this.stream.write(`${encode(id)}\n`);
+    });
+  }
+
+  /**
+   * The handshake (HELLO): like `request`, but asked again every `retryMs` until one answer arrives or
+   * `timeoutMs` pass. A board that resets when its port opens is deaf while its bootloader runs (~1–2 s) and
+   * loses what was sent meanwhile; the first answer wins and the others' late replies are ignored.
+   */
+  handshake(
+    verb: string,
+    encode: (id: number) => string,
+    timeoutMs: number,
+    retryMs = HANDSHAKE_RETRY_MS,
+  ): Promise<OkReply> {
+    if (this.isClosed) return Promise.reject(new DeviceError(`${this.path}: ${verb}: port is closed`));
+    const ids: number[] = [];
+    return new Promise((resolve, reject) => {
+      const finish = (settle: () => void) => {
+        retries.unsubscribe();
+        deadline.unsubscribe();
+        for (const id of ids) if (this.pending.delete(id)) this.superseded.add(id);
+        settle();
+      };
+      const ask = () => {
+        const id = this.nextId;
+        this.nextId = (this.nextId % 65535) + 1;
+        ids.push(id);
+        this.pending.set(id, {
+          verb,
+          resolve: (r) => finish(() => resolve(r)),
+          reject: (e) => finish(() => reject(e)),
+        });
+        this.stream.write(`${encode(id)}\n`);
+      };
+      const deadline = this.clock.schedule(
+        () =>
+          finish(() =>
+            reject(
+              new DeviceError(
+                `${this.path}: no reply to ${verb} within ${timeoutMs} ms (asked ${ids.length} times)`,
+              ),
+            ),
+          ),
+        timeoutMs,
+      );
+      const retries = scheduleTicks(this.clock, this.clock.now() + retryMs, retryMs, ask);
+      ask();
     });
   }
 

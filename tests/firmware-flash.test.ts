@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { STANDARD_FIRMATA_HEX } from "../devices/firmata-board/standard-firmata.ts";
 import { FIRMWARE_HEX } from "../devices/firmware/firmware.ts";
 import { IntelHexError, parseIntelHex } from "../devices/firmware/intel-hex.ts";
 
@@ -93,7 +94,32 @@ describe("hokr flash", () => {
     expect(readFileSync(`${avrdude}.args`, "utf8").trim().split("\n")).toEqual(dry.command.slice(1));
   });
 
+  it("--firmata puts avrgirl-arduino's StandardFirmata on the board with the same avrdude command", () => {
+    const avrdude = fakeAvrdude("avrdude-firmata", 0);
+    const dry = JSON.parse(hokr("--port", port, "--firmata", "--dry-run", "--json").stdout);
+    expect(dry.hex).toBe(STANDARD_FIRMATA_HEX);
+    expect(dry.hex).toMatch(/avrgirl-arduino\/junk\/hex\/uno\/StandardFirmata\.cpp\.hex$/);
+    expect(dry.bytes).toBe(parseIntelHex(readFileSync(STANDARD_FIRMATA_HEX, "utf8")).length);
+    expect(dry.command.slice(1)).toEqual([
+      ...["-p", "atmega328p", "-c", "arduino", "-P", port, "-b", "115200", "-D"],
+      ...["-U", `flash:w:${STANDARD_FIRMATA_HEX}:i`],
+    ]);
+    const run = hokr("--port", port, "--firmata", "--avrdude", avrdude);
+    expect(run.status).toBe(0);
+    expect(readFileSync(`${avrdude}.args`, "utf8").trim().split("\n")).toEqual(dry.command.slice(1));
+  });
+
   it.each([
+    [
+      "--firmata meets --hex",
+      ["--firmata", "--hex", join(dir, "x.hex"), "--dry-run"],
+      /--firmata and --hex both name the image: give one of them/,
+    ],
+    [
+      "the port is missing (--firmata)",
+      ["--firmata", "--port", join(dir, "ttyACM9")],
+      /ttyACM9: no such device; plug the board in/,
+    ],
     [
       "avrdude fails",
       ["--avrdude", fakeAvrdude("avrdude-fail", 1)],

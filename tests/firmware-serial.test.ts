@@ -5,9 +5,14 @@ import { ReadlineParser } from "@serialport/parser-readline";
 import { SerialPortStream } from "@serialport/stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { FIRMWARE } from "../devices/firmware/firmware.ts";
+import { LIGHT_EVENTS } from "../devices/light-source/codec.ts";
+import { SerialLightSource } from "../devices/light-source/driver.ts";
+import { LinePort, openSerialStream } from "../devices/line-port.ts";
 import { plugFirmwareBoard } from "../mocks/avr/serial-device.ts";
 import { resetSimulatedPorts, SimulatedBinding } from "../mocks/serial-binding.ts";
+import { RigConfig } from "../src/config/rig-config.ts";
 import { VirtualClock } from "../src/core/clock.ts";
+import { advanceUntilSettled } from "./helpers/virtual-time.ts";
 
 afterEach(() => resetSimulatedPorts());
 
@@ -74,5 +79,33 @@ describe("firmware behind the simulated serial binding", () => {
     expect(board.servoDeg()).toBeGreaterThan(29);
     expect(board.servoDeg()).toBeLessThanOrEqual(30);
     board.device.dispose();
+  });
+});
+
+describe("a controller that resets when its port opens", () => {
+  it("is asked HELLO again while its bootloader keeps it deaf (1.6 s), and connects within the default handshake time", async () => {
+    const clock = new VirtualClock();
+    const path = "/dev/ttyACM5";
+    plugFirmwareBoard(clock, path, { bootloaderMs: 1600 });
+    const stream = await openSerialStream(SimulatedBinding, path, FIRMWARE.baud);
+    const hellos: number[] = [];
+    const write = stream.write.bind(stream) as (chunk: string) => boolean;
+    stream.write = ((chunk: string) => {
+      if (String(chunk).includes("HELLO")) hellos.push(clock.now());
+      return write(chunk);
+    }) as typeof stream.write;
+    const port = new LinePort(path, stream, clock, LIGHT_EVENTS);
+    const light = new SerialLightSource(port, clock, [{ name: "blue", wavelengthNm: 470, index: 0 }]);
+    const { handshakeTimeoutMs, watchdogMs } = RigConfig.parse({});
+    const connecting = light.connect(watchdogMs, handshakeTimeoutMs);
+    await advanceUntilSettled(clock, connecting, { stepMs: 5 });
+    expect(clock.now()).toBeGreaterThan(1600);
+    expect(clock.now()).toBeLessThan(handshakeTimeoutMs);
+    expect(light.identity?.[0]).toBe("hokr-rig");
+    // The HELLOs lost in the bootloader were not counted as bad lines, nor were late answers to them.
+    expect(port.rejected).toBe(0);
+    expect(hellos.length).toBeGreaterThan(1);
+    await advanceUntilSettled(clock, light.close());
+    await port.close();
   });
 });

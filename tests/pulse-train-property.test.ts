@@ -123,7 +123,7 @@ async function firmataPath(s: TrainSpec, n: number): Promise<Edge[] | string> {
       original(pin, value);
     };
   }
-  const connecting = connectBoardIo(io, { timeoutMs: 1000, port: "mock" });
+  const connecting = connectBoardIo(io, { clock, timeoutMs: 1000, port: "mock" });
   io.emit("connect");
   io.emit("ready");
   const { board } = await connecting;

@@ -35,7 +35,7 @@ export class SerialStimulus implements VisualStimulus {
   }
 
   async connect(reportRateHz: number, timeoutMs: number): Promise<void> {
-    const hello = await this.port.request(
+    const hello = await this.port.handshake(
       "HELLO",
       (id) => stimulusCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,

@@ -43,7 +43,7 @@ export class SerialEyeTracker implements EyeTracker {
 
   /** Handshake and start streaming; then watch for silence longer than `silenceMs`. */
   async connect(timeoutMs: number, silenceMs = 1000): Promise<void> {
-    const hello = await this.port.request(
+    const hello = await this.port.handshake(
       "HELLO",
       (id) => eyeCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,

@@ -7,6 +7,8 @@ import type { Duplex } from "node:stream";
 import firmataIo from "firmata-io";
 import five from "johnny-five";
 import { type Observable, ReplaySubject } from "rxjs";
+import { type SessionClock, scheduleTicks } from "../../src/core/clock.ts";
+import { FIRMATA_BOOT_MS, FIRMATA_HANDSHAKE_MS } from "./standard-firmata.ts";
 
 /** What the drivers use of a Firmata IO instance (firmata-io's Firmata, or mock-firmata in tests). */
 export interface FirmataIo extends EventEmitter {
@@ -28,6 +30,8 @@ export interface FirmataBoard {
   readonly io: FirmataIo;
   /** The port's name, for messages. */
   readonly port: string;
+  /** What the firmware reported of itself: its name and Firmata protocol version, e.g. ["StandardFirmata.ino", "2.4"]. */
+  readonly identity: string[];
   /**
    * Emits once if the link goes away on its own (unplug, I/O error), then completes; replays to late
    * subscribers. Completes without emitting after `close()`. The rig switches its other lights off on it.
@@ -38,14 +42,19 @@ export interface FirmataBoard {
 }
 
 export interface FirmataConnectOptions {
-  /** How long the board has to finish its handshake, ms (default 5000). A board that resets on open needs ~2 s. */
+  /** The session clock the handshake's timeouts run on. */
+  clock: SessionClock;
+  /**
+   * How long the board has to finish its handshake, ms (default FIRMATA_HANDSHAKE_MS): a board that resets
+   * when its port opens is silent for its bootloader and then StandardFirmata's own boot (~1.9 s).
+   */
   timeoutMs?: number;
   /** Name used in messages; default: the stream's `path` (a SerialPort's). */
   port?: string;
 }
 
-/** Enough for an Arduino that resets when its port opens (bootloader ~1.6 s) to boot and report. */
-const DEFAULT_TIMEOUT_MS = 5000;
+/** Longest timer Node accepts (a larger one fires at once). */
+const NEVER_MS = 2 ** 31 - 1;
 
 /** johnny-five's Board takes `sigint`, which @types/johnny-five 2.1 does not list. */
 type BoardOptions = five.BoardOption & { sigint?: boolean };
@@ -60,21 +69,30 @@ const nameOf = (stream: Duplex): string | undefined => {
  * naming the port, if the board does not answer within `timeoutMs` or the port fails or closes first; the
  * stream is destroyed then.
  */
-export function connectFirmataBoard(
-  stream: Duplex,
-  options: FirmataConnectOptions = {},
-): Promise<FirmataBoard> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+export function connectFirmataBoard(stream: Duplex, options: FirmataConnectOptions): Promise<FirmataBoard> {
+  const { clock, timeoutMs = FIRMATA_HANDSHAKE_MS } = options;
   const { Firmata } = firmataIo;
+  // firmata-io's own wall-clock timer for asking is kept from firing; the ask runs on the session clock.
+  const io = new Firmata(stream, { reportVersionTimeout: NEVER_MS });
+  clearTimeout(io.reportVersionTimeoutId);
   // A board that resets on open reports its version unsolicited once booted; one that does not (DTR not
-  // wired, or already running) is asked explicitly after this long.
-  const io = new Firmata(stream, { reportVersionTimeout: Math.min(2500, timeoutMs / 2) });
+  // wired, or already running) is asked explicitly, once a booting one would have reported, and asked again
+  // as long as it stays silent (a board still in its bootloader loses what it is sent).
+  const askEveryMs = Math.min(FIRMATA_BOOT_MS, timeoutMs / 2);
+  const ask = scheduleTicks(clock, clock.now() + askEveryMs, askEveryMs, () => {
+    if (io.versionReceived) return ask.unsubscribe();
+    io.reportVersion(() => {});
+    io.queryFirmware(() => {});
+  });
   const closeTransport = () =>
     new Promise<void>((resolve) => {
-      clearTimeout(io.reportVersionTimeoutId);
+      ask.unsubscribe();
       if (stream.destroyed) return resolve();
       stream.once("close", () => resolve());
-      stream.destroy();
+      // A SerialPortStream's destroy() leaves the port itself open (and locked): close it first.
+      const port = stream as Duplex & { isOpen?: boolean; close?: (done: () => void) => void };
+      if (port.isOpen && port.close) port.close(() => stream.destroy());
+      else stream.destroy();
     });
   return connectBoardIo(
     io,
@@ -92,7 +110,7 @@ export function connectBoardIo(
   options: FirmataConnectOptions & { port: string },
   closeTransport: () => Promise<void> = async () => {},
 ): Promise<FirmataBoard> {
-  const { port, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  const { port, clock, timeoutMs = FIRMATA_HANDSHAKE_MS } = options;
   const lost = new ReplaySubject<FirmataLinkLost>(1);
   let settle: ((outcome: FirmataLinkLost | null) => void) | undefined;
   let closing = false;
@@ -110,10 +128,10 @@ export function connectBoardIo(
   io.on("error", onLinkEnd("error"));
 
   return new Promise<FirmataBoard>((resolve, reject) => {
-    const timer = setTimeout(() => settle?.(null), timeoutMs);
+    const timer = clock.schedule(() => settle?.(null), timeoutMs);
     settle = (failure) => {
       settle = undefined;
-      clearTimeout(timer);
+      timer.unsubscribe();
       io.removeListener("ready", onReady);
       closing = true;
       lost.complete();
@@ -138,11 +156,18 @@ export function connectBoardIo(
       board.on("ready", () => {
         if (!settle) return;
         settle = undefined;
-        clearTimeout(timer);
+        timer.unsubscribe();
+        const { firmware } = io as FirmataIo & {
+          firmware?: { name?: string; version?: { major: number; minor: number } };
+        };
         resolve({
           board,
           io,
           port,
+          identity: [
+            firmware?.name ?? "?",
+            firmware?.version ? `${firmware.version.major}.${firmware.version.minor}` : "?",
+          ],
           lost$: lost.asObservable(),
           close: () => {
             closing = true;

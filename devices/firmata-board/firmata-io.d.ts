@@ -14,8 +14,12 @@ declare module "firmata-io" {
       readonly isReady: boolean;
       readonly MODES: Record<string, number>;
       readonly pins: ReadonlyArray<{ supportedModes: readonly number[] }>;
+      /** Whether the board's version report has arrived. */
+      readonly versionReceived: boolean;
+      reportVersion(callback: () => void): void;
+      queryFirmware(callback: () => void): void;
       readonly firmware: { name?: string; version?: { major: number; minor: number } };
-      /** The pending unsolicited-version timer (cleared here when a connection attempt is abandoned). */
+      /** firmata-io's wall-clock timer for asking for the version (cleared: hokr asks on the session clock). */
       reportVersionTimeoutId: NodeJS.Timeout | undefined;
     }
   }

@@ -59,7 +59,7 @@ export class SerialLightSource implements LightSource {
 
   /** Handshake, then arms the device watchdog and starts the heartbeat (a PING every quarter period). */
   async connect(watchdogMs: number, timeoutMs: number): Promise<void> {
-    const hello = await this.port.request(
+    const hello = await this.port.handshake(
       "HELLO",
       (id) => lightCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,

@@ -4,6 +4,11 @@
 // board at once. If the host stalls (GC, a busy machine) past a whole pulse, that pulse is dropped rather than
 // played late; the edges on `edges$` are the ones that happened.
 //
+// Power: the LED driver's input gets PWM, analogWrite value round(255 · powerMw / maxPowerMw), so power comes
+// in steps of maxPowerMw / 255 and a partial-power pulse is a burst of the pin's PWM carrier at that duty
+// (UNO_PWM_HZ: ~490 Hz on pins 3, 11; ~976 Hz on 5, 6), its edges falling on the carrier's cycles. Each edge
+// records the duty commanded (`pwmDuty`). Full power (255) holds the pin high.
+//
 // Timestamps: Firmata reports no device clock. An edge's `tMs` is the session clock read right after the
 // command was handed to the port, and its `deviceUs` is that same host time in µs (host-stamped). The
 // USB/serial latency from there to the pin (~1 ms with a low-latency USB setting, up to ~16 ms without) is
@@ -14,11 +19,10 @@ import { z } from "zod";
 import type { SessionClock } from "../../src/core/clock.ts";
 import { type LightEdge, onMicrosecondGrid } from "../../src/core/samples.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
+import { PWM_FULL_SCALE } from "../firmata-board/standard-firmata.ts";
 import type { LightProgram, LightSource } from "../rig.ts";
 import { trainPulses, trainRefusal, trainSpecFor } from "./pulse-train.ts";
 
-/** Full scale of johnny-five's `Led.brightness` (8-bit PWM). */
-const FULL_BRIGHTNESS = 255;
 /** An edge this close to now is due: absorbs the rounding of start + µs / 1000. */
 const DUE_SLACK_MS = 1e-6;
 
@@ -55,7 +59,7 @@ export const FirmataLightConfig = z
 
 /** PWM brightness 0–255 for a power: round(255 · powerMw / maxPowerMw). */
 export const brightnessFor = (powerMw: number, maxPowerMw: number): number =>
-  Math.round((FULL_BRIGHTNESS * powerMw) / maxPowerMw);
+  Math.round((PWM_FULL_SCALE * powerMw) / maxPowerMw);
 
 interface Channel {
   config: FirmataLedChannel;
@@ -63,6 +67,8 @@ interface Channel {
   on: boolean;
   /** Power the current pattern emits when on, as the brightness delivers it, mW. */
   powerMw: number;
+  /** PWM value (0–255) the current pattern switches on with; the pin's value while on. */
+  brightness: number;
   pattern?: Subscription;
 }
 
@@ -96,7 +102,7 @@ export class FirmataLightSource implements LightSource {
         );
       const led = new five.Led({ pin: c.pin, board });
       led.off();
-      this.state.set(c.name, { config: c, led, on: false, powerMw: 0 });
+      this.state.set(c.name, { config: c, led, on: false, powerMw: 0, brightness: 0 });
     }
     this.channels = channels.map(({ name, wavelengthNm }) => ({ name, wavelengthNm }));
   }
@@ -112,7 +118,7 @@ export class FirmataLightSource implements LightSource {
 
   /** Writes the pin, then reports the edge if the level changed. */
   private write(c: Channel, on: boolean): void {
-    if (on) c.led.brightness(brightnessFor(c.powerMw, c.config.maxPowerMw));
+    if (on) c.led.brightness(c.brightness);
     else c.led.off();
     if (c.on === on) return;
     c.on = on;
@@ -123,6 +129,7 @@ export class FirmataLightSource implements LightSource {
       channel: c.config.name,
       on,
       powerMw: on ? c.powerMw : 0,
+      pwmDuty: on ? c.brightness / PWM_FULL_SCALE : 0,
     });
   }
 
@@ -132,7 +139,7 @@ export class FirmataLightSource implements LightSource {
    * which would round to brightness 0), or if a light source would refuse the train.
    */
   start(name: string, powerMw: number, pattern: LightProgram): void {
-    // The train is anchored to the call (the engine's deadline), not to the end of the off write below.
+    // The train is anchored to the call (the engine's deadline).
     const startMs = this.clock.now();
     const c = this.channel(name);
     const { maxPowerMw } = c.config;
@@ -140,14 +147,19 @@ export class FirmataLightSource implements LightSource {
     if (!(powerMw <= maxPowerMw) || brightness < 1)
       throw new RangeError(
         `light channel '${name}': ${powerMw} mW is outside what its PWM can set ` +
-          `(${(maxPowerMw / (2 * FULL_BRIGHTNESS)).toPrecision(3)}–${maxPowerMw} mW)`,
+          `(${(maxPowerMw / (2 * PWM_FULL_SCALE)).toPrecision(3)}–${maxPowerMw} mW)`,
       );
     const spec = pattern.kind === "pulses" ? trainSpecFor(pattern) : undefined;
     const refusal = spec && trainRefusal(spec);
     if (refusal) throw new RangeError(`light channel '${name}': ${refusal}`);
-    this.off(name);
+    c.pattern?.unsubscribe();
+    c.pattern = undefined;
+    // The first pulse's on write follows at once: an off write before it would only delay (shorten) it. A
+    // light on at another level goes off first, so that its new level gets an edge of its own.
+    if (c.on && c.brightness !== brightness) this.write(c, false);
+    c.brightness = brightness;
     // Report the power the 8-bit brightness actually gives.
-    c.powerMw = (brightness * maxPowerMw) / FULL_BRIGHTNESS;
+    c.powerMw = (brightness * maxPowerMw) / PWM_FULL_SCALE;
 
     const pulses: Iterator<[number, number]> = spec
       ? trainPulses(spec)

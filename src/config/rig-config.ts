@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { FirmataServoConfig } from "../../devices/drum/servo-config.ts";
 import { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
+import { FIRMATA_HANDSHAKE_MS, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_LIMITS } from "../../devices/light-source/description.ts";
 import { STRIPE_PAGE_PATH } from "../../devices/stripe-display/page-binding.ts";
 import { ScreenGeometry } from "../../devices/stripe-display/screen.ts";
@@ -51,6 +52,10 @@ export const PortRef = z
   });
 export type PortRef = z.infer<typeof PortRef>;
 
+/** Whether two port references name the same device. */
+const sameBoard = (a: PortRef, b: PortRef): boolean =>
+  a.path === b.path && a.serialNumber === b.serialNumber && a.usb === b.usb;
+
 export const RigDevices = z.strictObject({
   light: z.strictObject({ port: PortRef, backend: z.enum(["line", "firmata"]).default("line") }),
   stimulus: z.strictObject({
@@ -93,8 +98,11 @@ export const RigConfig = z
     devices: RigDevices.optional(),
     /** Light controller watchdog: lights go off after this long without hearing from the host, ms. */
     watchdogMs: z.number().int().min(100).max(60_000).default(2000),
-    /** How long a device may take to answer its handshake, ms (boards that reset on open need ~2 s). */
-    handshakeTimeoutMs: z.number().int().positive().default(3000),
+    /**
+     * How long a device may take to answer its handshake, ms. The default fits a board that resets when its
+     * port opens: its bootloader (up to ~2 s) and then its firmware's boot (StandardFirmata ~1.9 s).
+     */
+    handshakeTimeoutMs: z.number().int().positive().default(FIRMATA_HANDSHAKE_MS),
     /**
      * What a device fault does to the session. "end" (default): every light off at once, the fault logged,
      * the recording flushed and the session ended as failed. "reconnect": if the eye tracker goes away,
@@ -117,6 +125,19 @@ export const RigConfig = z
             input: c,
             path: ["light", i],
             message: `channel '${c.name}' is on a Firmata board: give its \`pin\` and \`fullScalePowerMw\``,
+          });
+      });
+    // StandardFirmata's Servo library takes a PWM timer: a light on one of its pins, on the servo's board, fails.
+    const servoBoard = d?.stimulus.backend === "firmata" && d.stimulus.servo ? d.stimulus.port : undefined;
+    if (d?.light.backend === "firmata" && servoBoard && sameBoard(d.light.port, servoBoard))
+      ctx.value.light.forEach((c, i) => {
+        const conflict = c.pin === undefined ? undefined : servoTimerConflict(c.pin);
+        if (conflict)
+          ctx.issues.push({
+            code: "custom",
+            input: c.pin,
+            path: ["light", i, "pin"],
+            message: `channel '${c.name}' shares its Firmata board with the drum servo: ${conflict}`,
           });
       });
     if (d?.stimulus.backend === "firmata" && !d.stimulus.servo)

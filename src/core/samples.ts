@@ -33,4 +33,9 @@ export interface LightEdge {
   channel: string;
   on: boolean;
   powerMw: number;
+  /**
+   * A light on a PWM pin (Firmata): the duty the pin was commanded with this edge, analogWrite value / 255
+   * (0 on an off edge). Below 1 the light is a burst of the PWM carrier at this duty, not a steady level.
+   */
+  pwmDuty?: number;
 }

@@ -7,6 +7,7 @@ import { SerialStimulus } from "../../devices/drum/driver.ts";
 import { EYE_EVENTS } from "../../devices/eye-tracker/codec.ts";
 import { SerialEyeTracker } from "../../devices/eye-tracker/driver.ts";
 import type { FirmataBoard } from "../../devices/firmata-board/board.ts";
+import { FIRMATA_BAUD, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
 import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
@@ -69,9 +70,6 @@ export interface ConnectOptions {
   portReport?: (path: string) => Partial<DeviceReport>;
 }
 
-/** StandardFirmata's baud rate. */
-const FIRMATA_BAUD = 57600;
-
 export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
   const { clock, config } = o;
   const d = config.devices;
@@ -105,6 +103,13 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     if (!firmataRig) throw new Error("unreachable: no Firmata backend in this rig");
     return firmataRig;
   };
+  // The rig configuration refuses this when both name the board alike; here, whatever names found them.
+  if (backend.light === "firmata" && backend.stimulus === "firmata" && paths.light === paths.stimulus)
+    for (const c of config.light) {
+      const conflict = c.pin === undefined ? undefined : servoTimerConflict(c.pin);
+      if (conflict)
+        throw new DeviceError(`light channel '${c.name}' is on the drum servo's board: ${conflict}`);
+    }
   try {
     for (const path of new Set(Object.values(paths))) {
       const line = devicesOn(path, "line");
@@ -125,6 +130,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
         boards.set(
           path,
           await firmataModules().connectFirmataBoard(stream, {
+            clock,
             timeoutMs: config.handshakeTimeoutMs,
             port: path,
           }),
@@ -210,14 +216,14 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       "faults$" in x ? [x.faults$ as Observable<DeviceFault>] : [],
     );
     const drivers: Record<string, object> = { light, stimulus, eyeTracker };
-    // Line-protocol drivers keep their HELLO answer; Firmata boards have no such handshake.
+    // Line-protocol drivers keep their HELLO answer; a Firmata board, the name and version its firmware reported.
     const identityOf = (d: object | undefined) =>
       d && "identity" in d ? (d.identity as string[] | undefined) : undefined;
     const report = (): Record<string, DeviceReport> =>
       Object.fromEntries(
         Object.entries(paths).map(([device, path]) => {
           const p = ports.get(path);
-          const identity = identityOf(drivers[device]);
+          const identity = identityOf(drivers[device]) ?? boards.get(path)?.identity;
           return [
             device,
             {

@@ -1,8 +1,10 @@
-// `hokr flash --port PATH`: uploads the hokr-rig firmware to an Arduino Uno through its bootloader with avrdude.
+// `hokr flash --port PATH`: uploads the hokr-rig firmware to an Arduino Uno through its bootloader with avrdude;
+// `--firmata` uploads StandardFirmata instead (the build avrgirl-arduino ships), for the Firmata backend.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { STANDARD_FIRMATA_HEX } from "../../../devices/firmata-board/standard-firmata.ts";
 import { FIRMWARE, FIRMWARE_HEX } from "../../../devices/firmware/firmware.ts";
 import { IntelHexError, parseIntelHex } from "../../../devices/firmware/intel-hex.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
@@ -12,7 +14,8 @@ const UNO_APP_BYTES = 32 * 1024 - 512;
 
 interface FlashOptions {
   port: string;
-  hex: string;
+  hex?: string;
+  firmata?: boolean;
   baud: number;
   avrdude: string;
   dryRun?: boolean;
@@ -21,7 +24,12 @@ interface FlashOptions {
 
 function checkedImageBytes(hex: string): number {
   if (!existsSync(hex)) {
-    const fix = hex === FIRMWARE_HEX ? "run `npm run firmware` to build it" : "check the --hex path";
+    const fix =
+      hex === FIRMWARE_HEX
+        ? "run `npm run firmware` to build it"
+        : hex === STANDARD_FIRMATA_HEX
+          ? "it comes with the npm package avrgirl-arduino: run `npm ci`"
+          : "check the --hex path";
     throw new UsageError(`${hex}: no such file; ${fix}`);
   }
   let image: Uint8Array;
@@ -40,7 +48,7 @@ function checkedImageBytes(hex: string): number {
 }
 
 /** The avrdude invocation: Uno bootloader (STK500v1 "arduino" protocol), no chip erase (-D), Intel HEX. */
-export function avrdudeArgs(o: Pick<FlashOptions, "port" | "hex" | "baud">): string[] {
+export function avrdudeArgs(o: Pick<FlashOptions, "port" | "baud"> & { hex: string }): string[] {
   return [
     "-p",
     FIRMWARE.mcu,
@@ -62,10 +70,14 @@ export function registerFlash(program: Command): void {
   program
     .command("flash")
     .description(
-      "upload the hokr-rig firmware to an Arduino Uno (ATmega328P) through its bootloader, with avrdude",
+      "upload the hokr-rig firmware (or, with --firmata, StandardFirmata) to an Arduino Uno (ATmega328P) through its bootloader, with avrdude",
     )
     .requiredOption("--port <path>", "serial port of the board, e.g. /dev/ttyACM0")
-    .option("--hex <file>", "firmware image (Intel HEX)", FIRMWARE_HEX)
+    .option("--hex <file>", `firmware image (Intel HEX; default ${FIRMWARE_HEX})`)
+    .option(
+      "--firmata",
+      "upload StandardFirmata (avrgirl-arduino's build, 57600 baud) for a rig on the Firmata backend",
+    )
     .option(
       "--baud <bps>",
       "bootloader speed, bit/s (115200 for an Uno's Optiboot; 57600 for old Nano bootloaders)",
@@ -77,7 +89,9 @@ export function registerFlash(program: Command): void {
     .option("--json", "print one JSON object instead of text")
     .action(
       guarded((opts: FlashOptions) => {
-        const hex = resolve(opts.hex);
+        if (opts.firmata && opts.hex !== undefined)
+          throw new UsageError("--firmata and --hex both name the image: give one of them");
+        const hex = resolve(opts.firmata ? STANDARD_FIRMATA_HEX : (opts.hex ?? FIRMWARE_HEX));
         const bytes = checkedImageBytes(hex);
         const args = avrdudeArgs({ ...opts, hex });
         const commandLine = [opts.avrdude, ...args].map(quoted).join(" ");
