@@ -1,6 +1,7 @@
 // The simulated rig through the real stack: session → drivers → codecs → simulated serial ports → simulated
 // devices (the same device models as the in-process rig) → virtual mouse.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { DeviceClock } from "../../devices/clock-sync.ts";
 import type { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
 import { SimulatedEyeTrackerDevice } from "../../mocks/devices/eye-tracker.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
@@ -54,6 +55,7 @@ export function connectSimulatedPorts(
   clock: SessionClock,
   config: RigConfig,
   at: { light: string; stimulus: string; eyeTracker: string; calibration?: EyeCalibration },
+  deviceClock?: (path: string) => DeviceClock,
 ): Promise<ConnectedRig> {
   const port = (p: string) =>
     p.startsWith("serial:")
@@ -71,6 +73,7 @@ export function connectSimulatedPorts(
       },
     },
     drain: drainSimulatedPorts,
+    ...(deviceClock ? { deviceClock } : {}),
   });
 }
 

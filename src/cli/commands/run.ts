@@ -63,8 +63,6 @@ export function printOutcome(o: RunOutcome<Rig>): void {
   );
 }
 
-export const EXIT: Record<RunOutcome<never>["status"], number> = { complete: 0, interrupted: 130, failed: 1 };
-
 export function registerRun(program: Command): void {
   addExportOptions(program.command("run"))
     .description(
@@ -169,7 +167,7 @@ export function registerRun(program: Command): void {
           const subjectId = opts.subjectId ?? `virtual-mouse-${opts.seed}`;
           const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
           const outDir = opts.out ?? join("sessions", `${stamp}-${loaded.protocol.name}-${subjectId}`);
-          const signal = sessionStopper();
+          const { signal, hurry } = sessionStopper();
           const dashboard = opts.dashboard
             ? await startDashboardProcess(outDir, {
                 port: opts.port,
@@ -199,6 +197,7 @@ export function registerRun(program: Command): void {
             subjectId,
             outDir,
             signal,
+            hurry,
             onProgress: bar.update,
           };
           const outcome = await (opts.sim
@@ -222,7 +221,7 @@ export function registerRun(program: Command): void {
               `${JSON.stringify({ status: outcome.status, session: outcome.dir, blocks: outcome.blocks, onlineLearning: outcome.summary.onlineLearning, offlineLearning: outcome.summary.offlineLearning, summary: outcome.summary })}\n`,
             );
           else printOutcome(outcome);
-          process.exitCode = EXIT[outcome.status];
+          process.exitCode = outcome.exitCode;
           if (opts.nwb) {
             // --out is the session folder here; the file goes to --nwb FILE, else beside the folder.
             const { out: _folder, nwb, json: _json, ...described } = opts;

@@ -1,0 +1,47 @@
+// How a session ends, in one place: the exit codes `hokr run` (and `hokr replay`) return, and the wording of
+// the faults and stops the engine reports — what happened, then what to check. The README's fault table and
+// the end-to-end fault suite quote these.
+
+/** Exit codes of `hokr run`. */
+export const EXIT_CODES = {
+  /** The protocol ran to its end. */
+  complete: 0,
+  /** A software error, or bad input (configuration, protocol, options) found before any device was touched. */
+  failed: 1,
+  /** A device fault ended the session (unplugged, silent, refusing, reset); the folder is marked failed. */
+  deviceFault: 3,
+  /** The rig could not be connected (port missing or busy, no or wrong handshake); no session folder. */
+  notConnected: 4,
+  /** Stopped by a signal (128 + its number); the folder, if one was made, is marked interrupted. */
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
+
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+export const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+export const isStopSignal = (x: unknown): x is StopSignal => STOP_SIGNALS.includes(x as StopSignal);
+
+/** Messages the session prints and records (events.jsonl `fault`/`session-end`, session.json `end.reason`). */
+export const FAULT_TEXT = {
+  /** A device said `! <t> boot` mid-session. */
+  reset: (device: string, port: string) =>
+    `${device} on ${port} restarted mid-session (it said "boot"): its lights are off and its stimulus stopped; check its power supply and USB cable`,
+  /** The rig reconnected a device: a block spanning the gap is flagged. */
+  gapFlag: "gap",
+  /** A signal arrived while the ports were opening or the devices handshaking. */
+  stoppedWhileConnecting: (signal: string) =>
+    `${signal} while connecting the rig: stopped before the session started; no session folder was made, every light controller that answered was told ALLOFF`,
+  /** A second signal while the session is being ended. */
+  stillStopping: (signal: string) =>
+    `hokr: ${signal} again: still turning lights off and saving the recording (waits shortened); send SIGKILL only if this hangs — the devices' watchdogs then turn the lights off\n`,
+  /** The first signal, as the operator sees it. */
+  stopping: (signal: string) => `hokr: ${signal}: stopping — lights off, saving the recording\n`,
+} as const;
+
+/** A stop asked for (a signal) before the session could start: carries the signal's name. */
+export class StoppedBeforeStart extends Error {
+  constructor(readonly signal: string) {
+    super(FAULT_TEXT.stoppedWhileConnecting(signal));
+  }
+}
