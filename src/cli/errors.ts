@@ -2,13 +2,7 @@
 import { InvalidArgumentError } from "commander";
 import { DeviceError } from "../../devices/line-port.ts";
 import { FileProblem } from "../config/json-file.ts";
-import {
-  EXIT_CODES,
-  FAULT_TEXT,
-  isStopSignal,
-  STOP_SIGNALS,
-  StoppedBeforeStart,
-} from "../core/faults.ts";
+import { EXIT_CODES, FAULT_TEXT, isStopSignal, STOP_SIGNALS, StoppedBeforeStart } from "../core/faults.ts";
 import { GainTableError } from "../recording/gain-table.ts";
 
 export class UsageError extends Error {}

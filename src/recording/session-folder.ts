@@ -77,7 +77,8 @@ export const SessionMeta = z.object({
           .object({
             offsetMs: z.number(),
             driftPpm: z.number(),
-            residualMs: z.number(),
+            /** null: no block minimum yet since the fit last started (a device that just reset). */
+            residualMs: z.number().nullable(),
             blocks: z.number(),
             rejected: z.number().int().optional(),
             restarts: z.number().int().optional(),

@@ -30,8 +30,11 @@ export interface SerialSimulatedRig extends ConnectedRig {
   /** Port paths of the simulated devices, e.g. to unplug one in a fault test. */
   readonly paths: { light: string; stimulus: string; eyeTracker: string };
   unplug(device: "light" | "stimulus" | "eyeTracker"): void;
-  /** Plugs the same device back in, under `path` (Linux may give it a new name). */
-  replug(device: "light" | "stimulus" | "eyeTracker", path: string): void;
+  /**
+   * Plugs the same device back in, under `path` (Linux may give it a new name); `clockUs`: its clock
+   * restarted meanwhile and now reads this.
+   */
+  replug(device: "light" | "stimulus" | "eyeTracker", path: string, clockUs?: number): void;
 }
 
 let rigCount = 0;
@@ -120,8 +123,9 @@ export async function createSerialSimulatedRig(
     devices: { light, stimulus },
     paths,
     unplug: (device) => unplugSimulatedDevice(paths[device]),
-    replug: (device, path) => {
+    replug: (device, path, clockUs) => {
       paths[device] = path;
+      if (clockUs !== undefined) plugs[device].device.restartClock(clockUs);
       plugSimulatedDevice(plugs[device].device, { ...plugs[device].info, path });
     },
     async close() {
