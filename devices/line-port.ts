@@ -118,28 +118,24 @@ export class LinePort<T extends Table> {
     let discarding = false;
     stream.on("data", (chunk: Buffer) => {
       if (stream !== this.stream) return;
-      let text = chunk.toString("latin1");
-      for (;;) {
-        const nl = text.indexOf("\n");
-        if (discarding) {
-          if (nl < 0) return;
-          discarding = false;
-          text = text.slice(nl + 1);
-          continue;
+      const text = chunk.toString("latin1");
+      let from = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+        if (discarding) discarding = false;
+        else {
+          const line = partial === "" ? text.slice(from, nl) : partial + text.slice(from, nl);
+          partial = "";
+          if (line.length > this.maxLineBytes + 1) this.reject(line, `longer than ${this.maxLineBytes} bytes`);
+          else this.onLine(line);
         }
-        if (nl < 0) {
-          partial += text;
-          if (partial.length > this.maxLineBytes + 1) {
-            this.reject(partial, `no newline within ${this.maxLineBytes} bytes; skipped to the next newline`);
-            partial = "";
-            discarding = true;
-          }
-          return;
-        }
-        const line = partial + text.slice(0, nl);
+        from = nl + 1;
+      }
+      if (discarding || from === text.length) return;
+      partial += text.slice(from);
+      if (partial.length > this.maxLineBytes + 1) {
+        this.reject(partial, `no newline within ${this.maxLineBytes} bytes; skipped to the next newline`);
         partial = "";
-        text = text.slice(nl + 1);
-        this.onLine(line);
+        discarding = true;
       }
     });
     stream.on("close", (err?: Error | null) => this.onClose(stream, err ?? null));
