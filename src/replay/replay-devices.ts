@@ -90,6 +90,18 @@ export class RecordedStreamDevice extends LineDevice {
       );
   }
 
+  /**
+   * Sends every recorded line not yet sent: what the live run still received while it drained its ports after
+   * the protocol's end (on the real clock that is after the timeline's last moment, which replay never reaches).
+   */
+  sendRest(): void {
+    for (let r = this.next; r !== undefined; r = this.next) {
+      if (r.deviceUs !== undefined && r.tUs !== undefined) this.placements?.sent(r.deviceUs, r.tUs);
+      this.emit(r.line);
+      this.next = this.lines.next().value;
+    }
+  }
+
   /** Commands are acknowledged as the original device did; their effects are already in the recording. */
   protected command(verb: string): (string | number)[] {
     return verb === "HELLO" ? this.hello : [];

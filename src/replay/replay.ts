@@ -134,8 +134,8 @@ export async function replaySession(o: ReplayOptions) {
       analysis,
       clock: "virtual",
       ...(o.speed === undefined ? {} : { speed: o.speed }),
-      makeRig: (clock) => {
-        plugSimulatedDevice(
+      makeRig: async (clock) => {
+        const devices = [
           new RecordedStreamDevice(
             clock,
             boot(light),
@@ -143,9 +143,6 @@ export async function replaySession(o: ReplayOptions) {
             light.all,
             placements.light,
           ),
-          { path: paths.light },
-        );
-        plugSimulatedDevice(
           new RecordedStreamDevice(
             clock,
             boot(stimulus),
@@ -153,9 +150,6 @@ export async function replaySession(o: ReplayOptions) {
             stimulus.all,
             placements.stimulus,
           ),
-          { path: paths.stimulus },
-        );
-        plugSimulatedDevice(
           new RecordedStreamDevice(
             clock,
             boot(eye),
@@ -163,14 +157,24 @@ export async function replaySession(o: ReplayOptions) {
             eye.all,
             placements.eyeTracker,
           ),
-          { path: paths.eyeTracker },
-        );
-        return connectSimulatedPorts(
+        ] as const;
+        plugSimulatedDevice(devices[0], { path: paths.light });
+        plugSimulatedDevice(devices[1], { path: paths.stimulus });
+        plugSimulatedDevice(devices[2], { path: paths.eyeTracker });
+        const rig = await connectSimulatedPorts(
           clock,
           meta.rig,
           paths,
           (path) => byPath.get(path) ?? new RecordedClock(),
         );
+        return {
+          ...rig,
+          // The live run went on receiving while it drained its ports: so does the replay.
+          drain: async () => {
+            for (const d of devices) d.sendRest();
+            await rig.drain();
+          },
+        };
       },
       outDir: o.outDir,
       meta: { ...sessionMeta(loaded, meta.rig, meta.subject, new Date()), analysis, replayOf: o.dir },
