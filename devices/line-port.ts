@@ -125,7 +125,8 @@ export class LinePort<T extends Table> {
         else {
           const line = partial === "" ? text.slice(from, nl) : partial + text.slice(from, nl);
           partial = "";
-          if (line.length > this.maxLineBytes + 1) this.reject(line, `longer than ${this.maxLineBytes} bytes`);
+          if (line.length > this.maxLineBytes + 1)
+            this.reject(line, `longer than ${this.maxLineBytes} bytes`);
           else this.onLine(line);
         }
         from = nl + 1;

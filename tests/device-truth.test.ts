@@ -10,6 +10,7 @@ import { SerialEyeTracker } from "../devices/eye-tracker/driver.ts";
 import { LIGHT_EVENTS } from "../devices/light-source/codec.ts";
 import { SerialLightSource } from "../devices/light-source/driver.ts";
 import { LinePort, openSerialStream, type PortNote, readPending } from "../devices/line-port.ts";
+import type { Table } from "../devices/messages.ts";
 import {
   plugSimulatedDevice,
   resetSimulatedPorts,
@@ -56,21 +57,10 @@ class Scripted implements SimulatedSerialDevice {
   }
 }
 
-async function open<T extends Record<string, readonly unknown[]>>(
-  clock: VirtualClock,
-  hello: string,
-  table: T,
-  path: string,
-) {
+async function open<T extends Table>(clock: VirtualClock, hello: string, table: T, path: string) {
   const device = new Scripted(hello);
   plugSimulatedDevice(device, { path });
-  // biome-ignore lint/suspicious/noExplicitAny: the tables are the devices' own
-  const port = new LinePort(
-    path,
-    await openSerialStream(SimulatedBinding, path, 115200),
-    clock,
-    table as any,
-  );
+  const port = new LinePort(path, await openSerialStream(SimulatedBinding, path, 115200), clock, table);
   const notes: PortNote[] = [];
   port.notes$.subscribe((n) => notes.push(n));
   return { device, port, notes };
