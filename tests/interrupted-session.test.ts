@@ -129,4 +129,29 @@ describe("interrupted sessions", () => {
     expect(lastEdge.get("blue")).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: "session-end", status: "interrupted" });
   });
+
+  it("SIGTERM with the terminal gone (stderr closed: EPIPE): still ends cleanly, exit 143", async () => {
+    const out = join(root, "epipe");
+    const { child, done } = startCli([
+      "run",
+      "protocols/chr2-training.json",
+      "--sim",
+      "--speed",
+      "100",
+      "--out",
+      out,
+    ]);
+    child.stderr?.destroy();
+    await waitFor(
+      () => lines(join(out, "events.jsonl")).filter((l) => l.includes('"light-edge"')).length >= 20,
+      "light pulses",
+    );
+    child.kill("SIGTERM");
+    const r = await done;
+    expect(r.code).toBe(EXIT_CODES.SIGTERM);
+    const folder = readSessionFolder(out);
+    expect(folder.meta.status).toBe("interrupted");
+    const events = lines(join(out, "events.jsonl")).map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ type: "session-end", status: "interrupted" });
+  });
 });

@@ -18,7 +18,7 @@ import {
 import { createSimulatedRig, SimulatedLightSource, SimulatedStimulus } from "../mocks/simulated-rig.ts";
 import { VirtualMouse } from "../mocks/virtual-mouse.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
-import { runOnRig } from "../src/app/rig-sessions.ts";
+import { runOnRig, runSimulated } from "../src/app/rig-sessions.ts";
 import { type Progress, runSession } from "../src/app/session-runner.ts";
 import { RigConfig, SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { RealClock } from "../src/core/clock.ts";
@@ -152,4 +152,20 @@ it("the progress display moves on the real clock through a rest that has no gain
   const during = seen.filter((p) => p.phase === "rest" && p.tMs < 3500).map((p) => p.tMs);
   expect(during.length).toBeGreaterThanOrEqual(2);
   expect(during).toEqual([...during].sort((a, b) => a - b));
+});
+
+it("a stop asked for before the session began (its signal already aborted) is honoured, not missed", async () => {
+  const outDir = join(root, "early");
+  const error = await runSimulated({
+    loaded: checkProtocol("stop", protocol, SIMULATED_RIG),
+    seed: 1,
+    outDir,
+    signal: AbortSignal.abort("SIGTERM"),
+  }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StoppedBeforeStart);
+  expect((error as StoppedBeforeStart).signal).toBe("SIGTERM");
+  expect(existsSync(outDir)).toBe(false);
 });

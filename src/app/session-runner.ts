@@ -130,7 +130,10 @@ async function connectWithin<R extends Rig>(
 export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOutcome<R>> {
   // One signal for every way a session can be cut short: the caller's (SIGINT) or a fault on the real clock.
   const stopper = new AbortController();
-  o.signal?.addEventListener("abort", () => stopper.abort(o.signal?.reason), { once: true });
+  // A stop asked for before we got here (while a page or dashboard was awaited) counts too: an aborted
+  // signal never fires "abort" again.
+  if (o.signal?.aborted) stopper.abort(o.signal.reason);
+  else o.signal?.addEventListener("abort", () => stopper.abort(o.signal?.reason), { once: true });
   let failure: unknown;
   const clock =
     o.clock === "virtual"

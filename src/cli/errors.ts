@@ -64,7 +64,9 @@ export const numberOption =
 export function sessionStopper(): { signal: AbortSignal; hurry: AbortSignal } {
   const controller = new AbortController();
   const hurry = new AbortController();
+  // The terminal may go away mid-session (SIGHUP, a closed pipe): writes then fail, which must not matter.
   process.stderr.on("error", () => {});
+  process.stdout.on("error", () => {});
   for (const sig of STOP_SIGNALS)
     process.on(sig, () => {
       if (!controller.signal.aborted) {
