@@ -231,3 +231,30 @@ it("reconnect with a restarted device clock: a new clock fit places the rows, th
   expect(spanning?.quality).toMatch(/gap/);
   expect(readFileSync(join(outDir, "gain.tsv"), "utf8")).toMatch(/gap/);
 });
+
+it("fault policy reconnect: an eye tracker reset is handshaken again, lights off meanwhile, the block over it flagged", async () => {
+  const rig = RigConfig.parse({ faultPolicy: "reconnect" });
+  const resetAtMs = 40_200;
+  const { out, events, deviceEdges, outDir } = await runWithFault("eye-reset", rig, (r, clock) =>
+    clock.schedule(
+      () => queueMicrotask(() => injectDeviceBytes(r.paths.eyeTracker, "! 7 boot\n")),
+      resetAtMs,
+    ),
+  );
+  expect(out.status).toBe("complete");
+  expect(events.find((e) => e.type === "fault")).toMatchObject({
+    device: "eyeTracker",
+    recoverable: true,
+    message: expect.stringMatching(/restarted mid-session/),
+  });
+  const recovered = events.find((e) => e.type === "recovered");
+  expect(recovered.t_s).toBeGreaterThan(resetAtMs / 1000);
+  // Dark from the reset until the tracker was handshaken again.
+  expect(
+    deviceEdges.filter((e) => e.on && e.tMs > resetAtMs + 1000 && e.tMs < recovered.t_s * 1000),
+  ).toHaveLength(0);
+  expect(
+    out.blocks.find((b) => b.t_start_s * 1000 <= resetAtMs && b.t_end_s * 1000 > resetAtMs)?.quality,
+  ).toMatch(/gap/);
+  expect(readSessionFolder(outDir).meta.devices?.eyeTracker?.notes?.reset).toBe(1);
+});
