@@ -164,3 +164,16 @@ it("a host stall: frames and replies waiting unread when the timers fire are rea
   await settle();
   expect(faults).toEqual(["sim/eye3: no frame for 1000 ms"]);
 });
+
+it("a light edge stamped far in the future is rejected by the clock fit: no phantom edge", async () => {
+  const { device, port, edges } = await lightController(2);
+  // Edges 1 ms apart in device time, as the virtual clock stands still; then one 30 s ahead.
+  device.bytes("E 1000 0 1\nE 2000 0 0\nE 30003000 0 1\nE 4000 0 1\n");
+  await settle();
+  expect(edges.map((e) => [e.deviceUs, e.on])).toEqual([
+    [1000, true],
+    [2000, false],
+    [4000, true],
+  ]);
+  expect(port.sync.fit().rejected).toBe(1);
+});

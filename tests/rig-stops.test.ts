@@ -108,6 +108,9 @@ it("SIGINT while a device is still handshaking: nothing starts, lights told off,
   expect(heard.slice(heardBefore).some((l) => / ALLOFF$/.test(l))).toBe(true);
   expect(heard.some((l) => / (ON|TRAIN) /.test(l))).toBe(false);
   expect(light.litWavelengthsNm()).toEqual([]);
+  // Every port was closed: each opens again (an open one would be locked).
+  for (const path of ["/dev/ttyACM0", "/dev/ttyACM1", "/dev/ttyUSB0"])
+    await (await SimulatedBinding.open({ path, baudRate: 115200 })).close();
 });
 
 it("the progress display moves on the real clock through a rest that has no gain blocks", async () => {

@@ -108,8 +108,9 @@ async function connectWithin<R extends Rig>(
       if (!done && turns >= 20) clock.advanceTo(clock.now() + 1);
     }
   if (signal.aborted) {
-    // Whatever connected anyway is told lights off and closed; nothing is started.
-    void pending
+    // Whatever connected anyway is told lights off and closed; nothing is started. Wait (a bounded while) for
+    // that, so the ALLOFF has left before the process exits.
+    const cleanup = pending
       .then(
         (rig) => {
           rig.light.allOff();
@@ -120,6 +121,7 @@ async function connectWithin<R extends Rig>(
       .finally(() => {
         if (clock instanceof RealClock) clock.stop();
       });
+    await Promise.race([cleanup, sleep(CLOSE_TIMEOUT_MS)]);
     throw new StoppedBeforeStart(String(signal.reason));
   }
   const rig = await pending;
