@@ -6,7 +6,8 @@
 export const EXIT_CODES = {
   /** The protocol ran to its end. */
   complete: 0,
-  /** A software error, or bad input (configuration, protocol, options) found before any device was touched. */
+  /** Bad input (configuration, protocol, options: nothing started), or a software error (a running session
+   * ends as failed, lights off, flushed). */
   failed: 1,
   /** A device fault ended the session (unplugged, silent, refusing, reset); the folder is marked failed. */
   deviceFault: 3,
@@ -17,6 +18,17 @@ export const EXIT_CODES = {
   SIGINT: 130,
   SIGTERM: 143,
 } as const;
+
+/** The exit codes as `hokr run --help` lists them. */
+export const exitCodesHelp = (): string =>
+  [
+    "Exit codes:",
+    `  ${EXIT_CODES.complete}    the protocol ran to its end`,
+    `  ${EXIT_CODES.failed}    bad configuration/protocol/options (nothing started), or a software error (a running session ends failed)`,
+    `  ${EXIT_CODES.deviceFault}    a device fault ended the session (folder marked failed; lights commanded off)`,
+    `  ${EXIT_CODES.notConnected}    the rig could not be connected (port missing/busy, handshake failed); no folder`,
+    `  ${EXIT_CODES.SIGHUP}/${EXIT_CODES.SIGINT}/${EXIT_CODES.SIGTERM}  stopped by SIGHUP/SIGINT/SIGTERM (folder, if made, marked interrupted)`,
+  ].join("\n");
 
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 export const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -9,6 +9,7 @@ import type { Progress, RunOutcome } from "../../app/session-runner.ts";
 import { GROUPS } from "../../cohort/groups.ts";
 import { readJsonFile } from "../../config/json-file.ts";
 import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
+import { exitCodesHelp } from "../../core/faults.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { stripePageForRun } from "../../web/stripe-page.ts";
 import { startDashboardProcess } from "../dashboard-process.ts";
@@ -69,6 +70,7 @@ export function registerRun(program: Command): void {
       "run a protocol: on the simulated rig (--sim) with a virtual mouse, recording a session folder",
     )
     .argument("<protocol>", "protocol file (.json), e.g. protocols/control.json")
+    .addHelpText("after", `\n${exitCodesHelp()}`)
     .option("--sim", "simulated rig with a virtual mouse (through the real drivers and wire protocols)")
     .option(
       "--firmware",
