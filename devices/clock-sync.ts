@@ -86,6 +86,8 @@ export class DeviceClockSync implements DeviceClock {
   private run: { deviceUs: number; hostMs: number; t: number; d: number }[] = [];
   private rejected = 0;
   private restarts = 0;
+  /** RMS residual of the current fit, ms (kept, as every timestamp is judged against it). */
+  private residualMs = Number.NaN;
 
   constructor(
     private readonly windowBlocks = 60,
@@ -142,7 +144,7 @@ export class DeviceClockSync implements DeviceClock {
     const r = hostMs - t - (this.a + this.b * t);
     const fitted = this.minima.length > 0;
     const tolerance = fitted
-      ? AHEAD_TOLERANCE_MS + 3 * this.residual() + DRIFT_SLACK * Math.max(0, t - this.fittedUpTo)
+      ? AHEAD_TOLERANCE_MS + 3 * this.residualMs + DRIFT_SLACK * Math.max(0, t - this.fittedUpTo)
       : FIRST_BLOCK_TOLERANCE_MS;
     if (r < -tolerance) return `device time ${(-r).toFixed(1)} ms ahead of the device's clock fit`;
     if (r > MAX_LATENCY_MS) return `device time ${(r / 1000).toFixed(1)} s behind the device's clock fit`;
@@ -175,6 +177,7 @@ export class DeviceClockSync implements DeviceClock {
     this.a = Number.NaN;
     this.b = 0;
     this.fittedUpTo = Number.NaN;
+    this.residualMs = Number.NaN;
     this.run = [];
   }
 
@@ -196,6 +199,7 @@ export class DeviceClockSync implements DeviceClock {
       used = kept;
     }
     this.inliers = used;
+    this.residualMs = this.residual();
   }
 
   private fitLine(points: readonly Point[]): void {
@@ -240,7 +244,7 @@ export class DeviceClockSync implements DeviceClock {
     return {
       offsetMs: this.a,
       driftPpm: this.b * 1e6,
-      residualMs: this.residual(),
+      residualMs: this.residualMs,
       blocks: this.inliers.length,
       rejected: this.rejected,
       restarts: this.restarts,
