@@ -6,6 +6,7 @@ import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
 import { Observable, Subject } from "rxjs";
 import type { SessionClock } from "../src/core/clock.ts";
+import { FAULT_TEXT } from "../src/core/faults.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
 import { type DeviceClock, DeviceClockSync } from "./clock-sync.ts";
 import { type DeviceDescription, rangeText } from "./description.ts";
@@ -254,7 +255,7 @@ export class LinePort<T extends Table> {
         // After a host stall the timer runs before the reply waiting unread: read it first.
         void readPending().then(() => {
           if (this.pending.delete(id))
-            reject(new DeviceError(`${this.path}: no reply to ${verb} within ${timeoutMs} ms`));
+            reject(new DeviceError(FAULT_TEXT.noReply(this.path, verb, timeoutMs)));
         });
       }, timeoutMs);
       this.pending.set(id, {

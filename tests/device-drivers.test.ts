@@ -18,6 +18,7 @@ import {
 } from "../mocks/serial-binding.ts";
 import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
 import { VirtualClock } from "../src/core/clock.ts";
+import { FAULT_TEXT } from "../src/core/faults.ts";
 import type { EyeSample, LightEdge } from "../src/core/samples.ts";
 import { resolvePort } from "../src/rig/connect.ts";
 
@@ -95,7 +96,7 @@ describe("eye tracker stream", () => {
     tracker.faults$.subscribe((f) => faults.push(f.message));
     clock.advanceTo(1500); // no frames for 1.5 s
     await readPending(); // the watchdog reads what is pending before calling the tracker silent
-    expect(faults).toEqual(["sim/eye: no frame for 1000 ms"]);
+    expect(faults).toEqual([FAULT_TEXT.noFrames("sim/eye", 1000)]);
     const closed: (Error | null)[] = [];
     port.closed$.subscribe((e) => closed.push(e));
     unplugSimulatedDevice("sim/eye");

@@ -18,6 +18,7 @@ import {
   type SimulatedSerialDevice,
 } from "../mocks/serial-binding.ts";
 import { VirtualClock } from "../src/core/clock.ts";
+import { FAULT_TEXT } from "../src/core/faults.ts";
 import type { LightEdge } from "../src/core/samples.ts";
 
 afterEach(() => resetSimulatedPorts());
@@ -162,7 +163,7 @@ it("a host stall: frames and replies waiting unread when the timers fire are rea
   clock.advanceTo(6000);
   await readPending();
   await settle();
-  expect(faults).toEqual(["sim/eye3: no frame for 1000 ms"]);
+  expect(faults).toEqual([FAULT_TEXT.noFrames("sim/eye3", 1000)]);
 });
 
 it("a light edge stamped far in the future is rejected by the clock fit: no phantom edge", async () => {

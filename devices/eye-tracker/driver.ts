@@ -2,6 +2,7 @@
 // the rig's calibration. A tracker that goes silent while streaming is a fault.
 import { map, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
+import { FAULT_TEXT } from "../../src/core/faults.ts";
 import { type EyeSample, onPositionGrid } from "../../src/core/samples.ts";
 import { checkHello, eventsOf, type LinePort, readPending } from "../line-port.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
@@ -73,7 +74,7 @@ export class SerialEyeTracker implements EyeTracker {
         if (silent())
           self.faults.next({
             device: "eye tracker",
-            message: `${self.port.path}: no frame for ${silenceMs} ms`,
+            message: FAULT_TEXT.noFrames(self.port.path, silenceMs),
           });
         else this.schedule(undefined, silenceMs / 4);
       });

@@ -36,6 +36,18 @@ export const isStopSignal = (x: unknown): x is StopSignal => STOP_SIGNALS.includ
 
 /** Messages the session prints and records (events.jsonl `fault`/`session-end`, session.json `end.reason`). */
 export const FAULT_TEXT = {
+  /** A port vanished (unplug, USB reset, cable). */
+  portLost: (path: string, why: string) =>
+    `${path} went away: ${why}; check its USB cable and power (a light controller cut off turns its light off by its own watchdog)`,
+  /** The eye tracker sent no frame for too long while the host was reading. */
+  noFrames: (path: string, ms: number) =>
+    `${path}: no frame for ${ms} ms; check the camera, its lighting and the tracking software`,
+  /** A command got no reply in time (the host read everything pending first). */
+  noReply: (path: string, verb: string, ms: number) =>
+    `${path}: no reply to ${verb} within ${ms} ms; check that the device is powered and on this port (\`hokr ports\`)`,
+  /** Fault policy "reconnect": the device did not come back. */
+  notBack: (s: number) =>
+    `not back within ${s} s; check its USB cable (reconnectTimeoutS sets how long hokr waits)`,
   /** A device said `! <t> boot` mid-session. */
   reset: (device: string, port: string) =>
     `${device} on ${port} restarted mid-session (it said "boot"): its lights are off and its stimulus stopped; check its power supply and USB cable`,

@@ -215,7 +215,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     for (const [path, p] of ports)
       p.closed$.subscribe((err) => {
         if (!err) return;
-        const message = `${p.path} went away: ${err.message}`;
+        const message = FAULT_TEXT.portLost(p.path, err.message);
         if (config.faultPolicy === "reconnect" && path === paths.eyeTracker && eyeAlone) {
           lost.next({ device: "eyeTracker", message, recoverable: true });
           reconnectEyeTracker(p);
@@ -233,7 +233,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
           recovered.next("eyeTracker");
         } catch {
           if (clock.now() + pauseMs > giveUpAt) {
-            lost.next({ device: "eyeTracker", message: `not back within ${config.reconnectTimeoutS} s` });
+            lost.next({ device: "eyeTracker", message: FAULT_TEXT.notBack(config.reconnectTimeoutS) });
             return;
           }
           clock.schedule(() => void attempt(), pauseMs);
@@ -289,7 +289,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     }
     for (const [path, b] of boards)
       b.lost$.subscribe((l) =>
-        lost.next({ device: path, message: `${path} went away: ${l.error?.message ?? l.reason}` }),
+        lost.next({ device: path, message: FAULT_TEXT.portLost(path, l.error?.message ?? l.reason) }),
       );
     const driverFaults = [light, stimulus, eyeTracker].flatMap((x) =>
       "faults$" in x ? [x.faults$ as Observable<DeviceFault>] : [],
