@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, expect, it } from "vitest";
+import { DeviceError } from "../devices/line-port.ts";
 import { SimulatedLightController } from "../mocks/devices/light-controller.ts";
 import { SimulatedStimulusController } from "../mocks/devices/stimulus-controller.ts";
 import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
@@ -170,5 +171,52 @@ it("a stop asked for before the session began (its signal already aborted) is ho
   );
   expect(error).toBeInstanceOf(StoppedBeforeStart);
   expect((error as StoppedBeforeStart).signal).toBe("SIGTERM");
+  expect(existsSync(outDir)).toBe(false);
+});
+
+it("a drum too weak for the protocol is refused at the handshake, before any session folder exists", async () => {
+  const deviceClock = new RealClock();
+  const rig = RigConfig.parse({
+    devices: {
+      light: { port: { path: "/dev/ttyACM0" } },
+      stimulus: { port: { path: "/dev/ttyACM1" } },
+      eyeTracker: { port: { path: "/dev/ttyUSB0" } },
+    },
+  });
+  plugSimulatedDevice(
+    new SimulatedLightController(deviceClock, new SimulatedLightSource(deviceClock, rig.light)),
+    { path: "/dev/ttyACM0" },
+  );
+  let send: ((b: Uint8Array) => void) | undefined;
+  plugSimulatedDevice(
+    {
+      attach: (s) => {
+        send = s;
+      },
+      detach: () => {},
+      receive: (bytes) => {
+        const id = /@(\d+) HELLO/.exec(Buffer.from(bytes).toString("latin1"))?.[1];
+        if (id) send?.(Buffer.from(`@${id} OK 0 hokr-drum 1 5\n`));
+      },
+    },
+    { path: "/dev/ttyACM1" },
+  );
+  plugSimulatedDevice(new DeafEye(), { path: "/dev/ttyUSB0" });
+  const outDir = join(root, "weak-drum");
+  const error = await runOnRig({
+    loaded: checkProtocol("stop", protocol, rig), // 10° (the study default)
+    rig,
+    subjectId: "M1",
+    outDir,
+    binding: SimulatedBinding,
+  }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  deviceClock.stop();
+  expect(error).toBeInstanceOf(DeviceError);
+  expect((error as Error).message).toMatch(
+    /\/dev\/ttyACM1: hokr-drum drives at most 5°, the protocol asks for 10°; lower the protocol's amplitudeDeg or use a stronger drum/,
+  );
   expect(existsSync(outDir)).toBe(false);
 });
