@@ -104,7 +104,6 @@ export async function runSimulated(o: SimulatedRunOptions) {
     meta: sessionMeta(o.loaded, rig, subject, new Date()),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hurry ? { hurry: o.hurry } : {}),
-    ...(o.hurry ? { hurry: o.hurry } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.tap ? { tap: o.tap } : {}),
     wallClock: () => new Date(),
