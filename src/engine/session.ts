@@ -102,6 +102,12 @@ export function startSession(o: {
     reached = resolve;
   });
 
+  let stopped = false;
+  let suspended = false;
+  let held = false;
+  /** Stretches with a device's data missing (suspended for a reconnect), session ms. */
+  const gaps: { fromMs: number; toMs?: number }[] = [];
+
   const applyToRig = (e: TimelineEvent): void => {
     if (e.kind === "phase-start") {
       const { name, index, stimulus } = e.phase;
@@ -185,11 +191,6 @@ export function startSession(o: {
         .subscribe({ error: failed("device notes") }),
     );
 
-  let stopped = false;
-  let suspended = false;
-  let held = false;
-  /** Stretches with a device's data missing (suspended for a reconnect), session ms. */
-  const gaps: { fromMs: number; toMs?: number }[] = [];
   return {
     holdLights() {
       held = true;
