@@ -9,6 +9,7 @@ const REAL_TIME = [
   "tests/real-clock.test.ts",
   "tests/real-rig.test.ts",
   "tests/interrupted-session.test.ts",
+  "tests/rig-stops.test.ts",
   "tests/device-drivers.test.ts",
   "tests/dashboard.test.ts",
   "tests/stripe-page.test.ts",

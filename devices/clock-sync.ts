@@ -2,32 +2,92 @@
 //
 // Transport only ever delays a line, so host − device = offset + drift·t + latency with latency ≥ 0. The
 // lower envelope of that difference is the clock relation: per 1 s block of device time we keep the minimum,
-// and fit offset + drift by least squares through the last `windowBlocks` minima (blocks far above the
-// envelope, with no promptly delivered line, are left out):
+// and fit offset + drift by least squares through the last `windowBlocks` minima (blocks far from the
+// envelope on either side are left out):
 //   session_ms = device_ms + a + b·device_ms      (a: offset, ms; b: drift, ms per ms = 1e-6 × ppm)
-// Residual alignment error = RMS distance of the fitted block minima from the line, ms.
+// Residual alignment error = RMS distance of the kept block minima from the line, ms.
+//
+// Robustness: a timestamp is judged against the fit before it may touch it. A line stamped ahead of the
+// envelope (it would have arrived before it was sent) or behind the device's previous line is rejected: it
+// is not placed, it moves nothing, and it is counted. Only a run of `JUMP_CONFIRM` rejected timestamps that
+// agree with one another is taken as the device clock having really jumped: the fit starts again from them.
+// A device reset or a reconnect starts a new fit explicitly (`restart`).
 import { UINT32 } from "./wire.ts";
 
 /** Largest drift believed, ms per ms (1000 ppm). */
 const MAX_DRIFT = 1e-3;
+/** How far ahead of the fitted envelope a line may be stamped (minimum jitter + residual), ms. */
+const AHEAD_TOLERANCE_MS = 5;
+/** Extra allowance per ms since the last block minimum: drift the fit may not yet know, ms per ms (100 ppm). */
+const DRIFT_SLACK = 1e-4;
+/** Before the first block of a fit closes the envelope is one line's: allow a latency spread this large, ms. */
+const FIRST_BLOCK_TOLERANCE_MS = 1000;
+/** A line stamped before the device's previous line by more than this is out of order, ms. */
+const BACKWARD_TOLERANCE_MS = 5;
+/** A line later than this after being stamped is not transport delay but a wrong timestamp, ms. */
+const MAX_LATENCY_MS = 60_000;
+/** Rejected timestamps in a row, agreeing with one another, that mean the device clock really jumped. */
+export const JUMP_CONFIRM = 5;
+/** How closely those rejected timestamps must agree (their host − device differences), ms. */
+const JUMP_AGREEMENT_MS = 250;
 
 export interface ClockFit {
   offsetMs: number;
   driftPpm: number;
+  /** RMS distance of the kept block minima from the fitted line, ms. */
   residualMs: number;
+  /** Block minima the fit rests on. */
   blocks: number;
+  /** Timestamps rejected as out of line with the device's clock (never placed, never fitted). */
+  rejected: number;
+  /** Times the fit started again: device reset, reconnect, or a confirmed clock jump. */
+  restarts: number;
 }
 
-export class DeviceClockSync {
-  private lastDeviceUs = Number.NaN;
+/** Where a device time lands on the session clock, or why it was rejected. */
+export type Placement =
+  | {
+      ok: true;
+      /** Device time unwrapped, ms. */
+      deviceMs: number;
+      /** Session time, ms. */
+      tMs: number;
+      /** Set when this line confirmed a jump of the device clock: how far it jumped, ms (> 0: forward). */
+      jumpMs?: number;
+    }
+  | { ok: false; reason: string };
+
+/** Maps one device's timestamps onto the session clock. */
+export interface DeviceClock {
+  place(deviceUs: number, hostMs: number): Placement;
+  /** The device clock started again (reset, reconnect): forget the old relation. */
+  restart(): void;
+  fit(): ClockFit;
+}
+
+interface Point {
+  t: number;
+  d: number;
+}
+
+export class DeviceClockSync implements DeviceClock {
+  private lastT = Number.NaN;
   private lastHostMs = Number.NaN;
-  private readonly minima: { t: number; d: number }[] = [];
+  private minima: Point[] = [];
   /** The minima the current fit rests on (outlying blocks left out). */
-  private inliers: readonly { t: number; d: number }[] = [];
+  private inliers: readonly Point[] = [];
   private block = Number.NaN;
   private blockMin = Number.POSITIVE_INFINITY;
   private a = Number.NaN;
   private b = 0;
+  /** Device time of the newest block minimum in the fit, ms. */
+  private fittedUpTo = Number.NaN;
+  /** Rejected timestamps in a row: a candidate new clock relation. */
+  private run: { deviceUs: number; hostMs: number; t: number; d: number }[] = [];
+  private rejected = 0;
+  private restarts = 0;
+  /** RMS residual of the current fit, ms (kept, as every timestamp is judged against it). */
+  private residualMs = Number.NaN;
 
   constructor(
     private readonly windowBlocks = 60,
@@ -35,22 +95,65 @@ export class DeviceClockSync {
   ) {}
 
   /**
-   * Unwraps the device's 32-bit µs counter. The host's own clock says how much time passed since the last
-   * line, so the number of wraps is the one that lands closest to that — correct even after a silence
-   * longer than the 71.6 min wrap period's half (a drum quiet through a 60 min rest).
+   * Unwraps a 32-bit µs counter against a previous (unwrapped ms, host ms) pair. The host's own clock says
+   * how much time passed, so the number of wraps is the one that lands closest to that — correct even after
+   * a silence longer than the 71.6 min wrap period's half (a drum quiet through a 60 min rest).
    */
-  private unwrap(deviceUs: number, hostMs: number): number {
-    if (Number.isNaN(this.lastDeviceUs)) return deviceUs;
-    const expected = this.lastDeviceUs + (hostMs - this.lastHostMs) * 1000;
-    return deviceUs + Math.round((expected - deviceUs) / UINT32) * UINT32;
+  private static unwrap(deviceUs: number, hostMs: number, prevT: number, prevHostMs: number): number {
+    if (Number.isNaN(prevT)) return deviceUs / 1000;
+    const expectedUs = (prevT + (hostMs - prevHostMs)) * 1000;
+    return (deviceUs + Math.round((expectedUs - deviceUs) / UINT32) * UINT32) / 1000;
   }
 
-  /** Adds one observation; returns the device time in ms, unwrapped. */
-  observe(deviceUs: number, hostMs: number): number {
-    const unwrapped = this.unwrap(deviceUs, hostMs);
-    this.lastDeviceUs = unwrapped;
+  place(deviceUs: number, hostMs: number): Placement {
+    const t = DeviceClockSync.unwrap(deviceUs, hostMs, this.lastT, this.lastHostMs);
+    const problem = this.judge(t, hostMs);
+    if (problem === null) {
+      this.run = [];
+      this.accept(t, hostMs);
+      return { ok: true, deviceMs: t, tMs: this.toSessionMs(t) };
+    }
+    // Out of line: perhaps alone (a corrupted stamp), perhaps the first of a jumped clock.
+    const prev = this.run.at(-1);
+    const tRun = prev ? DeviceClockSync.unwrap(deviceUs, hostMs, prev.t, prev.hostMs) : t;
+    const d = hostMs - tRun;
+    const agrees =
+      prev !== undefined &&
+      tRun >= prev.t - BACKWARD_TOLERANCE_MS &&
+      Math.abs(d - (this.run[0] as { d: number }).d) <= JUMP_AGREEMENT_MS;
+    if (!agrees) this.run = [];
+    this.run.push({ deviceUs, hostMs, t: tRun, d });
+    if (this.run.length < JUMP_CONFIRM) {
+      this.rejected++;
+      return { ok: false, reason: problem };
+    }
+    // The device clock did jump: a new fit from the run (the earlier ones stay rejected).
+    const oldPlace = this.toSessionMs(tRun);
+    const run = this.run;
+    this.restart();
+    for (const r of run) this.accept(r.t, r.hostMs);
+    const tMs = this.toSessionMs(tRun);
+    return { ok: true, deviceMs: tRun, tMs, jumpMs: oldPlace - tMs };
+  }
+
+  /** Null if the timestamp is in line with the device clock, else what is wrong with it. */
+  private judge(t: number, hostMs: number): string | null {
+    if (Number.isNaN(this.lastT)) return null;
+    if (t < this.lastT - BACKWARD_TOLERANCE_MS)
+      return `device time goes back ${(this.lastT - t).toFixed(1)} ms from the previous line`;
+    const r = hostMs - t - (this.a + this.b * t);
+    const fitted = this.minima.length > 0;
+    const tolerance = fitted
+      ? AHEAD_TOLERANCE_MS + 3 * this.residualMs + DRIFT_SLACK * Math.max(0, t - this.fittedUpTo)
+      : FIRST_BLOCK_TOLERANCE_MS;
+    if (r < -tolerance) return `device time ${(-r).toFixed(1)} ms ahead of the device's clock fit`;
+    if (r > MAX_LATENCY_MS) return `device time ${(r / 1000).toFixed(1)} s behind the device's clock fit`;
+    return null;
+  }
+
+  private accept(t: number, hostMs: number): void {
+    this.lastT = t;
     this.lastHostMs = hostMs;
-    const t = unwrapped / 1000;
     const d = hostMs - t;
     if (Number.isNaN(this.a)) this.a = d;
     const block = Math.floor(t / this.blockMs);
@@ -61,28 +164,45 @@ export class DeviceClockSync {
     } else this.blockMin = Math.min(this.blockMin, d);
     // Within the first block, follow the running minimum so early samples are mapped sensibly.
     if (this.minima.length === 0) this.a = Math.min(this.a, d);
-    return t;
+  }
+
+  restart(): void {
+    if (!Number.isNaN(this.lastT)) this.restarts++;
+    this.lastT = Number.NaN;
+    this.lastHostMs = Number.NaN;
+    this.minima = [];
+    this.inliers = [];
+    this.block = Number.NaN;
+    this.blockMin = Number.POSITIVE_INFINITY;
+    this.a = Number.NaN;
+    this.b = 0;
+    this.fittedUpTo = Number.NaN;
+    this.residualMs = Number.NaN;
+    this.run = [];
   }
 
   private addMinimum(t: number, d: number): void {
     this.minima.push({ t, d });
+    this.fittedUpTo = t;
     if (this.minima.length > this.windowBlocks) this.minima.shift();
-    // A block with no quickly delivered line (only heartbeat replies, say) sits well above the envelope:
-    // fit, drop blocks more than max(1 ms, 3 × median residual) above the line, fit again.
-    let used = this.minima;
+    // A block with no quickly delivered line (only heartbeat replies, say) sits well above the envelope, and
+    // one that got past the gate by a little sits below it: fit, drop blocks more than max(1 ms, 3 × median
+    // residual) from the line on either side, fit again.
+    let used: readonly Point[] = this.minima;
     for (let pass = 0; pass < 3; pass++) {
       this.fitLine(used);
       const residuals = used.map((m) => m.d - (this.a + this.b * m.t));
       const sorted = residuals.map(Math.abs).sort((x, y) => x - y);
       const limit = Math.max(1, 3 * (sorted[sorted.length >> 1] ?? 0));
-      const kept = used.filter((_, i) => (residuals[i] as number) <= limit);
+      const kept = used.filter((_, i) => Math.abs(residuals[i] as number) <= limit);
       if (kept.length === used.length || kept.length < 2) break;
       used = kept;
     }
     this.inliers = used;
+    this.residualMs = this.residual();
   }
 
-  private fitLine(points: readonly { t: number; d: number }[]): void {
+  private fitLine(points: readonly Point[]): void {
     const n = points.length;
     if (n < 3) {
       this.a = Math.min(...points.map((m) => m.d));
@@ -113,12 +233,21 @@ export class DeviceClockSync {
     return deviceMs + this.a + this.b * deviceMs;
   }
 
-  fit(): ClockFit {
+  private residual(): number {
     const residuals = this.inliers.map((m) => m.d - (this.a + this.b * m.t));
-    const rms =
-      residuals.length > 0
-        ? Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length)
-        : Number.NaN;
-    return { offsetMs: this.a, driftPpm: this.b * 1e6, residualMs: rms, blocks: this.inliers.length };
+    return residuals.length > 0
+      ? Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length)
+      : Number.NaN;
+  }
+
+  fit(): ClockFit {
+    return {
+      offsetMs: this.a,
+      driftPpm: this.b * 1e6,
+      residualMs: this.residualMs,
+      blocks: this.inliers.length,
+      rejected: this.rejected,
+      restarts: this.restarts,
+    };
   }
 }

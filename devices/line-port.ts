@@ -1,24 +1,48 @@
 // A serial port speaking the hokr line framing: owns the port, splits lines, matches replies to commands,
 // decodes events with the devices' tables, counts what it rejects, and reports when the port goes away.
 // Several drivers may share one LinePort (the combined rig controller).
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
-import { ReadlineParser } from "@serialport/parser-readline";
 import { SerialPortStream } from "@serialport/stream";
 import { Observable, Subject } from "rxjs";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
+import { FAULT_TEXT } from "../src/core/faults.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
-import { DeviceClockSync } from "./clock-sync.ts";
-import type { DeviceDescription } from "./description.ts";
+import { type DeviceClock, DeviceClockSync } from "./clock-sync.ts";
+import { type DeviceDescription, rangeText } from "./description.ts";
 import { eventCodec, type MessageOf, type Table } from "./messages.ts";
-import { type Reply, WireError } from "./wire.ts";
+import { MAX_LINE_BYTES, type Reply, WireError } from "./wire.ts";
 
 export class DeviceError extends Error {}
 
 /** How often a handshake is asked again while the device stays silent, ms. */
 const HANDSHAKE_RETRY_MS = 500;
 
+/**
+ * Lets bytes already received but not yet read reach their parser: one event-loop turn for the I/O poll,
+ * one for what it resolves. A timer that fires first after the host was stalled (suspended with Ctrl-Z,
+ * swapping) waits for this before judging a device silent.
+ */
+export async function readPending(): Promise<void> {
+  await yieldToEventLoop();
+  await yieldToEventLoop();
+}
+
 /** An OK reply, with its device time mapped onto the session clock (ms). */
 export type OkReply = Reply & { kind: "ok"; tMs: number };
+
+/**
+ * What a port saw besides decoded events: a line it rejected (malformed, too long, or stamped out of line
+ * with the device's clock), the device clock starting again (the device said `! … boot`, or its clock
+ * jumped), each with the session time it happened.
+ */
+export type PortNote =
+  | { kind: "rejected-line"; hostMs: number; line: string; reason: string }
+  | { kind: "reset"; hostMs: number; tMs: number; text: string }
+  | { kind: "clock-jump"; hostMs: number; tMs: number; jumpMs: number };
+
+/** Does a device message (`! <t> <text>`) say the device has just started (power-up, reset, watchdog reboot)? */
+export const isBootMessage = (text: string): boolean => /^boot\b/.test(text);
 
 export interface Received<E> {
   event: E;
@@ -61,17 +85,20 @@ export class LinePort<T extends Table> {
   private readonly superseded = new Set<number>();
   private readonly events = new Subject<Received<MessageOf<T>>>();
   private readonly rejections = new Subject<WireError>();
+  private readonly notes = new Subject<PortNote>();
   private readonly closing = new Subject<Error | null>();
   private readonly codec;
   private isClosed = false;
   /** This device's clock against the session clock, learnt from every timestamped line. */
-  readonly sync = new DeviceClockSync();
+  readonly sync: DeviceClock;
   /** Lines rejected as malformed since the port opened. */
   rejected = 0;
   /** Time one byte takes on the device's link, ms (0: not known to be slower than the host reads it). */
   private msPerByte = 0;
   readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
   readonly rejected$ = this.rejections.asObservable();
+  /** Rejected lines, device resets and clock jumps, as they happen. */
+  readonly notes$: Observable<PortNote> = this.notes.asObservable();
   /** Emits the error each time the port goes away, and null (then completes) when we close it. */
   readonly closed$: Observable<Error | null> = this.closing.asObservable();
 
@@ -80,28 +107,72 @@ export class LinePort<T extends Table> {
     private stream: SerialPortStream,
     private readonly clock: SessionClock,
     table: T,
+    /** How device times are placed on the session clock (replay places them where the recording did). */
+    deviceClock: DeviceClock = new DeviceClockSync(),
+    /** Longest line the device sends, bytes; longer ones are cut off, counted and skipped to the next newline. */
+    private readonly maxLineBytes = MAX_LINE_BYTES,
   ) {
+    this.sync = deviceClock;
     this.codec = eventCodec(table);
     this.attach(stream);
   }
 
   private attach(stream: SerialPortStream): void {
-    stream
-      .pipe(new ReadlineParser({ delimiter: "\n", encoding: "latin1" }))
-      .on("data", (line: string) => this.onLine(line));
+    // Lines split here, not by a readline parser: a device that never sends a newline must not make one line
+    // of everything after it, nor grow a buffer without bound.
+    let partial = "";
+    let discarding = false;
+    stream.on("data", (chunk: Buffer) => {
+      if (stream !== this.stream) return;
+      const text = chunk.toString("latin1");
+      let from = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+        if (discarding) discarding = false;
+        else {
+          const line = partial === "" ? text.slice(from, nl) : partial + text.slice(from, nl);
+          partial = "";
+          if (line.length > this.maxLineBytes + 1)
+            this.reject(line, `longer than ${this.maxLineBytes} bytes`);
+          else this.onLine(line);
+        }
+        from = nl + 1;
+      }
+      if (discarding || from === text.length) return;
+      partial += text.slice(from);
+      if (partial.length > this.maxLineBytes + 1) {
+        this.reject(partial, `no newline within ${this.maxLineBytes} bytes; skipped to the next newline`);
+        partial = "";
+        discarding = true;
+      }
+    });
     stream.on("close", (err?: Error | null) => this.onClose(stream, err ?? null));
     stream.on("error", (err: Error) => this.onClose(stream, err));
   }
 
   /**
    * The device is back (perhaps under a new path, found by its serial number): carry on over the new
-   * stream. Subscribers of the port's events and its clock alignment stay as they were.
+   * stream. Subscribers of the port's events stay as they were; its clock alignment starts again, since a
+   * device that was unplugged has most likely restarted its clock.
    */
   reopen(path: string, stream: SerialPortStream): void {
+    this.sync.restart();
     this.path = path;
     this.stream = stream;
     this.isClosed = false;
     this.attach(stream);
+  }
+
+  /** Counts a line the port will not use, and says why (rejected$, notes$). */
+  reject(line: string, reason: string): void {
+    this.rejected++;
+    const e = new WireError(line, reason);
+    this.rejections.next(e);
+    this.notes.next({
+      kind: "rejected-line",
+      hostMs: this.clock.now(),
+      line: line.length > 80 ? `${line.slice(0, 80)}…` : line,
+      reason,
+    });
   }
 
   private onLine(line: string): void {
@@ -111,23 +182,36 @@ export class LinePort<T extends Table> {
       decoded = this.codec.decode(line);
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
-      this.rejected++;
-      this.rejections.next(e);
+      this.reject(line, e.reason);
       return;
     }
     const deviceUs = "deviceUs" in decoded ? decoded.deviceUs : undefined;
+    // A device that has just started has a new clock: the old relation no longer holds.
+    const boot =
+      "tag" in decoded && decoded.tag === "!" && isBootMessage(String((decoded as { text?: unknown }).text));
+    if (boot) this.sync.restart();
     // A line arrives no sooner than its own bytes have crossed the link: its arrival, less that, bounds the
     // device clock's relation from above as tightly as the link allows.
     const earliestMs = hostMs - (line.length + 1) * this.msPerByte;
-    const deviceMs = typeof deviceUs === "number" ? this.sync.observe(deviceUs, earliestMs) : undefined;
-    const tMs = deviceMs === undefined ? hostMs : onMicrosecondGrid(this.sync.toSessionMs(deviceMs));
+    const placed = typeof deviceUs === "number" ? this.sync.place(deviceUs, earliestMs) : undefined;
+    let tMs = hostMs;
+    if (placed?.ok) {
+      tMs = onMicrosecondGrid(placed.tMs);
+      if (placed.jumpMs !== undefined)
+        this.notes.next({ kind: "clock-jump", hostMs, tMs, jumpMs: placed.jumpMs });
+    } else if (placed && !("kind" in decoded)) {
+      // An event stamped out of line with the device's clock is not placed anywhere: it moves nothing.
+      this.reject(line, placed.reason);
+      return;
+    }
+    if (boot)
+      this.notes.next({ kind: "reset", hostMs, tMs, text: String((decoded as { text: string }).text) });
     if ("kind" in decoded) {
       const waiter = this.pending.get(decoded.id);
       // A handshake asked again gets more than one answer: the late ones are expected, not malformed.
       if (!waiter && this.superseded.delete(decoded.id)) return;
       if (!waiter) {
-        this.rejected++;
-        this.rejections.next(new WireError(line, `reply to unknown command id ${decoded.id}`));
+        this.reject(line, `reply to unknown command id ${decoded.id}`);
         return;
       }
       this.pending.delete(decoded.id);
@@ -175,8 +259,11 @@ export class LinePort<T extends Table> {
     this.nextId = (this.nextId % 65535) + 1;
     return new Promise((resolve, reject) => {
       const timer = this.clock.schedule(() => {
-        if (this.pending.delete(id))
-          reject(new DeviceError(`${this.path}: no reply to ${verb} within ${timeoutMs} ms`));
+        // After a host stall the timer runs before the reply waiting unread: read it first.
+        void readPending().then(() => {
+          if (this.pending.delete(id))
+            reject(new DeviceError(FAULT_TEXT.noReply(this.path, verb, timeoutMs)));
+        });
       }, timeoutMs);
       this.pending.set(id, {
         verb,
@@ -208,6 +295,7 @@ export class LinePort<T extends Table> {
     const ids: number[] = [];
     return new Promise((resolve, reject) => {
       const finish = (settle: () => void) => {
+        settled = true;
         retries.unsubscribe();
         deadline.unsubscribe();
         for (const id of ids) if (this.pending.delete(id)) this.superseded.add(id);
@@ -224,17 +312,19 @@ export class LinePort<T extends Table> {
         });
         this.stream.write(`${encode(id)}\n`);
       };
-      const deadline = this.clock.schedule(
-        () =>
-          finish(() =>
-            reject(
-              new DeviceError(
-                `${this.path}: no reply to ${verb} within ${timeoutMs} ms (asked ${ids.length} times)`,
+      let settled = false;
+      const deadline = this.clock.schedule(() => {
+        retries.unsubscribe();
+        // After a host stall the deadline runs before the answer waiting unread: read it first.
+        void readPending().then(() => {
+          if (!settled)
+            finish(() =>
+              reject(
+                new DeviceError(`${FAULT_TEXT.noReply(this.path, verb, timeoutMs)} (asked ${ids.length} times)`),
               ),
-            ),
-          ),
-        timeoutMs,
-      );
+            );
+        });
+      }, timeoutMs);
       const retries = scheduleTicks(this.clock, this.clock.now() + retryMs, retryMs, ask);
       ask();
     });
@@ -263,3 +353,46 @@ export const eventsOf = <T extends Table, K extends keyof T & string>(port: Line
       complete: () => sub.complete(),
     }),
   );
+
+/**
+ * Checks a HELLO reply (`<device> <version> <values…>`) against the descriptions the driver accepts: the
+ * device kind, the protocol version, and every reply value against its field's range. Returns the matching
+ * description and the values by field name; a DeviceError naming the port and the fix otherwise.
+ */
+export function checkHello(
+  path: string,
+  values: readonly string[],
+  accepts: readonly DeviceDescription[],
+): { description: DeviceDescription; fields: Record<string, string> } {
+  const [device, version, ...rest] = values;
+  const description = accepts.find((d) => d.device === device);
+  if (!description)
+    throw new DeviceError(
+      `${path}: answered as '${device ?? "?"}', expected ${accepts.map((d) => d.device).join(" or ")}; check the rig configuration's ports`,
+    );
+  if (version !== String(description.version))
+    throw new DeviceError(
+      `${path}: ${device} speaks protocol version ${version ?? "?"}, this hokr speaks version ${description.version}; flash the matching firmware (\`hokr flash\`) or use the matching hokr`,
+    );
+  const specs = description.commands.HELLO?.reply ?? [];
+  const fields: Record<string, string> = {};
+  specs.forEach((s, i) => {
+    const v = rest[i];
+    const n = Number(v);
+    const inRange =
+      v !== undefined &&
+      (s.kind === "word"
+        ? (s.words ?? []).includes(v)
+        : s.kind === "text" ||
+          (v.trim() !== "" &&
+            Number.isFinite(n) &&
+            (s.min === undefined || n >= s.min) &&
+            (s.max === undefined || n <= s.max)));
+    if (!inRange)
+      throw new DeviceError(
+        `${path}: ${device}'s HELLO gave ${s.name} '${v ?? ""}', outside its range ${rangeText(s)}; check the device's firmware`,
+      );
+    fields[s.name] = v;
+  });
+  return { description, fields };
+}

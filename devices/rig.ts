@@ -55,12 +55,35 @@ export interface DeviceFault {
   recoverable?: boolean;
 }
 
+/**
+ * Something a device said, or the host saw on its port, that is not a sample or a light edge: a device message
+ * (`!`), a light controller's watchdog trip (`W`), a tracker status (`T`), a reset, a clock jump, a line the
+ * host rejected. Recorded in the event log as it happens.
+ */
+export interface DeviceNote {
+  /** "light", "stimulus", "eyeTracker", or the port path when several devices share it. */
+  device: string;
+  /** Session time, ms (the device's own time placed on the session clock, when the note has one). */
+  tMs: number;
+  kind: "message" | "watchdog" | "tracker-status" | "reset" | "clock-jump" | "rejected-line";
+  text: string;
+}
+
 export interface DeviceReport {
   port: string;
   /** What the device answered to HELLO, for devices with a handshake. */
   identity?: string[];
   rejectedLines: number;
-  clock?: { offsetMs: number; driftPpm: number; residualMs: number; blocks: number };
+  clock?: {
+    offsetMs: number;
+    driftPpm: number;
+    residualMs: number;
+    blocks: number;
+    rejected: number;
+    restarts: number;
+  };
+  /** Device notes by kind (DeviceNote), counted over the session. */
+  notes?: Partial<Record<DeviceNote["kind"], number>>;
   /** A display's frames: shown, and dropped (skipped by the screen) — the stripe page reports them. */
   frames?: { frames: number; dropped: number };
 }
@@ -74,6 +97,8 @@ export interface Rig {
   readonly faults$: Observable<DeviceFault>;
   /** A device that had a recoverable fault is back (its name). */
   readonly recovered$: Observable<string>;
+  /** What the devices said besides samples and edges (rigs without such devices may leave it out). */
+  readonly notes$?: Observable<DeviceNote>;
   /** Resolves once data the devices already sent has been received (end of session). */
   drain(): Promise<void>;
   /** Per device: lines rejected as malformed, and how its clock aligned to the session clock. */

@@ -98,6 +98,11 @@ export function unplugSimulatedDevice(path: string): void {
   ports.delete(path);
 }
 
+/** Bytes as if the device on `path` had sent them (fault tests: a corrupted, reset or mis-stamped line). */
+export function injectDeviceBytes(path: string, text: string): void {
+  ports.get(path)?.open?.push(Buffer.from(text, "latin1"));
+}
+
 /** Bytes devices have sent that the host has not read yet, over every open port. */
 export const simulatedBacklog = (): number =>
   [...ports.values()].reduce((n, e) => n + (e.open?.backlog ?? 0), 0);

@@ -80,3 +80,23 @@ describe("assembleCycles with batched samples", () => {
     });
   });
 });
+
+describe("assembleCycles and a late sample (issue #12)", () => {
+  it("a sample older than cycles already emitted never reopens its epoch's cycles", async () => {
+    const { from, lastValueFrom, toArray } = await import("rxjs");
+    // Epoch A [0, 10 000) ms at 100 Hz: 1000 cycles. The eye reaches 500 ms, so 50 cycles are emitted and the
+    // queue is empty; then one sample from 20 ms arrives late, and the stream goes on to 600 ms.
+    const inputs: AnalysisInput[] = [epoch("A", 0, 10_000)];
+    for (let t = 0; t <= 500; t += 1) inputs.push(eye(t));
+    inputs.push(eye(20.5));
+    for (let t = 501; t <= 600; t += 1) inputs.push(eye(t));
+    const cycles = await lastValueFrom(
+      from(inputs).pipe(assembleCycles({ stimulusReports: false }), toArray()),
+    );
+    // Cycles 0…60 (the last kept at the end of the stream), each once, in order: the late sample reopened
+    // nothing (before the fix, it and every later sample reopened the epoch from cycle 0).
+    expect(cycles.map((c) => c.index)).toEqual(Array.from({ length: 61 }, (_, i) => i));
+    // Every in-order sample is in exactly one cycle; the late one in none.
+    expect(cycles.reduce((n, c) => n + c.eyeT.length, 0)).toBe(601);
+  });
+});

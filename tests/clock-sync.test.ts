@@ -1,6 +1,6 @@
 // Device clock → session clock alignment, on synthetic timestamps with known offset, drift and latency.
 import { describe, expect, it } from "vitest";
-import { DeviceClockSync } from "../devices/clock-sync.ts";
+import { DeviceClockSync, JUMP_CONFIRM } from "../devices/clock-sync.ts";
 import { Random } from "../src/core/random.ts";
 
 const UINT32 = 2 ** 32;
@@ -13,8 +13,9 @@ function observe(
   const errors: number[] = [];
   for (let t = o.fromMs; t <= o.toMs; t += o.stepMs) {
     const trueDeviceUs = o.bootUs + t * 1000 * (1 + o.ppm * 1e-6);
-    const deviceMs = sync.observe(Math.round(trueDeviceUs) % UINT32, t + o.latency());
-    errors.push(sync.toSessionMs(deviceMs) - t);
+    const placed = sync.place(Math.round(trueDeviceUs) % UINT32, t + o.latency());
+    if (!placed.ok) throw new Error(`rejected at ${t} ms: ${placed.reason}`);
+    errors.push(placed.tMs - t);
   }
   return errors;
 }
@@ -55,5 +56,71 @@ describe("DeviceClockSync", () => {
       latency,
     });
     for (const e of [...e1, ...e2]) expect(Math.abs(e)).toBeLessThanOrEqual(1.0001);
+  });
+});
+
+describe("DeviceClockSync, robust to wrong timestamps (issue #12)", () => {
+  /** 200 Hz for 2 min, latency 0.3 ms + jitter; `stamp` may corrupt sample k's device time. */
+  function session(stamp: (k: number, trueUs: number) => number, seed = 4) {
+    const r = new Random(seed);
+    const sync = new DeviceClockSync();
+    const placed: { k: number; t: number; p: ReturnType<DeviceClockSync["place"]> }[] = [];
+    for (let k = 0; k * 5 <= 120_000; k++) {
+      const t = k * 5;
+      const trueUs = 4_290_000_000 + t * 1000 * (1 + 30e-6); // wraps 5 s in
+      const deviceUs = ((Math.round(stamp(k, trueUs)) % UINT32) + UINT32) % UINT32;
+      placed.push({ k, t, p: sync.place(deviceUs, t + 0.3 + r.exponential(1)) });
+    }
+    return { sync, placed };
+  }
+  const worst = (xs: { t: number; p: ReturnType<DeviceClockSync["place"]> }[]) =>
+    Math.max(...xs.map(({ t, p }) => (p.ok ? Math.abs(p.tMs - t) : 0)));
+
+  it("one far-future timestamp is rejected and moves no other sample; the fit reports it", () => {
+    const clean = session((_, us) => us);
+    const spoiled = session((k, us) => (k === 6000 ? us + 30e6 : us));
+    const bad = spoiled.placed[6000]?.p;
+    expect(bad?.ok).toBe(false);
+    if (bad && !bad.ok) expect(bad.reason).toMatch(/ahead of the device's clock fit/);
+    // Every other sample lands exactly where it lands without the outlier.
+    for (const [i, c] of clean.placed.entries()) if (i !== 6000) expect(spoiled.placed[i]?.p).toEqual(c.p);
+    expect(worst(spoiled.placed.slice(200))).toBeLessThan(1);
+    expect(spoiled.sync.fit()).toMatchObject({ rejected: 1, restarts: 0 });
+    expect(spoiled.sync.fit().residualMs).toBeLessThan(1);
+  });
+
+  it("a far-past timestamp (behind the previous line) is rejected too", () => {
+    const { sync, placed } = session((k, us) => (k === 7000 ? us - 17e6 : us));
+    expect(placed[7000]?.p.ok).toBe(false);
+    expect(worst(placed.slice(200))).toBeLessThan(1);
+    expect(sync.fit().rejected).toBe(1);
+  });
+
+  for (const [name, jumpUs] of [
+    ["forward", 25e6],
+    ["back", -40e6],
+  ] as const)
+    it(`a device clock that jumps ${name} for good starts a new fit after ${JUMP_CONFIRM} lines`, () => {
+      const { sync, placed } = session((k, us) => (k >= 9000 ? us + jumpUs : us));
+      const rejected = placed.filter((x) => !x.p.ok).map((x) => x.k);
+      expect(rejected).toEqual([9000, 9001, 9002, 9003]);
+      const confirmed = placed[9004]?.p;
+      expect(confirmed?.ok && confirmed.jumpMs).toBeCloseTo(jumpUs / 1000, -1);
+      // Before and after the jump, samples are placed to within 1 ms of the truth.
+      expect(worst(placed.slice(200, 9000))).toBeLessThan(1);
+      expect(worst(placed.slice(9300))).toBeLessThan(1);
+      expect(sync.fit()).toMatchObject({ rejected: JUMP_CONFIRM - 1, restarts: 1 });
+    });
+
+  it("restart() forgets the old relation (a reset device counts from 0 again)", () => {
+    const sync = new DeviceClockSync();
+    for (let t = 0; t < 5000; t += 10) sync.place(3e9 + t * 1000, t + 0.5);
+    sync.restart();
+    const placed = [];
+    for (let t = 5000; t < 10_000; t += 10) placed.push(sync.place((t - 5000) * 1000 + 12, t + 0.5));
+    expect(placed.every((p) => p.ok)).toBe(true);
+    const last = placed.at(-1);
+    expect(last?.ok && Math.abs(last.tMs - 9990)).toBeLessThan(1);
+    expect(sync.fit().restarts).toBe(1);
   });
 });

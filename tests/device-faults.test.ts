@@ -5,11 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
+import { injectDeviceBytes } from "../mocks/serial-binding.ts";
 import { VirtualMouse } from "../mocks/virtual-mouse.ts";
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
 import { runSession } from "../src/app/session-runner.ts";
 import { RigConfig, SIMULATED_RIG } from "../src/config/rig-config.ts";
 import type { SessionClock } from "../src/core/clock.ts";
+import { EXIT_CODES } from "../src/core/faults.ts";
 import { Random } from "../src/core/random.ts";
 import type { LightEdge } from "../src/core/samples.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
@@ -135,4 +137,124 @@ it("fault policy reconnect: the eye tracker comes back under a new port name, li
   // The learning curve carries on past the gap.
   expect(out.blocks.filter((b) => b.phase === "training").length).toBe(2);
   expect(out.blocks.at(-1)?.t_end_s).toBeGreaterThan(100);
+});
+
+// ---- The record is what the devices said (issue #12) ----
+
+/** Device time (µs) a simulated device on the rig stamps at session time `tMs` (LineDevice's clock). */
+const deviceUsAt = (tMs: number, bootUs: number) => (Math.round(tMs * 1000) + bootUs) % 2 ** 32;
+const LIGHT_BOOT_US = 3_000_000_000;
+const EYE_BOOT_US = 4_000_000_000;
+
+it("a light controller reset mid-session: recorded, lights recorded off, a new clock fit, the session fails (exit 3)", async () => {
+  const resetAtMs = 30_200; // blue is on
+  const { out, events, outDir } = await runWithFault("reset", SIMULATED_RIG, (rig, clock) =>
+    clock.schedule(() => queueMicrotask(() => injectDeviceBytes(rig.paths.light, "! 12 boot\n")), resetAtMs),
+  );
+  expect(out.status).toBe("failed");
+  expect(out.exitCode).toBe(EXIT_CODES.deviceFault);
+  expect(out.reason).toMatch(/restarted mid-session \(it said "boot"\).*check its power supply/);
+  expect(events).toContainEqual(expect.objectContaining({ type: "device", device: "light", kind: "reset" }));
+  // The reset means off: the record says so at the reset, whatever the host had commanded.
+  const resetEdge = events.find((e) => e.type === "light-edge" && e.cause === "reset");
+  expect(resetEdge).toMatchObject({ channel: "blue", on: false });
+  expect(resetEdge.t_s).toBeGreaterThanOrEqual(resetAtMs / 1000);
+  const meta = readSessionFolder(outDir).meta;
+  expect(meta.status).toBe("failed");
+  expect(meta.devices?.light?.notes?.reset).toBe(1);
+  expect(meta.devices?.light?.clock?.restarts).toBeGreaterThanOrEqual(1);
+});
+
+it("watchdog trips, device messages, tracker status and rejected lines go to events.jsonl and session.json", async () => {
+  const { out, events, outDir } = await runWithFault("notes", SIMULATED_RIG, (rig, clock) => {
+    // After the lines the devices sent up to now (they leave in one write at the end of the event-loop turn).
+    clock.schedule(
+      () =>
+        queueMicrotask(() => {
+          injectDeviceBytes(rig.paths.light, `W ${deviceUsAt(20_000, LIGHT_BOOT_US)}\n`);
+          injectDeviceBytes(rig.paths.light, `! ${deviceUsAt(20_000, LIGHT_BOOT_US)} brown-out warning\n`);
+          injectDeviceBytes(rig.paths.light, `E ${deviceUsAt(20_000, LIGHT_BOOT_US)} 7 1\n`);
+          injectDeviceBytes(rig.paths.eyeTracker, `T ${deviceUsAt(20_000, EYE_BOOT_US)} lost\n`);
+          injectDeviceBytes(rig.paths.eyeTracker, `S ${deviceUsAt(50_000, EYE_BOOT_US)} 1.0\n`); // 30 s ahead
+        }),
+      20_000,
+    );
+  });
+  expect(out.status).toBe("complete");
+  const notes = events.filter((e) => e.type === "device");
+  expect(notes.map((n) => [n.device, n.kind])).toEqual(
+    expect.arrayContaining([
+      ["light", "watchdog"],
+      ["light", "message"],
+      ["light", "rejected-line"],
+      ["eyeTracker", "tracker-status"],
+      ["eyeTracker", "rejected-line"],
+    ]),
+  );
+  expect(notes.find((n) => n.kind === "message")?.text).toBe("brown-out warning");
+  expect(notes.find((n) => n.device === "light" && n.kind === "rejected-line")?.text).toMatch(
+    /channel 7 does not exist/,
+  );
+  const meta = readSessionFolder(outDir).meta;
+  expect(meta.devices?.light?.notes).toMatchObject({ watchdog: 1, message: 1, "rejected-line": 1 });
+  expect(meta.devices?.light?.rejectedLines).toBe(1);
+  expect(meta.devices?.eyeTracker?.notes).toMatchObject({ "tracker-status": 1, "rejected-line": 1 });
+  // The far-future eye sample was rejected, not recorded; every recorded sample is where its device put it.
+  expect(meta.devices?.eyeTracker?.clock?.rejected).toBe(1);
+  expect(meta.devices?.eyeTracker?.clock?.residualMs).toBeLessThan(1);
+  const eye = readFileSync(join(outDir, "eye.tsv"), "utf8").trim().split("\n").slice(1);
+  for (const row of eye) {
+    const [t, device] = row.split("\t").map(Number) as [number, number];
+    expect(Math.abs(t - ((((device - EYE_BOOT_US) % 2 ** 32) + 2 ** 32) % 2 ** 32))).toBeLessThanOrEqual(
+      1000,
+    );
+  }
+});
+
+it("reconnect with a restarted device clock: a new clock fit places the rows, the block over the gap is flagged", async () => {
+  const rig = RigConfig.parse({ faultPolicy: "reconnect" });
+  const { out, outDir, events } = await runWithFault("reconnect-clock", rig, (r, clock) => {
+    clock.schedule(() => r.unplug("eyeTracker"), unplugAtMs);
+    clock.schedule(() => r.replug("eyeTracker", "sim/renamed/eye2", 5_000), unplugAtMs + 2000);
+  });
+  expect(out.status).toBe("complete");
+  const recovered = events.find((e) => e.type === "recovered");
+  const eye = readFileSync(join(outDir, "eye.tsv"), "utf8").trim().split("\n").slice(1);
+  const after = eye
+    .map((row) => row.split("\t").map(Number))
+    .filter(([t]) => (t as number) > recovered.t_s * 1e6);
+  expect(after.length).toBeGreaterThan(1000);
+  // Each row's session time is no later than its arrival and at most one virtual-clock step before it.
+  for (const [t, , host] of after) expect((host as number) - (t as number)).toBeLessThanOrEqual(251_000);
+  for (const [t, , host] of after) expect((host as number) - (t as number)).toBeGreaterThanOrEqual(-1000);
+  const spanning = out.blocks.find((b) => b.t_start_s * 1000 <= unplugAtMs && b.t_end_s * 1000 > unplugAtMs);
+  expect(spanning?.quality).toMatch(/gap/);
+  expect(readFileSync(join(outDir, "gain.tsv"), "utf8")).toMatch(/gap/);
+});
+
+it("fault policy reconnect: an eye tracker reset is handshaken again, lights off meanwhile, the block over it flagged", async () => {
+  const rig = RigConfig.parse({ faultPolicy: "reconnect" });
+  const resetAtMs = 40_200;
+  const { out, events, deviceEdges, outDir } = await runWithFault("eye-reset", rig, (r, clock) =>
+    clock.schedule(
+      () => queueMicrotask(() => injectDeviceBytes(r.paths.eyeTracker, "! 7 boot\n")),
+      resetAtMs,
+    ),
+  );
+  expect(out.status).toBe("complete");
+  expect(events.find((e) => e.type === "fault")).toMatchObject({
+    device: "eyeTracker",
+    recoverable: true,
+    message: expect.stringMatching(/restarted mid-session/),
+  });
+  const recovered = events.find((e) => e.type === "recovered");
+  expect(recovered.t_s).toBeGreaterThan(resetAtMs / 1000);
+  // Dark from the reset until the tracker was handshaken again.
+  expect(
+    deviceEdges.filter((e) => e.on && e.tMs > resetAtMs + 1000 && e.tMs < recovered.t_s * 1000),
+  ).toHaveLength(0);
+  expect(
+    out.blocks.find((b) => b.t_start_s * 1000 <= resetAtMs && b.t_end_s * 1000 > resetAtMs)?.quality,
+  ).toMatch(/gap/);
+  expect(readSessionFolder(outDir).meta.devices?.eyeTracker?.notes?.reset).toBe(1);
 });

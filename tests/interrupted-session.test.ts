@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
+import { EXIT_CODES, FAULT_TEXT } from "../src/core/faults.ts";
 import { readSessionFolder } from "../src/recording/session-folder.ts";
 import { startCli } from "./helpers/cli.ts";
 
@@ -90,5 +91,67 @@ describe("interrupted sessions", () => {
     // Recorded data reach (within the 250 ms flush interval, at 200× pace ≈ 50 s of session) the last block.
     const lastEyeS = Number(eye.at(-2)?.split("\t")[0]) / 1e6;
     expect(lastEyeS).toBeGreaterThanOrEqual((folder.blocks.at(-1)?.t_end_s ?? 0) - 60);
+  });
+
+  it("SIGTERM then a second signal during the ending: lights still off, recording still flushed, exit 143", async () => {
+    const out = join(root, "sigterm-twice");
+    const { child, done } = startCli([
+      "run",
+      "protocols/chr2-training.json",
+      "--sim",
+      "--speed",
+      "100",
+      "--out",
+      out,
+    ]);
+    await waitFor(
+      () => lines(join(out, "events.jsonl")).filter((l) => l.includes('"light-edge"')).length >= 20,
+      "light pulses",
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    child.kill("SIGTERM");
+    await waitFor(() => stderr.includes("stopping"), "the first signal taken");
+    child.kill("SIGINT"); // impatient: before the ending is done
+    const r = await done;
+    expect(r.signal).toBeNull(); // not killed by the second signal
+    expect(r.code).toBe(EXIT_CODES.SIGTERM);
+    expect(r.stderr).toContain(FAULT_TEXT.stopping("SIGTERM"));
+    expect(r.stderr).toContain(FAULT_TEXT.stillStopping("SIGINT"));
+    const folder = readSessionFolder(out);
+    expect(folder.meta.status).toBe("interrupted");
+    expect(folder.meta.end?.reason).toBe("SIGTERM");
+    const events = lines(join(out, "events.jsonl")).map((l) => JSON.parse(l));
+    const lastEdge = new Map<string, boolean>();
+    for (const e of events) if (e.type === "light-edge") lastEdge.set(e.channel, e.on);
+    expect(lastEdge.get("blue")).toBe(false);
+    expect(events.at(-1)).toMatchObject({ type: "session-end", status: "interrupted" });
+  });
+
+  it("SIGTERM with the terminal gone (stderr closed: EPIPE): still ends cleanly, exit 143", async () => {
+    const out = join(root, "epipe");
+    const { child, done } = startCli([
+      "run",
+      "protocols/chr2-training.json",
+      "--sim",
+      "--speed",
+      "100",
+      "--out",
+      out,
+    ]);
+    child.stderr?.destroy();
+    await waitFor(
+      () => lines(join(out, "events.jsonl")).filter((l) => l.includes('"light-edge"')).length >= 20,
+      "light pulses",
+    );
+    child.kill("SIGTERM");
+    const r = await done;
+    expect(r.code).toBe(EXIT_CODES.SIGTERM);
+    const folder = readSessionFolder(out);
+    expect(folder.meta.status).toBe("interrupted");
+    const events = lines(join(out, "events.jsonl")).map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ type: "session-end", status: "interrupted" });
   });
 });

@@ -9,7 +9,12 @@ import { SimulatedEyeTrackerDevice } from "../mocks/devices/eye-tracker.ts";
 import { SimulatedLightController } from "../mocks/devices/light-controller.ts";
 import { SimulatedStimulusController } from "../mocks/devices/stimulus-controller.ts";
 import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
-import { plugSimulatedDevice, resetSimulatedPorts, SimulatedBinding } from "../mocks/serial-binding.ts";
+import {
+  plugSimulatedDevice,
+  resetSimulatedPorts,
+  SimulatedBinding,
+  type SimulatedSerialDevice,
+} from "../mocks/serial-binding.ts";
 import {
   SimulatedEyeTracker,
   SimulatedLightSource,
@@ -24,6 +29,7 @@ import { Random } from "../src/core/random.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { readSessionFolder } from "../src/recording/session-folder.ts";
+import { replaySession } from "../src/replay/replay.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-real-rig-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -58,7 +64,10 @@ it("runs a protocol on a configured rig: devices by serial number, own device cl
     serialNumber: "DRUM-3",
   });
   plugSimulatedDevice(
-    new SimulatedEyeTrackerDevice(deviceClock, new SimulatedEyeTracker(deviceClock, mouse, 200), 200),
+    withTransportJitter(
+      new SimulatedEyeTrackerDevice(deviceClock, new SimulatedEyeTracker(deviceClock, mouse, 200), 200),
+      new Random(11),
+    ),
     {
       path: "/dev/ttyUSB0",
       vendorId: "1d6b",
@@ -94,6 +103,22 @@ it("runs a protocol on a configured rig: devices by serial number, own device cl
   });
   deviceClock.stop();
   expect(out.status).toBe("complete");
+  // Replaying this real-clock, jittered recording reproduces its gain table exactly (issue #12: it did not,
+  // because replay fitted the device clocks again from its own arrival times).
+  const replayed = await replaySession({ dir: outDir, outDir: join(root, "s-replay") });
+  expect(replayed.status).toBe("complete");
+  expect(readFileSync(join(root, "s-replay", "gain.tsv"), "utf8")).toBe(
+    readFileSync(join(outDir, "gain.tsv"), "utf8"),
+  );
+  expect(
+    readFileSync(join(root, "s-replay", "eye.tsv"), "utf8")
+      .split("\n")
+      .map((l) => l.split("\t")[0]),
+  ).toEqual(
+    readFileSync(join(outDir, "eye.tsv"), "utf8")
+      .split("\n")
+      .map((l) => l.split("\t")[0]),
+  );
   expect(out.blocks.map((b) => b.phase)).toEqual(["training", "training", "test"]);
   for (const b of out.blocks) expect(b.quality).toBe("ok");
   const folder = readSessionFolder(outDir);
@@ -113,3 +138,17 @@ it("runs a protocol on a configured rig: devices by serial number, own device cl
   expect(edges.filter((e) => e.on)).toHaveLength(10); // 2 s of 200 ms periods, timed by the device
   expect(edges.at(-1)?.on).toBe(false);
 });
+
+/** Delays a device's bytes by 0–3 ms each (in order), as a USB serial link's packet timing does. */
+function withTransportJitter(device: SimulatedSerialDevice, random: Random): SimulatedSerialDevice {
+  let due = 0;
+  return {
+    receive: (bytes) => device.receive(bytes),
+    detach: () => device.detach(),
+    attach: (send) =>
+      device.attach((bytes) => {
+        due = Math.max(due, performance.now()) + random.uniform() * 1.5;
+        setTimeout(() => send(bytes), due - performance.now());
+      }),
+  };
+}

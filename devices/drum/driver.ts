@@ -4,7 +4,7 @@ import { map, type Observable, Subject } from "rxjs";
 import type { StimulusSample } from "../../src/core/samples.ts";
 import type { DeviceDescription } from "../description.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
-import { eventsOf, type LinePort, type OkReply } from "../line-port.ts";
+import { checkHello, DeviceError, eventsOf, type LinePort, type OkReply } from "../line-port.ts";
 import type { DeviceFault, StimulusMotion, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 import { DRUM } from "./description.ts";
@@ -34,18 +34,22 @@ export class SerialStimulus implements VisualStimulus {
     );
   }
 
-  async connect(reportRateHz: number, timeoutMs: number): Promise<void> {
+  /**
+   * Handshake: the device's kind, protocol version and largest amplitude are checked before anything runs
+   * (`needAmplitudeDeg`: the largest the protocol asks for), then reports are set to `reportRateHz`.
+   */
+  async connect(reportRateHz: number, timeoutMs: number, needAmplitudeDeg = 0): Promise<void> {
     const hello = await this.port.handshake(
       "HELLO",
       (id) => stimulusCommands.encode(id, { tag: "HELLO" }),
       timeoutMs,
     );
     this.identity = hello.values;
-    const device = hello.values[0];
-    const description = this.accepts.find((d) => d.device === device);
-    if (!description)
-      throw new Error(
-        `${this.port.path}: answered as '${device ?? "?"}', expected ${this.accepts.map((d) => d.device).join(" or ")}; check the rig configuration's ports`,
+    const { description, fields } = checkHello(this.port.path, hello.values, this.accepts);
+    const largest = Number(fields.maxAmplitudeDeg);
+    if (fields.maxAmplitudeDeg !== undefined && largest < needAmplitudeDeg)
+      throw new DeviceError(
+        `${this.port.path}: ${description.device} drives at most ${largest}°, the protocol asks for ${needAmplitudeDeg}°; lower the protocol's amplitudeDeg or use a stronger drum`,
       );
     this.port.identify(description);
     await this.send({ tag: "STOP" });

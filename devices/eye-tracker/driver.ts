@@ -2,11 +2,13 @@
 // the rig's calibration. A tracker that goes silent while streaming is a fault.
 import { map, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
+import { FAULT_TEXT } from "../../src/core/faults.ts";
 import { type EyeSample, onPositionGrid } from "../../src/core/samples.ts";
-import { eventsOf, type LinePort } from "../line-port.ts";
+import { checkHello, eventsOf, type LinePort, readPending } from "../line-port.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
 import { type EyeCalibration, pixelsToDegrees } from "./calibration.ts";
 import { type EYE_EVENTS, eyeCommands } from "./codec.ts";
+import { EYE_TRACKER } from "./description.ts";
 
 type EyePort = LinePort<typeof EYE_EVENTS>;
 
@@ -49,11 +51,8 @@ export class SerialEyeTracker implements EyeTracker {
       timeoutMs,
     );
     this.identity = hello.values;
-    if (hello.values[0] !== "hokr-eye")
-      throw new Error(
-        `${this.port.path}: answered as '${hello.values[0] ?? "?"}', not a hokr eye tracker; check the rig configuration's ports`,
-      );
-    if (hello.values[3] === "px" && !this.calibration)
+    const { fields } = checkHello(this.port.path, hello.values, [EYE_TRACKER]);
+    if (fields.stream === "px" && !this.calibration)
       throw new Error(
         `${this.port.path}: the tracker streams camera pixels; add eyeTracker.calibration to the rig configuration`,
       );
@@ -64,15 +63,21 @@ export class SerialEyeTracker implements EyeTracker {
     this.portLoss?.unsubscribe();
     this.portLoss = this.port.closed$.subscribe(() => this.watchdog?.unsubscribe());
     const self = this;
+    const silent = () => self.clock.now() - self.lastFrameMs > silenceMs;
     this.watchdog = this.clock.schedule(function () {
-      if (self.clock.now() - self.lastFrameMs > silenceMs) {
-        self.faults.next({
-          device: "eye tracker",
-          message: `${self.port.path}: no frame for ${silenceMs} ms`,
-        });
+      if (!silent()) {
+        this.schedule(undefined, silenceMs / 4);
         return;
       }
-      this.schedule(undefined, silenceMs / 4);
+      void readPending().then(() => {
+        if (this.closed) return;
+        if (silent())
+          self.faults.next({
+            device: "eye tracker",
+            message: FAULT_TEXT.noFrames(self.port.path, silenceMs),
+          });
+        else this.schedule(undefined, silenceMs / 4);
+      });
     }, silenceMs / 4);
   }
 

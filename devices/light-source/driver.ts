@@ -1,14 +1,14 @@
 // Host driver for a `hokr-light` (or `hokr-rig`) light controller over a LinePort: patterns are handed to
 // the device, which times every pulse; edges come back with device timestamps. A heartbeat keeps the
 // device's watchdog from switching the light off while the host is alive.
-import { map, type Observable, Subject, type Subscription } from "rxjs";
+import { type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { LightEdge } from "../../src/core/samples.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
-import { eventsOf, type LinePort } from "../line-port.ts";
+import { checkHello, isBootMessage, type LinePort } from "../line-port.ts";
 import type { DeviceFault, LightProgram, LightSource } from "../rig.ts";
-import { type LIGHT_EVENTS, type LightCommand, lightCommands } from "./codec.ts";
-import { LIGHT_SOURCE } from "./description.ts";
+import { type LIGHT_EVENTS, type LightCommand, lightCommands, lightEvents } from "./codec.ts";
+import { LIGHT_LIMITS, LIGHT_SOURCE } from "./description.ts";
 import { trainSpecFor } from "./pulse-train.ts";
 
 export interface LightChannelConfig {
@@ -27,10 +27,22 @@ export const trainCommand = (channel: number, p: LightProgram & { kind: "pulses"
   ...trainSpecFor(p),
 });
 
+/** Why a light edge happened, when the device did not report the edge itself. */
+export type EdgeCause = "watchdog" | "reset";
+
 export class SerialLightSource implements LightSource {
   private readonly power = new Map<string, number>();
   private readonly faults = new Subject<DeviceFault>();
+  private readonly edges = new Subject<LightEdge & { hostMs: number; cause?: EdgeCause }>();
   private heartbeat: Subscription | undefined;
+  /** Channels the controller has (from HELLO; the protocol's largest until then). */
+  private channelCount: number = LIGHT_LIMITS.maxChannels;
+  /** Channels the controller last reported on. */
+  private readonly lit = new Set<number>();
+  /**
+   * Every transition the controller reported: its edges (`E`), and every lit channel going off when its
+   * watchdog fired (`W`) or it restarted (`! … boot`). Never what the host commanded.
+   */
   readonly edges$: Observable<LightEdge>;
   readonly faults$ = this.faults.asObservable();
   /** What the controller answered to HELLO (kind, protocol version, channels), once connected. */
@@ -42,19 +54,43 @@ export class SerialLightSource implements LightSource {
     readonly channels: readonly LightChannelConfig[],
   ) {
     const byIndex = new Map(channels.map((c) => [c.index, c.name]));
-    this.edges$ = eventsOf(port, "E").pipe(
-      map(({ event, tMs, hostMs }) => {
-        const channel = byIndex.get(event.channel) ?? `#${event.channel}`;
-        return {
+    const nameOf = (index: number) => byIndex.get(index) ?? `#${index}`;
+    this.edges$ = this.edges.asObservable();
+    port.events$.subscribe(({ event, tMs, hostMs }) => {
+      if (event.tag === "E") {
+        if (event.channel >= this.channelCount) {
+          port.reject(
+            lightEvents.encode(event),
+            `channel ${event.channel} does not exist on this ${this.channelCount}-channel controller`,
+          );
+          return;
+        }
+        if (event.on) this.lit.add(event.channel);
+        else this.lit.delete(event.channel);
+        const channel = nameOf(event.channel);
+        this.edges.next({
           tMs,
           hostMs,
           deviceUs: event.deviceUs,
           channel,
           on: event.on,
           powerMw: event.on ? (this.power.get(channel) ?? 0) : 0,
-        };
-      }),
-    );
+        });
+      } else if (event.tag === "W" || (event.tag === "!" && isBootMessage(String(event.text)))) {
+        const cause: EdgeCause = event.tag === "W" ? "watchdog" : "reset";
+        for (const index of [...this.lit].sort((a, b) => a - b))
+          this.edges.next({
+            tMs,
+            hostMs,
+            deviceUs: event.deviceUs,
+            channel: nameOf(index),
+            on: false,
+            powerMw: 0,
+            cause,
+          });
+        this.lit.clear();
+      }
+    });
   }
 
   /** Handshake, then arms the device watchdog and starts the heartbeat (a PING every quarter period). */
@@ -65,14 +101,10 @@ export class SerialLightSource implements LightSource {
       timeoutMs,
     );
     this.identity = hello.values;
-    const [device, , channels] = hello.values;
-    const description = [LIGHT_SOURCE, RIG_CONTROLLER].find((d) => d.device === device);
-    if (!description)
-      throw new Error(
-        `${this.port.path}: answered as '${device ?? "?"}', not a hokr light controller; check the rig configuration's ports`,
-      );
+    const { description, fields } = checkHello(this.port.path, hello.values, [LIGHT_SOURCE, RIG_CONTROLLER]);
     this.port.identify(description);
-    const n = Number(channels);
+    const n = Number(fields.channels);
+    this.channelCount = n;
     const missing = this.channels.filter((c) => !(c.index < n));
     if (missing.length > 0)
       throw new Error(

@@ -24,11 +24,16 @@ export abstract class LineDevice implements SimulatedSerialDevice {
   constructor(
     protected readonly clock: SessionClock,
     /** Device clock at session time 0, µs: the device booted this long before the session. */
-    private readonly bootUs = 3_000_000_000,
+    private bootUs = 3_000_000_000,
   ) {}
 
+  /** The device restarted (power cycle, replug): its clock now reads `deviceUs`. */
+  restartClock(deviceUs = 0): void {
+    this.bootUs = deviceUs - Math.round(this.clock.now() * 1000);
+  }
+
   deviceUs(): number {
-    return (Math.round(this.clock.now() * 1000) + this.bootUs) % UINT32;
+    return (((Math.round(this.clock.now() * 1000) + this.bootUs) % UINT32) + UINT32) % UINT32;
   }
 
   attach(send: (bytes: Uint8Array) => void): void {

@@ -114,6 +114,7 @@ interface OpenCycle {
 class CycleAssembler {
   private readonly epochs: StimulusEpoch[] = []; // by start time
   private readonly queue: OpenCycle[] = []; // cycles in time order, not yet emitted
+  private newest: { epoch: StimulusEpoch; index: number } | undefined;
   private eyeMark = Number.NEGATIVE_INFINITY;
   private stimMark = Number.NEGATIVE_INFINITY;
   private stopMark = Number.NEGATIVE_INFINITY;
@@ -206,7 +207,13 @@ class CycleAssembler {
     if (index >= wholeCycles(epoch)) return null;
     const queue = this.queue;
     const last = queue.at(-1);
-    if (last && (last.epoch.startMs > epoch.startMs || (last.epoch === epoch && last.index > index))) {
+    // The newest cycle ever opened, queued or already emitted: a sample before it never opens cycles again
+    // (an emptied queue must not let a late sample reopen its epoch from cycle 0).
+    const newest = this.newest;
+    if (
+      newest &&
+      (newest.epoch.startMs > epoch.startMs || (newest.epoch === epoch && newest.index >= index))
+    ) {
       // An earlier cycle: still queued, or already emitted (then the sample is too late to use).
       return queue.find((c) => c.epoch === epoch && c.index === index) ?? null;
     }
@@ -215,8 +222,11 @@ class CycleAssembler {
       for (let i = queue.length - 1; i >= 0; i--)
         if ((queue[i] as OpenCycle).endMs > epoch.startMs) queue.splice(i, 1);
     }
-    for (let k = last?.epoch === epoch ? last.index + 1 : 0; k <= index; k++) queue.push(this.open(epoch, k));
-    return queue.at(-1) as OpenCycle;
+    for (let k = newest?.epoch === epoch ? newest.index + 1 : 0; k <= index; k++)
+      queue.push(this.open(epoch, k));
+    const opened = queue.at(-1) as OpenCycle;
+    this.newest = { epoch, index: opened.index };
+    return opened;
   }
 }
 

@@ -46,6 +46,8 @@ interface CommonRunOptions {
   loaded: LoadedProtocol;
   outDir: string;
   signal?: AbortSignal;
+  /** A second stop: the ending waits less for the devices (lights are still commanded off, data flushed). */
+  hurry?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** Extra observers of the session's data (tests, live displays). */
   tap?: RunOptions<Rig>["tap"];
@@ -101,6 +103,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
     outDir: o.outDir,
     meta: sessionMeta(o.loaded, rig, subject, new Date()),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.hurry ? { hurry: o.hurry } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.tap ? { tap: o.tap } : {}),
     wallClock: () => new Date(),
@@ -125,7 +128,7 @@ export function runOnRig(o: RigRunOptions) {
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: "real",
-    makeRig: (clock) => {
+    makeRig: (clock, signal) => {
       const binding = o.binding ?? (SerialPort.binding as unknown as BindingInterface);
       const page = o.stripePage;
       return connectRig({
@@ -133,6 +136,8 @@ export function runOnRig(o: RigRunOptions) {
         ...(page ? { portReport: page.portReport } : {}),
         clock,
         config: { ...o.rig, devices },
+        signal,
+        needAmplitudeDeg: Math.max(0, ...o.loaded.timeline.phases.map((p) => p.stimulus?.amplitudeDeg ?? 0)),
         // Lines in flight on a USB serial link arrive within a few ms; wait well past that.
         drain: () => sleep(200),
       });
@@ -145,6 +150,7 @@ export function runOnRig(o: RigRunOptions) {
       new Date(),
     ),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.hurry ? { hurry: o.hurry } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.tap ? { tap: o.tap } : {}),
     wallClock: () => new Date(),

@@ -6,7 +6,8 @@ import type { Rig } from "../../devices/rig.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
 import { type LearningSummary, sessionLearning } from "../analysis/learning.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
-import { RealClock, type SessionClock, VirtualClock } from "../core/clock.ts";
+import { RealClock, type SessionClock, scheduleTicks, VirtualClock } from "../core/clock.ts";
+import { EXIT_CODES, isStopSignal, StoppedBeforeStart } from "../core/faults.ts";
 import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "../engine/session.ts";
 import { timelineEvents } from "../engine/timeline-events.ts";
 import { sessionTimeline } from "../protocol/session-timeline.ts";
@@ -28,7 +29,8 @@ export interface RunOptions<R extends Rig> {
   clock: "virtual" | "real";
   /** Virtual clock only: session seconds per wall second; undefined = as fast as possible. */
   speed?: number;
-  makeRig: (clock: SessionClock) => R | Promise<R>;
+  /** Connects the rig; `signal` aborts when a stop is asked for meanwhile (close what was opened, then throw). */
+  makeRig: (clock: SessionClock, signal: AbortSignal) => R | Promise<R>;
   /**
    * Virtual clock only: session time granted to connecting the rig before t = 0 (a simulated board needs
    * simulated time to boot and answer); the clock starts at −setupMs and runs while the rig connects.
@@ -44,6 +46,8 @@ export interface RunOptions<R extends Rig> {
   outDir: string;
   meta: Omit<SessionMeta, "status" | "clock">;
   signal?: AbortSignal;
+  /** A second stop was asked for: the ending still turns lights off and flushes, but waits less for devices. */
+  hurry?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** Wall-clock time stamp for session.json; the engine itself never reads the wall clock. */
   wallClock: () => Date;
@@ -58,6 +62,8 @@ export interface RunOutcome<R extends Rig> {
   blocks: GainBlock[];
   summary: LearningSummary;
   rig: R;
+  /** The process exit code this ending calls for (src/core/faults.ts). */
+  exitCode: number;
 }
 
 /**
@@ -76,16 +82,12 @@ const CLOSE_TIMEOUT_MS = 3000;
  */
 async function connectWithin<R extends Rig>(
   clock: VirtualClock | RealClock,
-  makeRig: (c: SessionClock) => R | Promise<R>,
+  makeRig: (c: SessionClock, signal: AbortSignal) => R | Promise<R>,
+  signal: AbortSignal,
 ): Promise<R> {
-  const pending = Promise.resolve(makeRig(clock));
-  if (clock instanceof RealClock) {
-    const rig = await pending;
-    clock.restartAtZero();
-    return rig;
-  }
+  const pending = Promise.resolve().then(() => makeRig(clock, signal));
   let done = false;
-  pending.then(
+  const settled = pending.then(
     () => {
       done = true;
     },
@@ -93,17 +95,47 @@ async function connectWithin<R extends Rig>(
       done = true;
     },
   );
-  for (let turns = 0; !done; turns++) {
-    await yieldToEventLoop();
-    if (!done && turns >= 20) clock.advanceTo(clock.now() + 1);
+  if (clock instanceof RealClock) {
+    // A stop asked for while connecting ends the wait at once; the rig closes what it opened meanwhile.
+    const stopped = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await Promise.race([settled, stopped]);
+  } else
+    for (let turns = 0; !done; turns++) {
+      await yieldToEventLoop();
+      if (!done && turns >= 20) clock.advanceTo(clock.now() + 1);
+    }
+  if (signal.aborted) {
+    // Whatever connected anyway is told lights off and closed; nothing is started. Wait (a bounded while) for
+    // that, so the ALLOFF has left before the process exits.
+    const cleanup = pending
+      .then(
+        (rig) => {
+          rig.light.allOff();
+          return rig.close();
+        },
+        () => {},
+      )
+      .finally(() => {
+        if (clock instanceof RealClock) clock.stop();
+      });
+    await Promise.race([cleanup, sleep(CLOSE_TIMEOUT_MS)]);
+    throw new StoppedBeforeStart(String(signal.reason));
   }
-  return pending;
+  const rig = await pending;
+  if (clock instanceof RealClock) clock.restartAtZero();
+  return rig;
 }
 
 export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOutcome<R>> {
   // One signal for every way a session can be cut short: the caller's (SIGINT) or a fault on the real clock.
   const stopper = new AbortController();
-  o.signal?.addEventListener("abort", () => stopper.abort(o.signal?.reason), { once: true });
+  // A stop asked for before we got here (while a page or dashboard was awaited) counts too: an aborted
+  // signal never fires "abort" again.
+  if (o.signal?.aborted) stopper.abort(o.signal.reason);
+  else o.signal?.addEventListener("abort", () => stopper.abort(o.signal?.reason), { once: true });
   let failure: unknown;
   const clock =
     o.clock === "virtual"
@@ -112,7 +144,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
           failure = e;
           stopper.abort("fault");
         });
-  const rig = await connectWithin(clock, o.makeRig);
+  const rig = await connectWithin(clock, o.makeRig, stopper.signal);
   const recorder = new SessionRecorder(o.outDir, { ...o.meta, status: "running", clock: o.clock });
   const durationMs = o.timeline.durationS * 1000;
   let phase = o.timeline.phases[0]?.name ?? "";
@@ -181,7 +213,11 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     session.resumeLights();
   });
   const stops = timelineEvents(o.timeline).map((e) => e.tMs);
+  // Nothing switches on once a stop is asked for, even before the ending below gets to run.
+  stopper.signal.addEventListener("abort", () => session.holdLights(), { once: true });
 
+  // On the real clock nothing else may report for an hour (a rest has no blocks): progress once a second.
+  const ticker = clock instanceof RealClock ? scheduleTicks(clock, 0, 1000, progress) : undefined;
   let status: SessionStatus = "complete";
   let reason = "protocol finished";
   try {
@@ -225,12 +261,28 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     status = "failed";
     reason = e instanceof Error ? e.message : String(e);
   } finally {
+    ticker?.unsubscribe();
     await session.stop(status, reason);
     faults.unsubscribe();
     recoveries.unsubscribe();
-    await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS)]);
+    // rig.close() commands every light off first; a second stop only shortens the wait for the devices.
+    const hurried = new Promise<void>((resolve) => {
+      if (o.hurry?.aborted) resolve();
+      o.hurry?.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS), hurried]);
     progress();
   }
+  const exitCode =
+    status === "complete"
+      ? EXIT_CODES.complete
+      : status === "interrupted"
+        ? isStopSignal(reason)
+          ? EXIT_CODES[reason]
+          : EXIT_CODES.SIGINT
+        : fault !== undefined
+          ? EXIT_CODES.deviceFault
+          : EXIT_CODES.failed;
   const summary = sessionLearning(recorder.blocks, sessionTimeline(o.timeline));
   recorder.finish(
     status,
@@ -239,5 +291,5 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     { blocks: recorder.blocks.length, ...summary },
     rig.report(),
   );
-  return { status, reason, dir: o.outDir, blocks: recorder.blocks, summary, rig };
+  return { status, reason, dir: o.outDir, blocks: recorder.blocks, summary, rig, exitCode };
 }

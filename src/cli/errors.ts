@@ -2,19 +2,32 @@
 import { InvalidArgumentError } from "commander";
 import { DeviceError } from "../../devices/line-port.ts";
 import { FileProblem } from "../config/json-file.ts";
+import { EXIT_CODES, FAULT_TEXT, isStopSignal, STOP_SIGNALS, StoppedBeforeStart } from "../core/faults.ts";
 import { GainTableError } from "../recording/gain-table.ts";
 
 export class UsageError extends Error {}
 
+/** Writes to stderr, never throwing: a closed stderr (EPIPE) must not stop a session ending cleanly. */
+export function say(text: string): void {
+  try {
+    if (!process.stderr.destroyed) process.stderr.write(text);
+  } catch {
+    // nobody is listening
+  }
+}
+
 export function reportAndExit(e: unknown): never {
-  if (
-    e instanceof FileProblem ||
-    e instanceof UsageError ||
-    e instanceof GainTableError ||
-    e instanceof DeviceError
-  ) {
-    process.stderr.write(`hokr: ${e.message}\n`);
-    process.exit(1);
+  if (e instanceof StoppedBeforeStart) {
+    say(`hokr: ${e.message}\n`);
+    process.exit(isStopSignal(e.signal) ? EXIT_CODES[e.signal] : EXIT_CODES.SIGINT);
+  }
+  if (e instanceof DeviceError) {
+    say(`hokr: ${e.message}\n`);
+    process.exit(EXIT_CODES.notConnected);
+  }
+  if (e instanceof FileProblem || e instanceof UsageError || e instanceof GainTableError) {
+    say(`hokr: ${e.message}\n`);
+    process.exit(EXIT_CODES.failed);
   }
   throw e;
 }
@@ -45,16 +58,32 @@ export const numberOption =
 /**
  * Ends a running session cleanly on any way out: SIGINT/SIGTERM/SIGHUP interrupt it; an exception or
  * rejection nobody handled fails it. Either way the session's own ending turns every light off and flushes
- * the recording. Returns the signal to hand to the session.
+ * the recording. A second signal does not kill hokr mid-ending: it only shortens the waits (`hurry`).
+ * A closed stderr (the terminal gone: EPIPE) is ignored rather than becoming an endless error loop.
  */
-export function sessionStopper(): AbortSignal {
+export function sessionStopper(): { signal: AbortSignal; hurry: AbortSignal } {
   const controller = new AbortController();
-  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => controller.abort(sig));
+  const hurry = new AbortController();
+  // The terminal may go away mid-session (SIGHUP, a closed pipe): writes then fail, which must not matter.
+  process.stderr.on("error", () => {});
+  process.stdout.on("error", () => {});
+  for (const sig of STOP_SIGNALS)
+    process.on(sig, () => {
+      if (!controller.signal.aborted) {
+        say(FAULT_TEXT.stopping(sig));
+        controller.abort(sig);
+      } else {
+        say(FAULT_TEXT.stillStopping(sig));
+        hurry.abort(sig);
+      }
+    });
   const fail = (e: unknown) => {
-    process.stderr.write(`hokr: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // An EPIPE from a vanished terminal is not the session's failure.
+    if ((e as NodeJS.ErrnoException | undefined)?.code === "EPIPE") return;
+    say(`hokr: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     controller.abort(e instanceof Error ? e : new Error(String(e)));
   };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
-  return controller.signal;
+  return { signal: controller.signal, hurry: hurry.signal };
 }

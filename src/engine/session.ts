@@ -2,7 +2,7 @@
 // and stimulus streams into gain blocks. Device commands and recording are the only side effects, and both
 // sit at the edges: in `applyToRig` and in the sink.
 import { from, map, merge, Subject, type Subscription, share, takeUntil, tap } from "rxjs";
-import type { Rig } from "../../devices/rig.ts";
+import type { DeviceNote, Rig } from "../../devices/rig.ts";
 import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from "../analysis/cycles.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
@@ -27,6 +27,8 @@ export type SessionEvent =
     }
   | { type: "light-command"; tMs: number; channel: string; action: "off"; schedule: number | null }
   | ({ type: "light-edge" } & LightEdge)
+  /** What a device said besides data, or a line the host rejected (DeviceNote). */
+  | ({ type: "device" } & DeviceNote)
   | { type: "block"; tMs: number; block: GainBlock }
   | { type: "lights-off"; tMs: number; reason: string }
   | { type: "fault"; tMs: number; device: string; message: string; recoverable?: boolean }
@@ -57,6 +59,8 @@ export interface SessionHandle {
   suspendLights(reason: string): void;
   /** Lights back on the schedule: every light window open now is started again (its pulses from now). */
   resumeLights(): void;
+  /** A stop was asked for: from now on no light is switched on, whatever the timeline says. */
+  holdLights(): void;
 }
 
 /** Stimulus epochs for the analysis: one per phase with the stimulus on. */
@@ -98,6 +102,12 @@ export function startSession(o: {
     reached = resolve;
   });
 
+  let stopped = false;
+  let suspended = false;
+  let held = false;
+  /** Stretches with a device's data missing (suspended for a reconnect), session ms. */
+  const gaps: { fromMs: number; toMs?: number }[] = [];
+
   const applyToRig = (e: TimelineEvent): void => {
     if (e.kind === "phase-start") {
       const { name, index, stimulus } = e.phase;
@@ -111,7 +121,7 @@ export function startSession(o: {
       );
     } else if (e.kind === "light-start") {
       const l = e.light;
-      if (suspended) return;
+      if (suspended || held) return;
       sink.event({
         type: "light-command",
         tMs: now(),
@@ -158,6 +168,14 @@ export function startSession(o: {
         assembleCycles(),
         map(analyzeCycle(o.analysis)),
         collectBlocks(o.timeline.trainingStartS * 1000, o.analysis),
+        map((block) => {
+          // A block whose cycles span a gap in a device's data (a reconnect) is not `ok`, whatever its fit says.
+          const startMs = block.t_start_s * 1000 + o.timeline.trainingStartS * 1000;
+          const endMs = block.t_end_s * 1000 + o.timeline.trainingStartS * 1000;
+          if (!gaps.some((g) => g.fromMs < endMs && (g.toMs ?? Number.POSITIVE_INFINITY) > startMs))
+            return block;
+          return { ...block, quality: block.quality === "ok" ? "gap" : `${block.quality},gap` };
+        }),
         tap((block) => {
           sink.block(block);
           sink.event({ type: "block", tMs: now(), block });
@@ -166,11 +184,19 @@ export function startSession(o: {
       .subscribe({ error: failed("gain analysis") }),
     timeline$.pipe(tap(applyToRig)).subscribe({ error: failed("timeline") }),
   ];
+  if (rig.notes$)
+    subscriptions.push(
+      rig.notes$
+        .pipe(tap((n) => sink.event({ ...n, type: "device" })))
+        .subscribe({ error: failed("device notes") }),
+    );
 
-  let stopped = false;
-  let suspended = false;
   return {
+    holdLights() {
+      held = true;
+    },
     suspendLights(reason) {
+      if (!suspended) gaps.push({ fromMs: now() });
       suspended = true;
       rig.light.allOff();
       sink.event({ type: "lights-off", tMs: now(), reason });
@@ -178,6 +204,8 @@ export function startSession(o: {
     resumeLights() {
       if (!suspended || stopped) return;
       suspended = false;
+      const gap = gaps.at(-1);
+      if (gap) gap.toMs = now();
       for (const l of o.timeline.light)
         if (l.startS * 1000 <= now() && now() < l.endS * 1000)
           applyToRig({ kind: "light-start", tMs: now(), light: l });
@@ -186,6 +214,7 @@ export function startSession(o: {
     async stop(status, reason) {
       if (stopped) return;
       stopped = true;
+      held = true;
       // Light safety first: off before anything else can fail.
       rig.light.allOff();
       sink.event({ type: "lights-off", tMs: now(), reason });

@@ -71,9 +71,21 @@ export const SessionMeta = z.object({
         /** What the device answered to HELLO (kind, protocol version, …), when it has a handshake. */
         identity: z.array(z.string()).optional(),
         rejectedLines: z.number().int(),
+        /** Clock alignment: offset, drift, RMS residual of the kept block minima; timestamps rejected as
+         * out of line with the device's clock, and times the fit started again (reset, reconnect, jump). */
         clock: z
-          .object({ offsetMs: z.number(), driftPpm: z.number(), residualMs: z.number(), blocks: z.number() })
+          .object({
+            offsetMs: z.number(),
+            driftPpm: z.number(),
+            /** null: no block minimum yet since the fit last started (a device that just reset). */
+            residualMs: z.number().nullable(),
+            blocks: z.number(),
+            rejected: z.number().int().optional(),
+            restarts: z.number().int().optional(),
+          })
           .optional(),
+        /** What the device said besides data, counted by kind (messages, watchdog trips, tracker status, resets, …). */
+        notes: z.record(z.string(), z.number().int()).optional(),
         /** A display's frames shown and dropped (the stripe page). */
         frames: z.object({ frames: z.number().int(), dropped: z.number().int() }).optional(),
       }),

@@ -1,6 +1,8 @@
 // Devices that play a recording back on the wire: each answers the host's commands like the original and
 // sends the recorded lines at the session time the host first received them, with the recorded device
 // timestamps — so the real drivers, codecs, clock alignment and pipeline see exactly what they saw live.
+import type { ClockFit, DeviceClock, Placement } from "../../devices/clock-sync.ts";
+import { UINT32 } from "../../devices/wire.ts";
 import { LineDevice } from "../../mocks/devices/line-device.ts";
 import type { SessionClock } from "../core/clock.ts";
 
@@ -8,6 +10,48 @@ export interface RecordedLine {
   /** Session time the host received it live, ms. */
   hostMs: number;
   line: string;
+  /** Its device time, µs, and the session time the live run placed it at, µs (when it has one). */
+  deviceUs?: number;
+  tUs?: number;
+}
+
+/**
+ * Places a replayed device's times exactly where the live run placed them: the device hands over each recorded
+ * line's (device time, session time) as it sends it, and the port, reading the lines in the same order, takes
+ * them back. Lines the recording does not hold (replies to this replay's own commands) are placed at the
+ * offset of the last recorded one. So replay does not fit the clock again: it reproduces the live alignment.
+ */
+export class RecordedClock implements DeviceClock {
+  private readonly queue: { deviceUs: number; tUs: number }[] = [];
+  private head = 0;
+  private last: { deviceUs: number; tUs: number } | undefined;
+
+  sent(deviceUs: number, tUs: number): void {
+    this.queue.push({ deviceUs, tUs });
+  }
+
+  place(deviceUs: number, hostMs: number): Placement {
+    const next = this.queue[this.head];
+    if (next !== undefined && next.deviceUs === deviceUs) {
+      this.head++;
+      if (this.head > 4096) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      this.last = next;
+      return { ok: true, deviceMs: deviceUs / 1000, tMs: next.tUs / 1000 };
+    }
+    if (!this.last) return { ok: true, deviceMs: deviceUs / 1000, tMs: hostMs };
+    // Signed difference of two wrapping 32-bit µs counts.
+    const du = ((((deviceUs - this.last.deviceUs) % UINT32) + UINT32 * 1.5) % UINT32) - UINT32 / 2;
+    return { ok: true, deviceMs: deviceUs / 1000, tMs: (this.last.tUs + du) / 1000 };
+  }
+
+  restart(): void {}
+
+  fit(): ClockFit {
+    return { offsetMs: 0, driftPpm: 0, residualMs: 0, blocks: 0, rejected: 0, restarts: 0 };
+  }
 }
 
 export class RecordedStreamDevice extends LineDevice {
@@ -19,6 +63,8 @@ export class RecordedStreamDevice extends LineDevice {
     bootUs: number,
     private readonly hello: (string | number)[],
     private readonly lines: Iterator<RecordedLine>,
+    /** Told each recorded line's placement as it is sent. */
+    private readonly placements?: RecordedClock,
   ) {
     super(clock, bootUs);
   }
@@ -34,6 +80,7 @@ export class RecordedStreamDevice extends LineDevice {
       clock.schedule(
         function () {
           for (let r = self.next; r !== undefined && r.hostMs <= clock.now(); r = self.next) {
+            if (r.deviceUs !== undefined && r.tUs !== undefined) self.placements?.sent(r.deviceUs, r.tUs);
             self.emit(r.line);
             self.next = self.lines.next().value;
           }
@@ -41,6 +88,18 @@ export class RecordedStreamDevice extends LineDevice {
         },
         Math.max(0, this.next.hostMs - clock.now()),
       );
+  }
+
+  /**
+   * Sends every recorded line not yet sent: what the live run still received while it drained its ports after
+   * the protocol's end (on the real clock that is after the timeline's last moment, which replay never reaches).
+   */
+  sendRest(): void {
+    for (let r = this.next; r !== undefined; r = this.next) {
+      if (r.deviceUs !== undefined && r.tUs !== undefined) this.placements?.sent(r.deviceUs, r.tUs);
+      this.emit(r.line);
+      this.next = this.lines.next().value;
+    }
   }
 
   /** Commands are acknowledged as the original device did; their effects are already in the recording. */

@@ -17,7 +17,7 @@ import type { Protocol } from "../protocol/schema.ts";
 import { jsonlRows, tsvRows } from "../recording/recorded-rows.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
+import { RecordedClock, type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
 
 export interface ReplayOptions {
   dir: string;
@@ -106,7 +106,7 @@ export async function replaySession(o: ReplayOptions) {
         yield {
           hostMs: typeof e.hostMs === "number" ? e.hostMs : tS * 1000,
           deviceUs,
-          tUs: tS * 1e6,
+          tUs: Math.round(tS * 1e6),
           line: lightEvents.encode({
             tag: "E",
             deviceUs,
@@ -121,6 +121,12 @@ export async function replaySession(o: ReplayOptions) {
     p.first ? bootUs(p.first.deviceUs, p.first.tUs) : 0;
   const n = ++replays;
   const paths = { light: `replay/${n}/light`, stimulus: `replay/${n}/drum`, eyeTracker: `replay/${n}/eye` };
+  const placements = {
+    light: new RecordedClock(),
+    stimulus: new RecordedClock(),
+    eyeTracker: new RecordedClock(),
+  };
+  const byPath = new Map(Object.entries(paths).map(([k, p]) => [p, placements[k as keyof typeof paths]]));
 
   try {
     return await runSession({
@@ -128,20 +134,47 @@ export async function replaySession(o: ReplayOptions) {
       analysis,
       clock: "virtual",
       ...(o.speed === undefined ? {} : { speed: o.speed }),
-      makeRig: (clock) => {
-        plugSimulatedDevice(
-          new RecordedStreamDevice(clock, boot(light), ["hokr-light", 1, meta.rig.light.length], light.all),
-          { path: paths.light },
+      makeRig: async (clock) => {
+        const devices = [
+          new RecordedStreamDevice(
+            clock,
+            boot(light),
+            ["hokr-light", 1, meta.rig.light.length],
+            light.all,
+            placements.light,
+          ),
+          new RecordedStreamDevice(
+            clock,
+            boot(stimulus),
+            ["hokr-drum", 1, 90],
+            stimulus.all,
+            placements.stimulus,
+          ),
+          new RecordedStreamDevice(
+            clock,
+            boot(eye),
+            ["hokr-eye", 1, 200, "deg"],
+            eye.all,
+            placements.eyeTracker,
+          ),
+        ] as const;
+        plugSimulatedDevice(devices[0], { path: paths.light });
+        plugSimulatedDevice(devices[1], { path: paths.stimulus });
+        plugSimulatedDevice(devices[2], { path: paths.eyeTracker });
+        const rig = await connectSimulatedPorts(
+          clock,
+          meta.rig,
+          paths,
+          (path) => byPath.get(path) ?? new RecordedClock(),
         );
-        plugSimulatedDevice(
-          new RecordedStreamDevice(clock, boot(stimulus), ["hokr-drum", 1, 90], stimulus.all),
-          { path: paths.stimulus },
-        );
-        plugSimulatedDevice(
-          new RecordedStreamDevice(clock, boot(eye), ["hokr-eye", 1, 200, "deg"], eye.all),
-          { path: paths.eyeTracker },
-        );
-        return connectSimulatedPorts(clock, meta.rig, paths);
+        return {
+          ...rig,
+          // The live run went on receiving while it drained its ports: so does the replay.
+          drain: async () => {
+            for (const d of devices) d.sendRest();
+            await rig.drain();
+          },
+        };
       },
       outDir: o.outDir,
       meta: { ...sessionMeta(loaded, meta.rig, meta.subject, new Date()), analysis, replayOf: o.dir },

@@ -2,6 +2,7 @@
 // (devices may share a port), handshake with every device, and present them as one Rig to the engine.
 import type { BindingInterface, PortInfo } from "@serialport/bindings-interface";
 import { merge, type Observable, Subject } from "rxjs";
+import type { DeviceClock } from "../../devices/clock-sync.ts";
 import { STIMULUS_EVENTS } from "../../devices/drum/codec.ts";
 import { SerialStimulus } from "../../devices/drum/driver.ts";
 import { EYE_EVENTS } from "../../devices/eye-tracker/codec.ts";
@@ -10,11 +11,12 @@ import type { FirmataBoard } from "../../devices/firmata-board/board.ts";
 import { FIRMATA_BAUD, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
-import { DeviceError, LinePort, openSerialStream } from "../../devices/line-port.ts";
-import type { DeviceFault, DeviceReport, Rig } from "../../devices/rig.ts";
+import { DeviceError, isBootMessage, LinePort, openSerialStream } from "../../devices/line-port.ts";
+import type { DeviceFault, DeviceNote, DeviceReport, Rig } from "../../devices/rig.ts";
 import { SerialStripeDisplay } from "../../devices/stripe-display/driver.ts";
 import type { PortRef, RigConfig, RigDevices } from "../config/rig-config.ts";
 import type { SessionClock } from "../core/clock.ts";
+import { FAULT_TEXT } from "../core/faults.ts";
 
 const describeRef = (r: PortRef) =>
   [
@@ -66,9 +68,21 @@ export interface ConnectOptions {
   config: RigConfig & { devices: RigDevices };
   /** Waits for bytes already sent by the devices to arrive (end of session). */
   drain: () => Promise<void>;
+  /** How each port places device times on the session clock (default: fitted online; replay: as recorded). */
+  deviceClock?: (path: string) => DeviceClock;
+  /**
+   * Aborts when a stop is asked for while connecting: every light controller that is open is told ALLOFF,
+   * every port is closed (a handshake in flight fails at once), and connectRig throws.
+   */
+  signal?: AbortSignal;
+  /** The largest stimulus amplitude the protocol asks for, degrees: a drum that cannot drive it is refused. */
+  needAmplitudeDeg?: number;
   /** More to report about the device on a port (e.g. the stripe page's dropped frames). */
   portReport?: (path: string) => Partial<DeviceReport>;
 }
+
+/** Rejected lines logged one by one per port; beyond this only counted (a noisy line must not flood the log). */
+const LOGGED_REJECTIONS = 20;
 
 export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
   const { clock, config } = o;
@@ -110,8 +124,26 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       if (conflict)
         throw new DeviceError(`light channel '${c.name}' is on the drum servo's board: ${conflict}`);
     }
+  // A stop while connecting: lights off where a controller may be listening, then every port closed, which
+  // fails any handshake in flight at once.
+  const stopConnecting = async () => {
+    await Promise.all(
+      [...ports].map(([path, p]) =>
+        devicesOn(path, "line").includes("light") && !p.closed
+          ? p.request("ALLOFF", (id) => `@${id} ALLOFF`, 300).catch(() => {})
+          : undefined,
+      ),
+    );
+    await closeAll();
+  };
+  const onAbort = () => void stopConnecting();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  const checkpoint = () => {
+    if (o.signal?.aborted) throw new DeviceError(`stopped while connecting (${String(o.signal.reason)})`);
+  };
   try {
     for (const path of new Set(Object.values(paths))) {
+      checkpoint();
       const line = devicesOn(path, "line");
       const firmata = devicesOn(path, "firmata");
       if (line.length > 0 && firmata.length > 0)
@@ -123,7 +155,13 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
         const table = Object.assign({}, ...line.map((k) => tableOf[k]));
         ports.set(
           path,
-          new LinePort(path, await openSerialStream(o.binding, path, refs[first].baudRate), clock, table),
+          new LinePort(
+            path,
+            await openSerialStream(o.binding, path, refs[first].baudRate),
+            clock,
+            table,
+            o.deviceClock?.(path),
+          ),
         );
       } else {
         const stream = await openSerialStream(o.binding, path, FIRMATA_BAUD);
@@ -172,16 +210,18 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
     const eyeTracker = new SerialEyeTracker(port(paths.eyeTracker), clock, d.eyeTracker.calibration);
     if (light instanceof SerialLightSource) await light.connect(config.watchdogMs, config.handshakeTimeoutMs);
     if (stimulus instanceof SerialStimulus)
-      await stimulus.connect(d.stimulus.reportRateHz, config.handshakeTimeoutMs);
+      await stimulus.connect(d.stimulus.reportRateHz, config.handshakeTimeoutMs, o.needAmplitudeDeg);
     await eyeTracker.connect(config.handshakeTimeoutMs);
 
+    checkpoint();
+    o.signal?.removeEventListener("abort", onAbort);
     const lost = new Subject<DeviceFault>();
     const recovered = new Subject<string>();
     const eyeAlone = devicesOn(paths.eyeTracker, "line").length === 1;
     for (const [path, p] of ports)
       p.closed$.subscribe((err) => {
         if (!err) return;
-        const message = `${p.path} went away: ${err.message}`;
+        const message = FAULT_TEXT.portLost(p.path, err.message);
         if (config.faultPolicy === "reconnect" && path === paths.eyeTracker && eyeAlone) {
           lost.next({ device: "eyeTracker", message, recoverable: true });
           reconnectEyeTracker(p);
@@ -199,7 +239,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
           recovered.next("eyeTracker");
         } catch {
           if (clock.now() + pauseMs > giveUpAt) {
-            lost.next({ device: "eyeTracker", message: `not back within ${config.reconnectTimeoutS} s` });
+            lost.next({ device: "eyeTracker", message: FAULT_TEXT.notBack(config.reconnectTimeoutS) });
             return;
           }
           clock.schedule(() => void attempt(), pauseMs);
@@ -208,9 +248,54 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       };
       clock.schedule(() => void attempt(), pauseMs);
     };
+    // What the devices say besides data goes to the event log (notes$) and is counted for session.json. A
+    // reset is a fault: the device lost its state (light off, drum stopped).
+    const notes = new Subject<DeviceNote>();
+    const noteCounts = new Map<string, Partial<Record<DeviceNote["kind"], number>>>();
+    const nameOfPath = (path: string) => {
+      const on = devicesOn(path, "line");
+      return on.length === 1 ? (on[0] as string) : path;
+    };
+    const note = (path: string, n: Omit<DeviceNote, "device">) => {
+      const counts = noteCounts.get(path) ?? {};
+      counts[n.kind] = (counts[n.kind] ?? 0) + 1;
+      noteCounts.set(path, counts);
+      if (n.kind !== "rejected-line" || (counts[n.kind] ?? 0) <= LOGGED_REJECTIONS)
+        notes.next({ device: nameOfPath(path), ...n });
+    };
+    for (const [path, p] of ports) {
+      p.notes$.subscribe((n) => {
+        if (n.kind === "rejected-line")
+          note(path, { kind: n.kind, tMs: n.hostMs, text: `${n.reason}: ${JSON.stringify(n.line)}` });
+        else if (n.kind === "clock-jump")
+          note(path, {
+            kind: n.kind,
+            tMs: n.tMs,
+            text: `device clock jumped ${n.jumpMs > 0 ? "forward" : "back"} ${Math.abs(n.jumpMs).toFixed(1)} ms; a new clock fit started`,
+          });
+        else {
+          note(path, { kind: "reset", tMs: n.tMs, text: n.text });
+          const message = FAULT_TEXT.reset(nameOfPath(path), p.path);
+          if (config.faultPolicy === "reconnect" && path === paths.eyeTracker && eyeAlone) {
+            lost.next({ device: "eyeTracker", message, recoverable: true });
+            eyeTracker.connect(config.handshakeTimeoutMs).then(
+              () => recovered.next("eyeTracker"),
+              (e: Error) => lost.next({ device: "eyeTracker", message: `after its reset: ${e.message}` }),
+            );
+          } else lost.next({ device: nameOfPath(path), message });
+        }
+      });
+      p.events$.subscribe(({ event, tMs }) => {
+        const e = event as { tag: string; text?: string; status?: string };
+        if (e.tag === "W") note(path, { kind: "watchdog", tMs, text: "watchdog fired: every channel off" });
+        else if (e.tag === "T") note(path, { kind: "tracker-status", tMs, text: String(e.status) });
+        else if (e.tag === "!" && !isBootMessage(String(e.text)))
+          note(path, { kind: "message", tMs, text: String(e.text) });
+      });
+    }
     for (const [path, b] of boards)
       b.lost$.subscribe((l) =>
-        lost.next({ device: path, message: `${path} went away: ${l.error?.message ?? l.reason}` }),
+        lost.next({ device: path, message: FAULT_TEXT.portLost(path, l.error?.message ?? l.reason) }),
       );
     const driverFaults = [light, stimulus, eyeTracker].flatMap((x) =>
       "faults$" in x ? [x.faults$ as Observable<DeviceFault>] : [],
@@ -231,6 +316,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
               ...(identity ? { identity } : {}),
               rejectedLines: p?.rejected ?? 0,
               ...(p ? { clock: p.sync.fit() } : {}),
+              ...(noteCounts.has(path) ? { notes: noteCounts.get(path) } : {}),
               ...o.portReport?.(path),
             },
           ];
@@ -243,6 +329,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       eyeTracker,
       faults$: merge(lost, ...driverFaults),
       recovered$: recovered.asObservable(),
+      notes$: notes.asObservable(),
       ports,
       drain: o.drain,
       report,
@@ -255,7 +342,9 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       },
     };
   } catch (e) {
-    await closeAll();
+    o.signal?.removeEventListener("abort", onAbort);
+    if (o.signal?.aborted) await stopConnecting();
+    else await closeAll();
     throw e;
   }
 }

@@ -1,6 +1,7 @@
 // The simulated rig through the real stack: session → drivers → codecs → simulated serial ports → simulated
 // devices (the same device models as the in-process rig) → virtual mouse.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { DeviceClock } from "../../devices/clock-sync.ts";
 import type { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
 import { SimulatedEyeTrackerDevice } from "../../mocks/devices/eye-tracker.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
@@ -29,8 +30,11 @@ export interface SerialSimulatedRig extends ConnectedRig {
   /** Port paths of the simulated devices, e.g. to unplug one in a fault test. */
   readonly paths: { light: string; stimulus: string; eyeTracker: string };
   unplug(device: "light" | "stimulus" | "eyeTracker"): void;
-  /** Plugs the same device back in, under `path` (Linux may give it a new name). */
-  replug(device: "light" | "stimulus" | "eyeTracker", path: string): void;
+  /**
+   * Plugs the same device back in, under `path` (Linux may give it a new name); `clockUs`: its clock
+   * restarted meanwhile and now reads this.
+   */
+  replug(device: "light" | "stimulus" | "eyeTracker", path: string, clockUs?: number): void;
 }
 
 let rigCount = 0;
@@ -54,6 +58,7 @@ export function connectSimulatedPorts(
   clock: SessionClock,
   config: RigConfig,
   at: { light: string; stimulus: string; eyeTracker: string; calibration?: EyeCalibration },
+  deviceClock?: (path: string) => DeviceClock,
 ): Promise<ConnectedRig> {
   const port = (p: string) =>
     p.startsWith("serial:")
@@ -71,6 +76,7 @@ export function connectSimulatedPorts(
       },
     },
     drain: drainSimulatedPorts,
+    ...(deviceClock ? { deviceClock } : {}),
   });
 }
 
@@ -117,8 +123,9 @@ export async function createSerialSimulatedRig(
     devices: { light, stimulus },
     paths,
     unplug: (device) => unplugSimulatedDevice(paths[device]),
-    replug: (device, path) => {
+    replug: (device, path, clockUs) => {
       paths[device] = path;
+      if (clockUs !== undefined) plugs[device].device.restartClock(clockUs);
       plugSimulatedDevice(plugs[device].device, { ...plugs[device].info, path });
     },
     async close() {

@@ -9,7 +9,7 @@ import { replayTrace } from "../../replay/foreign.ts";
 import { replaySession } from "../../replay/replay.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { columnMapping } from "./analyze.ts";
-import { EXIT, printOutcome, progressBar } from "./run.ts";
+import { printOutcome, progressBar } from "./run.ts";
 
 /** `<path>.replay-1`, `-2`, … : the first that does not exist, so no earlier output is overwritten. */
 function nextReplayDir(path: string): string {
@@ -80,7 +80,7 @@ export function registerReplay(program: Command): void {
           throw new UsageError(
             `${path}: not a session folder; to replay an eye trace file, give --protocol FILE`,
           );
-        const signal = sessionStopper();
+        const { signal } = sessionStopper();
         const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
         const common = {
           outDir: opts.out ?? nextReplayDir(path),
@@ -113,7 +113,7 @@ export function registerReplay(program: Command): void {
             `${JSON.stringify({ status: outcome.status, session: outcome.dir, replayOf: path, blocks: outcome.blocks, onlineLearning: outcome.summary.onlineLearning, offlineLearning: outcome.summary.offlineLearning, summary: outcome.summary })}\n`,
           );
         else printOutcome(outcome);
-        process.exitCode = EXIT[outcome.status];
+        process.exitCode = outcome.exitCode;
       }),
     );
 }

@@ -9,6 +9,7 @@ import type { Progress, RunOutcome } from "../../app/session-runner.ts";
 import { GROUPS } from "../../cohort/groups.ts";
 import { readJsonFile } from "../../config/json-file.ts";
 import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
+import { exitCodesHelp } from "../../core/faults.ts";
 import { loadProtocol } from "../../protocol/load.ts";
 import { stripePageForRun } from "../../web/stripe-page.ts";
 import { startDashboardProcess } from "../dashboard-process.ts";
@@ -63,14 +64,13 @@ export function printOutcome(o: RunOutcome<Rig>): void {
   );
 }
 
-export const EXIT: Record<RunOutcome<never>["status"], number> = { complete: 0, interrupted: 130, failed: 1 };
-
 export function registerRun(program: Command): void {
   addExportOptions(program.command("run"))
     .description(
       "run a protocol: on the simulated rig (--sim) with a virtual mouse, recording a session folder",
     )
     .argument("<protocol>", "protocol file (.json), e.g. protocols/control.json")
+    .addHelpText("after", `\n${exitCodesHelp()}`)
     .option("--sim", "simulated rig with a virtual mouse (through the real drivers and wire protocols)")
     .option(
       "--firmware",
@@ -169,7 +169,7 @@ export function registerRun(program: Command): void {
           const subjectId = opts.subjectId ?? `virtual-mouse-${opts.seed}`;
           const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
           const outDir = opts.out ?? join("sessions", `${stamp}-${loaded.protocol.name}-${subjectId}`);
-          const signal = sessionStopper();
+          const { signal, hurry } = sessionStopper();
           const dashboard = opts.dashboard
             ? await startDashboardProcess(outDir, {
                 port: opts.port,
@@ -199,6 +199,7 @@ export function registerRun(program: Command): void {
             subjectId,
             outDir,
             signal,
+            hurry,
             onProgress: bar.update,
           };
           const outcome = await (opts.sim
@@ -222,7 +223,7 @@ export function registerRun(program: Command): void {
               `${JSON.stringify({ status: outcome.status, session: outcome.dir, blocks: outcome.blocks, onlineLearning: outcome.summary.onlineLearning, offlineLearning: outcome.summary.offlineLearning, summary: outcome.summary })}\n`,
             );
           else printOutcome(outcome);
-          process.exitCode = EXIT[outcome.status];
+          process.exitCode = outcome.exitCode;
           if (opts.nwb) {
             // --out is the session folder here; the file goes to --nwb FILE, else beside the folder.
             const { out: _folder, nwb, json: _json, ...described } = opts;
