@@ -320,7 +320,9 @@ export class LinePort<T extends Table> {
           if (!settled)
             finish(() =>
               reject(
-                new DeviceError(`${FAULT_TEXT.noReply(this.path, verb, timeoutMs)} (asked ${ids.length} times)`),
+                new DeviceError(
+                  `${FAULT_TEXT.noReply(this.path, verb, timeoutMs)} (asked ${ids.length} times)`,
+                ),
               ),
             );
         });
