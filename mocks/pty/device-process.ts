@@ -7,6 +7,7 @@
 //     --rate HZ                       eye: frame rate (default 200)
 //     --gain G                        eye: the animal's gain, fixed (no learning, fast phases, blinks or noise)
 //     --clock-us N                    the device clock reads N µs when the process starts
+//     --clock-at-open-us N            … when the host first opens the port (e.g. just before the wrap)
 //     --deaf-ms MS                    deaf for MS after the host opens the port (a board resetting on open)
 //     --ignore VERB                   never answer VERB (repeatable; `*` = every command)
 //
@@ -40,12 +41,19 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "200" },
     gain: { type: "string", default: "0.6" },
     "clock-us": { type: "string" },
+    "clock-at-open-us": { type: "string" },
     "deaf-ms": { type: "string", default: "0" },
     ignore: { type: "string", multiple: true, default: [] },
   },
 });
-const kind = args.kind;
-if (kind !== "light" && kind !== "drum" && kind !== "eye") throw new Error("--kind light|drum|eye");
+const kinds = ["light", "drum", "eye"] as const;
+type Kind = (typeof kinds)[number];
+function kindOf(arg: string | undefined): Kind {
+  const k = kinds.find((x) => x === arg);
+  if (k === undefined) throw new Error("--kind light|drum|eye");
+  return k;
+}
+const kind: Kind = kindOf(args.kind);
 const portPath = args.port ?? "";
 const logFile = args.log ?? "";
 if (!portPath || !logFile) throw new Error("--port and --log are required");
@@ -69,7 +77,11 @@ const log: DeviceLog = {
 
 // ---- the device model and its wire protocol -----------------------------------------------------------------
 const clock = new DeviceClock();
-const link = new FaultyLink(log, { deafOnOpenMs: Number(args["deaf-ms"]), ignore: args.ignore });
+const link = new FaultyLink(log, {
+  deafOnOpenMs: Number(args["deaf-ms"]),
+  ignore: args.ignore,
+  ...(args["clock-at-open-us"] === undefined ? {} : { clockAtOpenUs: Number(args["clock-at-open-us"]) }),
+});
 
 /** Where the drum is, as another process announced it (eye tracker only). */
 let drum: { t0Ms: number; amplitudeDeg: number; frequencyHz: number } | null = null;
@@ -96,7 +108,12 @@ const world: MouseWorld = {
     },
   litWavelengthsNm: () => [],
 };
-const mouse = new VirtualMouse(drawMouse(mouseParams, new Random(1), [], []), mouseParams, world, new Random(2));
+const mouse = new VirtualMouse(
+  drawMouse(mouseParams, new Random(1), [], []),
+  mouseParams,
+  world,
+  new Random(2),
+);
 
 /** Builds the device as it is at power-up; returns it and how to power it down (everything off). */
 function powerUp(): { device: LineDevice; powerDown: () => void } {
@@ -170,12 +187,12 @@ function openPort(): void {
 openPort();
 
 // ---- the control channel ------------------------------------------------------------------------------------
-const wrongDevice: Record<typeof kind, [string, ...(string | number)[]]> = {
+const wrongDevice: Record<Kind, [string, ...(string | number)[]]> = {
   light: ["P", 1.5],
   drum: ["S", 1.5],
   eye: ["P", 1.5],
 };
-const outOfRange: Record<typeof kind, [string, ...(string | number)[]]> = {
+const outOfRange: Record<Kind, [string, ...(string | number)[]]> = {
   light: ["E", 0, 5],
   drum: ["P", 500],
   eye: ["S", 500],

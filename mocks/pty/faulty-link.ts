@@ -36,11 +36,15 @@ export class FaultyLink {
   private silent = false;
   private partial = "";
 
+  /** Where the clock is set when the host first opens the port, µs (e.g. just before the 32-bit wrap). */
+  private clockAtOpenUs: number | undefined;
+
   constructor(
     private readonly log: DeviceLog,
-    options: { deafOnOpenMs?: number; ignore?: readonly string[] } = {},
+    options: { deafOnOpenMs?: number; ignore?: readonly string[]; clockAtOpenUs?: number } = {},
   ) {
     this.deafOnOpenMs = options.deafOnOpenMs ?? 0;
+    this.clockAtOpenUs = options.clockAtOpenUs;
     for (const verb of options.ignore ?? []) this.ignored.add(verb);
   }
 
@@ -109,6 +113,8 @@ export class FaultyLink {
       this.heardHost = true;
       this.deafUntil = Math.max(this.deafUntil, now + this.deafOnOpenMs);
       this.deafOnOpenMs = 0;
+      if (this.clockAtOpenUs !== undefined) this.setClock(this.clockAtOpenUs);
+      this.clockAtOpenUs = undefined;
       if (this.write && this.device) this.device.attach((b) => this.fromDevice(b));
     }
     const lines = (this.partial + bytes.toString("latin1")).split("\n");

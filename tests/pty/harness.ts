@@ -205,7 +205,12 @@ export class PtyRig {
         {
           name: "PTY rig",
           light: [
-            { name: "blue", wavelengthNm: 470, index: 0, limits: { maxPowerMw: 10, maxDutyCycle: 0.5 } },
+            {
+              name: "blue",
+              wavelengthNm: 470,
+              index: 0,
+              limits: { maxPowerMw: 10, maxDutyCycle: 1, maxContinuousOnS: 10 },
+            },
             { name: "amber", wavelengthNm: 593, index: 1, limits: { maxPowerMw: 15, maxDutyCycle: 0.5 } },
           ],
           devices: {
@@ -222,7 +227,9 @@ export class PtyRig {
       ),
     );
     await Promise.all(
-      DEVICES.map((d) => rig.devices[d].waitFor((n) => n.kind === "port" && n.text === "open", "its port open")),
+      DEVICES.map((d) =>
+        rig.devices[d].waitFor((n) => n.kind === "port" && n.text === "open", "its port open"),
+      ),
     );
     return rig;
   }
@@ -236,7 +243,17 @@ export class PtyRig {
     const file = join(this.dir, "protocol.json");
     writeFileSync(file, JSON.stringify(protocol, null, 2));
     const out = join(this.dir, "session");
-    const cli = startCli(["run", file, "--rig", this.rigFile, "--subject-id", "PTY-1", "--out", out, ...extraArgs]);
+    const cli = startCli([
+      "run",
+      file,
+      "--rig",
+      this.rigFile,
+      "--subject-id",
+      "PTY-1",
+      "--out",
+      out,
+      ...extraArgs,
+    ]);
     return { ...cli, out };
   }
 
@@ -251,8 +268,15 @@ export class PtyRig {
     this.devices[d].send("replug");
   }
 
-  /** Stops the device processes and the PTY pairs; returns each device's own log. */
-  async finish(): Promise<Finished> {
+  private finished: Promise<Finished> | undefined;
+
+  /** Stops the device processes and the PTY pairs (once); returns each device's own log. */
+  finish(): Promise<Finished> {
+    this.finished ??= this.stop();
+    return this.finished;
+  }
+
+  private async stop(): Promise<Finished> {
     const logs = Object.fromEntries(
       await Promise.all(DEVICES.map(async (d) => [d, await this.devices[d].quit()] as const)),
     ) as Record<Device, LogRecord[]>;
