@@ -29,7 +29,10 @@ export class DeviceClock extends SessionClock {
     this.armedFor = due;
     this.timer = setTimeout(() => {
       this.armedFor = Number.POSITIVE_INFINITY;
-      this.runDue(this.now(), () => {});
+      // Catch up in this turn: an action that reschedules itself while late (a 1 kHz stream after a pause)
+      // is due again at once, and one tick per turn of the event loop would never catch up.
+      for (let next = this.nextDue(); next !== undefined && next <= this.now(); next = this.nextDue())
+        this.runDue(this.now(), () => {});
       this.wake();
     }, due - this.now());
   }

@@ -118,7 +118,7 @@ describe.concurrent("lines a device should never send, over real PTYs", () => {
 describe.concurrent("device resets over real PTYs", () => {
   for (const device of ["light", "drum"] as const)
     it(
-      `reset of the ${device} mid-session (! boot, clock restarts): recorded, light off, session failed`,
+      `reset of the ${device}: mid-session (! boot, clock restarts), recorded, light off, session failed`,
       () =>
         scenario({ name: `reset-${device}` }, async (s) => {
           await lightOnFor(s, 1000);
@@ -150,7 +150,7 @@ describe.concurrent("device clocks over real PTYs", () => {
     ["clock jump back", -30_000],
   ] as const)
     it(
-      `${fault} (one line from each device ${ms / 1000} s off): rejected by the clock fit, nothing misplaced`,
+      `${fault}: one line from each device ${ms / 1000} s off, rejected by the clock fit, nothing misplaced`,
       () =>
         scenario({ name: fault }, async (s) => {
           await lightOnFor(s, 1000);
@@ -181,7 +181,7 @@ describe.concurrent("device clocks over real PTYs", () => {
     );
 
   it(
-    "32-bit µs wrap of every device clock mid-session: unwrapped, nothing lost or misplaced",
+    "32-bit µs wrap: every device clock wraps mid-session, unwrapped, nothing lost or misplaced",
     () => {
       // Each clock reads 3 s before the wrap when hokr opens its port: it wraps early in training.
       const wrap = ["--clock-at-open-us", String(UINT32 - 3_000_000)];
@@ -210,7 +210,7 @@ describe.concurrent("device clocks over real PTYs", () => {
 
 describe.concurrent("reconnecting over real PTYs", () => {
   it(
-    'reconnect (faultPolicy "reconnect") to an eye tracker with a new clock: new clock fit, gap flagged',
+    'reconnect to an eye tracker with a new clock: faultPolicy "reconnect", a new clock fit, the gap flagged',
     () => {
       const protocol = {
         ...SHORT_PTY_PROTOCOL,

@@ -97,7 +97,7 @@ describe("whole sessions over real PTYs", () => {
   );
 
   it(
-    "host stall (SIGSTOP for 3 s, then SIGCONT): no false silence fault, no sample lost, session complete",
+    "host stall of 3 s: SIGSTOP, then SIGCONT; no false silence fault, no sample lost, session complete",
     () => {
       const protocol = {
         ...SHORT_PTY_PROTOCOL,

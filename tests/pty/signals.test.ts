@@ -99,7 +99,7 @@ describe.concurrent("signals over real PTYs", () => {
 
   for (const signal of SIGNALS)
     it(
-      `a second ${signal} during cleanup does not cut the cleanup short`,
+      `a second ${signal} during cleanup: the cleanup still finishes, lights off, flushed, exit 130`,
       () =>
         scenario(
           { name: `second-${signal}`, rig: { deviceArgs: { eye: ["--ignore", "STOP"] } } },
