@@ -7,7 +7,7 @@ import { relative } from "node:path";
 import { expect, it } from "vitest";
 
 /** The table's rows: each fault (signal lists expanded) with the test file that must hold its test. */
-export function faultTableRows(readme: string): { fault: string; file: string }[] {
+function faultTableRows(readme: string): { fault: string; file: string }[] {
   const table = /<!-- fault-table -->\n([\s\S]*?)<!-- \/fault-table -->/.exec(readme)?.[1];
   if (!table) throw new Error("README.md has no <!-- fault-table --> … <!-- /fault-table --> section");
   return table
@@ -42,7 +42,13 @@ it("README's fault table has a row for every PTY fault test, and every row a tes
   expect(tests.length).toBeGreaterThan(0);
   const rowKeys = new Set(rows.map(key));
   const testKeys = new Set(tests.map(key));
-  expect(rows.map(key).filter((k) => !testKeys.has(k)), "README rows without a test").toEqual([]);
-  expect(tests.map(key).filter((k) => !rowKeys.has(k)), "PTY tests without a README row").toEqual([]);
+  expect(
+    rows.map(key).filter((k) => !testKeys.has(k)),
+    "README rows without a test",
+  ).toEqual([]);
+  expect(
+    tests.map(key).filter((k) => !rowKeys.has(k)),
+    "PTY tests without a README row",
+  ).toEqual([]);
   expect(rowKeys.size, "README rows naming the same fault twice").toBe(rows.length);
 }, 120_000);

@@ -198,51 +198,41 @@ const outOfRange: Record<Kind, [string, ...(string | number)[]]> = {
   eye: ["S", 500],
 };
 
+const commands: Record<string, (arg: string) => void> = {
+  garbage: () => link.garbage(),
+  overlong: (bytes) => link.overlong(Number(bytes)),
+  range: () => link.line(...outOfRange[kind]),
+  "wrong-device": () => link.line(...wrongDevice[kind]),
+  "wrong-channel": (channel) => link.line("E", Number(channel), 1),
+  reset,
+  jump: (ms) => link.jump(Number(ms)),
+  glitch: (ms) => link.glitch(Number(ms)),
+  deaf: (ms) => link.deaf(Number(ms)),
+  ignore: (verb) => link.ignore(verb),
+  hang: () => link.hang(),
+  // Plugged back in: the device powered up again (a new clock), on a port the harness has made anew.
+  replug: () => {
+    port?.close();
+    reset();
+    openPort();
+  },
+  world: (json) => {
+    const w = JSON.parse(json) as { sine?: NonNullable<typeof drum>; stop?: true };
+    drum = w.sine ?? null;
+  },
+  quit: () => {
+    flushLog();
+    process.exit(0);
+  },
+};
+
 function control(line: string): void {
   const [cmd = "", ...rest] = line.trim().split(" ");
-  const arg = rest.join(" ");
   if (cmd === "") return;
   if (cmd !== "world") log.write("fault", line.trim(), true);
-  switch (cmd) {
-    case "garbage":
-      return link.garbage();
-    case "overlong":
-      return link.overlong(Number(arg));
-    case "range":
-      return link.line(...outOfRange[kind]);
-    case "wrong-device":
-      return link.line(...wrongDevice[kind]);
-    case "wrong-channel":
-      return link.line("E", Number(arg), 1);
-    case "reset":
-      return reset();
-    case "jump":
-      return link.jump(Number(arg));
-    case "glitch":
-      return link.glitch(Number(arg));
-    case "deaf":
-      return link.deaf(Number(arg));
-    case "ignore":
-      return link.ignore(arg);
-    case "hang":
-      return link.hang();
-    case "replug":
-      // Plugged back in: the device powered up again (new clock), on a port the harness has recreated.
-      port?.close();
-      reset();
-      return openPort();
-    case "world": {
-      const w = JSON.parse(arg) as { sine?: NonNullable<typeof drum>; stop?: true };
-      drum = w.sine ?? null;
-      return;
-    }
-    case "quit":
-      flushLog();
-      process.exit(0);
-      return;
-    default:
-      log.write("error", `unknown control command '${line}'`, true);
-  }
+  const run = commands[cmd];
+  if (run) run(rest.join(" "));
+  else log.write("error", `unknown control command '${line}'`, true);
 }
 createInterface({ input: process.stdin }).on("line", control);
 // The harness gone (stdin closed) is the end of the test: do not outlive it.

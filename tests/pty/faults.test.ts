@@ -3,11 +3,11 @@
 // reconnect to a device with a new clock.
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { UINT32 } from "../../devices/wire.ts";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { EXIT } from "../../src/cli/commands/run.ts";
-import type { Device, LogRecord } from "./harness.ts";
+import { type Device, describePty, type LogRecord } from "./harness.ts";
 import { lightChanges, lightsOffMs, printFigures, type Recorded, switchedOnAfterStop } from "./judge.ts";
 import {
   conclude,
@@ -45,7 +45,7 @@ function clockRejections(o: Outcome, device: Device): number {
 /** The lines a device process injected (its own log's record of them). */
 const injected = (log: readonly LogRecord[]) => log.filter((r) => r.kind === "fault-tx").map((r) => r.text);
 
-describe.concurrent("unplugging a device over real PTYs", () => {
+describePty.concurrent("unplugging a device over real PTYs", () => {
   const watchdogMs = 1000;
   for (const device of ["light", "drum", "eye"] as const)
     it(
@@ -76,7 +76,7 @@ describe.concurrent("unplugging a device over real PTYs", () => {
     );
 });
 
-describe.concurrent("lines a device should never send, over real PTYs", () => {
+describePty.concurrent("lines a device should never send, over real PTYs", () => {
   const cases: { fault: string; device: Device; command: string; allowLost?: number }[] = [
     { fault: "garbage line", device: "eye", command: "garbage" },
     // 100 kB with no newline: at most the one real line it runs into may go with it.
@@ -115,7 +115,7 @@ describe.concurrent("lines a device should never send, over real PTYs", () => {
     );
 });
 
-describe.concurrent("device resets over real PTYs", () => {
+describePty.concurrent("device resets over real PTYs", () => {
   for (const device of ["light", "drum"] as const)
     it(
       `reset of the ${device}: mid-session (! boot, clock restarts), recorded, light off, session failed`,
@@ -144,7 +144,7 @@ describe.concurrent("device resets over real PTYs", () => {
     );
 });
 
-describe.concurrent("device clocks over real PTYs", () => {
+describePty.concurrent("device clocks over real PTYs", () => {
   for (const [fault, ms] of [
     ["clock jump forward", 30_000],
     ["clock jump back", -30_000],
@@ -208,7 +208,7 @@ describe.concurrent("device clocks over real PTYs", () => {
   );
 });
 
-describe.concurrent("reconnecting over real PTYs", () => {
+describePty.concurrent("reconnecting over real PTYs", () => {
   it(
     'reconnect to an eye tracker with a new clock: faultPolicy "reconnect", a new clock fit, the gap flagged',
     () => {

@@ -61,10 +61,11 @@ export interface Scenario {
 export const PTY_TEST_TIMEOUT_MS = 300_000;
 
 /**
- * How many scenarios run at once (PTY_CONCURRENCY, default 3): each is a few processes that mostly wait, so a
- * few overlap well even on two cores; the tests that need the machine to themselves run in files of their own.
+ * How many scenarios run at once (PTY_CONCURRENCY, default 2): each is a few processes that mostly wait, so two
+ * overlap well on two cores; the tests that need the machine to themselves (timing, exactness) are in
+ * session.test.ts, one at a time.
  */
-const SLOTS = Number(process.env.PTY_CONCURRENCY ?? 3);
+const SLOTS = Number(process.env.PTY_CONCURRENCY ?? 2);
 let free = SLOTS;
 const waiting: (() => void)[] = [];
 const acquire = () =>

@@ -4,9 +4,10 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { runCli } from "../helpers/cli.ts";
+import { describePty } from "./harness.ts";
 import { lightChanges, printFigures, samplesLost, sentSamples } from "./judge.ts";
 import {
   conclude,
@@ -56,7 +57,7 @@ const KHZ_PROTOCOL = {
   ],
 };
 
-describe("whole sessions over real PTYs", () => {
+describePty("whole sessions over real PTYs", () => {
   it(
     "a clean session at 1 kHz: gain recovered to ±0.001, every sample and edge recorded, replayed exactly",
     () =>

@@ -2,10 +2,10 @@
 // folder: every light off, nothing switched on after the stop, no sample lost before it, the documented exit
 // code and a message naming what happened.
 import { rmSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { EXIT } from "../../src/cli/commands/run.ts";
-import type { PtyRigOptions } from "./harness.ts";
+import { describePty, type PtyRigOptions } from "./harness.ts";
 import { commandsAfter, lightsOffMs, printFigures, switchedOnAfterStop } from "./judge.ts";
 import {
   conclude,
@@ -53,7 +53,7 @@ const STAGES: Record<string, { rig: PtyRigOptions; moment: (s: Scenario) => Prom
   },
 };
 
-describe.concurrent("signals over real PTYs", () => {
+describePty.concurrent("signals over real PTYs", () => {
   for (const [stage, how] of Object.entries(STAGES))
     for (const signal of SIGNALS)
       it(
