@@ -93,7 +93,10 @@ describePty.concurrent("lines a device should never send, over real PTYs", () =>
           await lightOnFor(s, 1000);
           const at = monotonicMs();
           s.rig.devices[c.device].send(c.command);
-          const o = await conclude(s, c.fault, at, { lossCutoff: Number.POSITIVE_INFINITY });
+          const o = await conclude(s, c.fault, at, {
+            lossCutoff: Number.POSITIVE_INFINITY,
+            lightsOff: false,
+          });
           expectCompleted(o, { allowLost: c.allowLost ?? 0 });
           const [line = ""] = injected(o.logs[c.device]);
           expect(o.recorded.meta.devices?.[RECORDED_AS[c.device]]?.rejectedLines).toBeGreaterThanOrEqual(1);
@@ -156,7 +159,7 @@ describePty.concurrent("device clocks over real PTYs", () => {
           await lightOnFor(s, 1000);
           const at = monotonicMs();
           for (const d of ["light", "drum", "eye"] as const) s.rig.devices[d].send(`glitch ${ms}`);
-          const o = await conclude(s, fault, at, { lossCutoff: Number.POSITIVE_INFINITY });
+          const o = await conclude(s, fault, at, { lossCutoff: Number.POSITIVE_INFINITY, lightsOff: false });
           // The glitched sample itself may be dropped; nothing else.
           expectCompleted(o, { allowLost: 1 });
           expect(misaligned(o.recorded.eye).length).toBeLessThanOrEqual(1);
@@ -190,6 +193,7 @@ describePty.concurrent("device clocks over real PTYs", () => {
         async (s) => {
           const o = await conclude(s, "32-bit µs wrap", monotonicMs(), {
             lossCutoff: Number.POSITIVE_INFINITY,
+            lightsOff: false,
           });
           expectCompleted(o);
           const wrapped = (rows: Recorded["eye"]) =>

@@ -156,9 +156,10 @@ export const measured: Figures[] = [];
 export function printFigures(): void {
   if (measured.length === 0) return;
   const line = (f: Figures) =>
-    `${f.fault.padEnd(48)} ${(Number.isFinite(f.lightsOffMs) ? f.lightsOffMs.toFixed(0) : "never").padStart(8)} ${`${f.samplesLost}/${f.samplesSent}`.padStart(12)} ${String(f.exit).padStart(6)} ${f.wallS.toFixed(1).padStart(6)}`;
+    `${f.fault.padEnd(48)} ${(Number.isNaN(f.lightsOffMs) ? "schedule" : Number.isFinite(f.lightsOffMs) ? f.lightsOffMs.toFixed(0) : "never").padStart(8)} ${`${f.samplesLost}/${f.samplesSent}`.padStart(12)} ${String(f.exit).padStart(6)} ${f.wallS.toFixed(1).padStart(6)}`;
   process.stdout.write(
-    `\nPTY fault figures (lights off ms after the fault, eye samples lost/sent before it, exit, wall s)\n${measured.map(line).join("\n")}\n`,
+    `\nPTY fault figures (lights off: ms from the fault until every channel was off, "schedule" where the light
+rightly carries on; eye samples lost/sent before the fault; exit code; wall s of the scenario)\n${measured.map(line).join("\n")}\n`,
   );
 }
 

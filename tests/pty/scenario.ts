@@ -194,7 +194,13 @@ export async function conclude(
   s: Scenario,
   fault: string,
   faultAt: number,
-  options: { timeoutMs?: number; lossCutoff?: number; settleMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    lossCutoff?: number;
+    settleMs?: number;
+    /** false: the light rightly keeps its schedule through this fault (no time to lights off to report). */
+    lightsOff?: boolean;
+  } = {},
 ): Promise<Outcome> {
   const killer = setTimeout(() => s.hokr.child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
   const result = await s.hokr.done;
@@ -207,7 +213,7 @@ export async function conclude(
   const loss = eyeLoss(finished.logs, recorded, options.lossCutoff ?? faultAt - 50);
   measured.push({
     fault,
-    lightsOffMs: lightsOffMs(finished.logs.light, faultAt),
+    lightsOffMs: options.lightsOff === false ? Number.NaN : lightsOffMs(finished.logs.light, faultAt),
     samplesLost: loss.lost,
     samplesSent: loss.sent,
     exit: result.code ?? result.signal ?? "?",

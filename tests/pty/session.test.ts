@@ -53,6 +53,7 @@ describePty("whole sessions over real PTYs", () => {
       scenario({ name: "1khz", rig: { eyeRateHz: 1000, gain: GAIN }, protocol: KHZ_PROTOCOL }, async (s) => {
         const o = await conclude(s, "clean session, 1 kHz", monotonicMs(), {
           lossCutoff: Number.POSITIVE_INFINITY,
+          lightsOff: false,
         });
         expectCompleted(o, { blocks: 3 });
         for (const b of o.recorded.gain) {
@@ -101,7 +102,10 @@ describePty("whole sessions over real PTYs", () => {
         s.hokr.child.kill("SIGSTOP");
         await sleep(3000);
         s.hokr.child.kill("SIGCONT");
-        const o = await conclude(s, "host stall 3 s", at, { lossCutoff: Number.POSITIVE_INFINITY });
+        const o = await conclude(s, "host stall 3 s", at, {
+          lossCutoff: Number.POSITIVE_INFINITY,
+          lightsOff: false,
+        });
         expectCompleted(o);
       });
     },
