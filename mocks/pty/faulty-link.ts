@@ -68,10 +68,12 @@ export class FaultyLink {
     this.partial = "";
   }
 
-  /** The port went away (unplugged): the device is cut off; the process keeps it powered. */
+  /**
+   * The port went away (unplugged): the device, still powered, runs on (a light controller's watchdog still
+   * fires); what it sends from now on is logged as `unsent`.
+   */
   closePort(reason: string): void {
     this.write = undefined;
-    this.device?.detach();
     this.log.write("port", `closed ${reason}`, true);
   }
 
@@ -81,10 +83,11 @@ export class FaultyLink {
   }
 
   private send(text: string, kind: string): void {
-    if (!this.write || text === "") return;
+    if (text === "") return;
+    const as = this.write ? kind : "unsent";
     for (const line of text.split("\n").slice(0, -1))
-      this.log.write(kind, line, kind !== "tx" || !SAMPLE_TAGS.has(line.slice(0, 1)));
-    this.write(Buffer.from(text, "latin1"));
+      this.log.write(as, line, as === "fault-tx" || !SAMPLE_TAGS.has(line.slice(0, 1)));
+    this.write?.(Buffer.from(text, "latin1"));
   }
 
   private fromDevice(bytes: Uint8Array): void {

@@ -10,6 +10,7 @@ import { EXIT } from "../../src/cli/commands/run.ts";
 import { type Device, describePty, type LogRecord } from "./harness.ts";
 import { lightChanges, lightsOffMs, printFigures, type Recorded, switchedOnAfterStop } from "./judge.ts";
 import {
+  COMMANDED_OFF_MS,
   conclude,
   expectCompleted,
   eyeLoss,
@@ -61,7 +62,9 @@ describePty.concurrent("unplugging a device over real PTYs", () => {
             settleMs: device === "light" ? watchdogMs + 1000 : 500,
           });
           // The light controller cannot be told once its own cable is out: its watchdog puts the light out.
-          expect(lightsOffMs(o.logs.light, at)).toBeLessThan(device === "light" ? watchdogMs + 500 : 1000);
+          expect(lightsOffMs(o.logs.light, at)).toBeLessThan(
+            device === "light" ? watchdogMs + 500 : COMMANDED_OFF_MS,
+          );
           expect(switchedOnAfterStop(o.logs.light, at)).toEqual([]);
           expect(o.result.code).toBe(EXIT.failed);
           expect(o.recorded.meta.status).toBe("failed");
@@ -128,7 +131,7 @@ describePty.concurrent("device resets over real PTYs", () => {
           const at = monotonicMs();
           s.rig.devices[device].send("reset");
           const o = await conclude(s, `reset ${device}`, at);
-          expect(lightsOffMs(o.logs.light, at)).toBeLessThan(1000);
+          expect(lightsOffMs(o.logs.light, at)).toBeLessThan(COMMANDED_OFF_MS);
           expect(switchedOnAfterStop(o.logs.light, at)).toEqual([]);
           // The reset is recorded as the device reported it…
           expect(o.recorded.events.some((e) => JSON.stringify(e).includes("boot"))).toBe(true);
@@ -236,7 +239,7 @@ describePty.concurrent("reconnecting over real PTYs", () => {
           o.logs.eye.find((r) => r.t > at && r.kind === "rx" && / START$/.test(r.text))?.t ??
           Number.POSITIVE_INFINITY;
         const offMs = lightsOffMs(o.logs.light, at);
-        expect(offMs).toBeLessThan(1000);
+        expect(offMs).toBeLessThan(COMMANDED_OFF_MS);
         expect(lightChanges(o.logs.light).filter((c) => c.on && c.t > at + offMs && c.t < back)).toEqual([]);
         // No sample lost before the plug was pulled, nor after the tracker came back.
         expect(eyeLoss(o.logs, o.recorded, at - 200).lost).toBe(0);

@@ -87,14 +87,15 @@ export function lightsOffMs(log: readonly LogRecord[], t: number): number {
 
 /**
  * When the controller was first told to stop after monotonic time `t`: the first `ALLOFF`/`OFF` it received, or
- * its own watchdog firing (`W`) when the host could not tell it; undefined if neither happened.
+ * its own watchdog firing (`W`, sent or, its cable out, unsent) when the host could not tell it; undefined if
+ * neither happened.
  */
 export function stoppedAt(log: readonly LogRecord[], t: number): number | undefined {
   return log.find(
     (r) =>
       r.t >= t &&
       ((r.kind === "rx" && / (ALLOFF|OFF \d+)$/.test(r.text)) ||
-        (r.kind === "tx" && r.text.startsWith("W "))),
+        ((r.kind === "tx" || r.kind === "unsent") && r.text.startsWith("W "))),
   )?.t;
 }
 

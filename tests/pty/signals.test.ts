@@ -8,6 +8,7 @@ import { EXIT } from "../../src/cli/commands/run.ts";
 import { describePty, type PtyRigOptions } from "./harness.ts";
 import { commandsAfter, lightsOffMs, printFigures, switchedOnAfterStop } from "./judge.ts";
 import {
+  COMMANDED_OFF_MS,
   conclude,
   eyeLoss,
   handlersInstalled,
@@ -66,7 +67,7 @@ describePty.concurrent("signals over real PTYs", () => {
             const o = await conclude(s, `${signal} while ${stage}`, at);
             const light = o.logs.light;
             // Every light off, nothing switched on or commanded on after the signal.
-            expect(lightsOffMs(light, at)).toBeLessThan(1000);
+            expect(lightsOffMs(light, at)).toBeLessThan(COMMANDED_OFF_MS);
             expect(switchedOnAfterStop(light, at)).toEqual([]);
             expect(commandsAfter(light, at).filter((v) => LIGHT_ON.includes(v))).toEqual([]);
             // hokr acted on the signal at once, whatever it was doing.
@@ -112,7 +113,7 @@ describePty.concurrent("signals over real PTYs", () => {
             const o = await conclude(s, `second ${signal} during cleanup`, at);
             expect(o.result.signal).toBeNull();
             expect(o.result.code).toBe(EXIT.interrupted);
-            expect(lightsOffMs(o.logs.light, at)).toBeLessThan(1000);
+            expect(lightsOffMs(o.logs.light, at)).toBeLessThan(COMMANDED_OFF_MS);
             expect(switchedOnAfterStop(o.logs.light, at)).toEqual([]);
             expect(o.recorded.meta.status).toBe("interrupted");
             expect(o.recorded.meta.end?.reason).toContain(signal);
