@@ -137,6 +137,28 @@ export function samplesLost(
   return { sent, lost };
 }
 
+/**
+ * When each sample really happened, monotonic ms, from the device's own log: a line is stamped with its moment
+ * (a frame's exposure, a position's time) and leaves no sooner, so within a stretch of one device clock the
+ * smallest emission − stamp is that clock's offset. A clock that jumps (wrap, restart) starts a new stretch.
+ */
+export function trueTimes(log: readonly LogRecord[]): Map<string, number> {
+  const stretches: { t: number; deviceUs: string; offset: number }[][] = [];
+  let last: number | undefined;
+  for (const s of sentSamples(log)) {
+    const offset = s.t - Number(s.deviceUs) / 1000;
+    if (last === undefined || Math.abs(offset - last) > 1000) stretches.push([]);
+    stretches.at(-1)?.push({ ...s, offset });
+    last = offset;
+  }
+  const times = new Map<string, number>();
+  for (const stretch of stretches) {
+    const offset = Math.min(...stretch.map((x) => x.offset));
+    for (const x of stretch) times.set(x.deviceUs, Number(x.deviceUs) / 1000 + offset);
+  }
+  return times;
+}
+
 /** Commands the device received (verbs) after monotonic time `t`. */
 export const commandsAfter = (log: readonly LogRecord[], t: number) =>
   log.filter((r) => r.kind === "rx" && r.t > t).map((r) => r.text.split(" ")[1] ?? "");

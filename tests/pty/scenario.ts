@@ -9,7 +9,15 @@ import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { EXIT } from "../../src/cli/commands/run.ts";
 import type { CliResult } from "../helpers/cli.ts";
 import { type Finished, type HokrRun, type LogRecord, PtyRig, type PtyRigOptions } from "./harness.ts";
-import { lightsOffMs, measured, type Recorded, readRecorded, samplesLost, sentSamples } from "./judge.ts";
+import {
+  lightsOffMs,
+  measured,
+  type Recorded,
+  readRecorded,
+  samplesLost,
+  sentSamples,
+  trueTimes,
+} from "./judge.ts";
 
 export const root = mkdtempSync(join(tmpdir(), "hokr-pty-"));
 
@@ -139,6 +147,18 @@ function sessionZeroAt(eyeLog: readonly LogRecord[], recorded: Recorded): number
     if (t !== undefined) zero = Math.max(zero ?? Number.NEGATIVE_INFINITY, t - r.hostUs / 1000);
   }
   return zero;
+}
+
+/**
+ * Recorded rows placed more than `ms` from when the device says they happened (both on the session clock): a
+ * device clock the host mapped wrongly. Lateness in transit does not count, unlike comparing with arrival.
+ */
+export function misplaced(log: readonly LogRecord[], rows: Recorded["eye"], zero: number, ms = 25) {
+  const times = trueTimes(log);
+  return rows.filter((r) => {
+    const t = times.get(r.deviceUs);
+    return t !== undefined && Math.abs(r.tUs / 1000 - (t - zero)) > ms;
+  });
 }
 
 /** The protocol's span, session time 0 to its end, in monotonic ms. */
