@@ -6,13 +6,12 @@
 //     --channels blue:470,amber:593   light: channel names and wavelengths, in channel order
 //     --rate HZ                       eye: frame rate (default 200)
 //     --gain G                        eye: the animal's gain, fixed (no learning, fast phases, blinks or noise)
-//     --clock-us N                    the device clock reads N µs when the process starts
-//     --clock-at-open-us N            … when the host first opens the port (e.g. just before the wrap)
+//     --clock-at-open-us N            the device clock reads N µs when the host first opens the port
 //     --deaf-ms MS                    deaf for MS after the host opens the port (a board resetting on open)
 //     --ignore VERB                   never answer VERB (repeatable; `*` = every command)
 //
 // Control channel (stdin, one command a line): garbage | overlong BYTES | range | wrong-device |
-// wrong-channel CH | reset | jump MS | glitch MS | deaf MS | ignore VERB | hang | replug | quit, and, for
+// wrong-channel CH | reset | glitch MS | replug | quit, and, for
 // the eye tracker, `world {"sine":{t0Ms,amplitudeDeg,frequencyHz}}` / `world {"stop":true}`: where the drum
 // (another process) is, so the animal can follow it (t0Ms on the machine's monotonic clock).
 // Stdout: one JSON object a line for everything but samples ({t, kind, text}; t = monotonic ms). The log file
@@ -40,7 +39,6 @@ const { values: args } = parseArgs({
     channels: { type: "string", default: "blue:470,amber:593" },
     rate: { type: "string", default: "200" },
     gain: { type: "string", default: "0.6" },
-    "clock-us": { type: "string" },
     "clock-at-open-us": { type: "string" },
     "deaf-ms": { type: "string", default: "0" },
     ignore: { type: "string", multiple: true, default: [] },
@@ -152,7 +150,6 @@ function powerUp(): { device: LineDevice; powerDown: () => void } {
 
 let current = powerUp();
 link.connectDevice(current.device);
-if (args["clock-us"] !== undefined) link.setClock(Number(args["clock-us"]));
 
 /** A reset: every output off, the clock restarts, the device says so (`! <t> boot`). */
 function reset(): void {
@@ -205,11 +202,7 @@ const commands: Record<string, (arg: string) => void> = {
   "wrong-device": () => link.line(...wrongDevice[kind]),
   "wrong-channel": (channel) => link.line("E", Number(channel), 1),
   reset,
-  jump: (ms) => link.jump(Number(ms)),
   glitch: (ms) => link.glitch(Number(ms)),
-  deaf: (ms) => link.deaf(Number(ms)),
-  ignore: (verb) => link.ignore(verb),
-  hang: () => link.hang(),
   // Plugged back in: the device powered up again (a new clock), on a port the harness has made anew.
   replug: () => {
     port?.close();

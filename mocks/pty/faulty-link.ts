@@ -1,7 +1,7 @@
 // The wire between a simulated device and its serial port, where a test injects the faults a rig meets: lines
 // a device should never send (garbage, overlong, out of range, another device's, a channel it lacks), a device
-// clock that jumps, glitches, wraps or restarts, a device deaf for a while after the port opens (a board
-// resetting), one that stops answering a command or stops sending altogether. Everything that crosses it is
+// clock that glitches, wraps or restarts, a device deaf for a while after the port opens (a board resetting),
+// one that stops answering a command. Everything that crosses it is
 // written to the device's own log, stamped on the machine's monotonic clock.
 import { UINT32 } from "../../devices/wire.ts";
 import type { LineDevice } from "../devices/line-device.ts";
@@ -24,7 +24,7 @@ const SAMPLE_TAGS = new Set(["S", "R", "P"]);
 export class FaultyLink {
   private device: LineDevice | undefined;
   private write: ((bytes: Buffer) => void) | undefined;
-  /** Added to every timestamp the device sends, µs (mod 2³²): a clock set, jumped or restarted. */
+  /** Added to every timestamp the device sends, µs (mod 2³²): a clock set or restarted. */
   private offsetUs = 0;
   /** A one-line timestamp glitch waiting for the next event line, µs. */
   private glitchUs: number | undefined;
@@ -33,7 +33,6 @@ export class FaultyLink {
   private deafOnOpenMs: number;
   private heardHost = false;
   private readonly ignored = new Set<string>();
-  private silent = false;
   private partial = "";
 
   /** Where the clock is set when the host first opens the port, µs (e.g. just before the 32-bit wrap). */
@@ -91,7 +90,6 @@ export class FaultyLink {
   }
 
   private fromDevice(bytes: Uint8Array): void {
-    if (this.silent) return;
     const lines = Buffer.from(bytes).toString("latin1").split("\n");
     lines.pop();
     const out = lines.map((line) => {
@@ -152,27 +150,8 @@ export class FaultyLink {
     this.send(`${[tag, this.deviceUs(), ...rest].join(" ")}\n`, "fault-tx");
   }
 
-  /** The device clock jumps by `ms` from now on. */
-  jump(ms: number): void {
-    this.offsetUs += Math.round(ms * 1000);
-  }
-
   /** The next event line carries a timestamp `ms` off; the clock itself is unchanged. */
   glitch(ms: number): void {
     this.glitchUs = Math.round(ms * 1000);
-  }
-
-  deaf(ms: number): void {
-    this.deafUntil = monotonicMs() + ms;
-  }
-
-  /** Stops answering a command verb (`*`: every command). */
-  ignore(verb: string): void {
-    this.ignored.add(verb);
-  }
-
-  /** Stops sending anything (a firmware that hung). */
-  hang(): void {
-    this.silent = true;
   }
 }

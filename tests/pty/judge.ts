@@ -2,7 +2,7 @@
 // reports: time to lights off, samples lost, exit code.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Finished, LogRecord } from "./harness.ts";
+import type { LogRecord } from "./harness.ts";
 
 export interface Recorded {
   /** session.json, if it was written. */
@@ -185,5 +185,3 @@ export function printFigures(): void {
 rightly carries on; eye samples lost/sent before the fault; exit code; wall s of the scenario)\n${measured.map(line).join("\n")}\n`,
   );
 }
-
-export type { Finished };
