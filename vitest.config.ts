@@ -14,6 +14,9 @@ const REAL_TIME = [
   "tests/dashboard.test.ts",
   "tests/stripe-page.test.ts",
   "tests/stripe-session.test.ts",
+  "tests/pty/signals.test.ts",
+  "tests/pty/faults.test.ts",
+  "tests/pty/session.test.ts",
 ];
 
 export default defineConfig({

@@ -21,7 +21,7 @@ export class SimulatedEyeTrackerDevice extends LineDevice {
   }
 
   private frame(s: EyeSample): string {
-    const deviceUs = this.deviceUs();
+    const deviceUs = this.deviceUsAt(s.tMs);
     if (!this.pixels)
       return eyeEvents.encode({ tag: "S", deviceUs, xDeg: s.xDeg, yDeg: undefined, pupilPx: undefined });
     const { calibration: c, crPx } = this.pixels;

@@ -24,7 +24,7 @@ export class SimulatedLightController extends LineDevice {
       this.emit(
         lightEvents.encode({
           tag: "E",
-          deviceUs: this.deviceUs(),
+          deviceUs: this.deviceUsAt(e.tMs),
           channel: this.channelIndex(e.channel),
           on: e.on,
         }),

@@ -33,7 +33,15 @@ export abstract class LineDevice implements SimulatedSerialDevice {
   }
 
   deviceUs(): number {
-    return (((Math.round(this.clock.now() * 1000) + this.bootUs) % UINT32) + UINT32) % UINT32;
+    return this.deviceUsAt(this.clock.now());
+  }
+
+  /**
+   * The device clock at session time `tMs`, µs. Events are stamped with when they happened (a frame's exposure,
+   * an edge), not when their line leaves: on a busy real clock the two differ.
+   */
+  deviceUsAt(tMs: number): number {
+    return (((Math.round(tMs * 1000) + this.bootUs) % UINT32) + UINT32) % UINT32;
   }
 
   attach(send: (bytes: Uint8Array) => void): void {

@@ -18,7 +18,9 @@ export class SimulatedStimulusController extends LineDevice {
   ) {
     super(clock, 2_000_000_000);
     stimulus.samples$.subscribe((s) =>
-      this.emit(stimulusEvents.encode({ tag: "P", deviceUs: this.deviceUs(), positionDeg: s.positionDeg })),
+      this.emit(
+        stimulusEvents.encode({ tag: "P", deviceUs: this.deviceUsAt(s.tMs), positionDeg: s.positionDeg }),
+      ),
     );
   }
 
