@@ -113,6 +113,11 @@ export class DeviceClockSync {
     return deviceMs + this.a + this.b * deviceMs;
   }
 
+  /** Device time (ms, unwrapped) of a session time (ms): the inverse of toSessionMs. */
+  toDeviceMs(sessionMs: number): number {
+    return (sessionMs - this.a) / (1 + this.b);
+  }
+
   fit(): ClockFit {
     const residuals = this.inliers.map((m) => m.d - (this.a + this.b * m.t));
     const rms =
