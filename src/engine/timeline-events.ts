@@ -22,7 +22,8 @@ const ORDER: Record<TimelineEvent["kind"], number> = {
  * How long before its window a light pattern is commanded, ms. A device that times pulses itself (hokr-light,
  * the rig firmware) gets the start on its own clock, so the first edge does not wait for the command's bytes
  * to cross a serial line behind others (SINE, PWR and TRAIN take 6.3 ms on an Uno's 115200 baud UART).
- * Never earlier than the channel's previous window ends: the command switches the channel off.
+ * Never earlier than the channel's previous window ends: the command switches the channel off. Continuous
+ * light (`ON`) acts at once, so it is commanded at its window's start.
  */
 export const LIGHT_LEAD_MS = 100;
 
@@ -39,7 +40,10 @@ export function timelineEvents(t: Timeline): TimelineEvent[] {
     ...t.light.flatMap((light) => [
       {
         kind: "light-start" as const,
-        tMs: Math.max(ms(previousEndS(light)), ms(light.startS) - LIGHT_LEAD_MS),
+        tMs:
+          light.pattern.kind === "pulses"
+            ? Math.max(ms(previousEndS(light)), ms(light.startS) - LIGHT_LEAD_MS)
+            : ms(light.startS),
         atMs: ms(light.startS),
         light,
       },
