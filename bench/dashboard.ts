@@ -79,8 +79,15 @@ function figures(dir: string): Figures {
   return { sampleMs, windowStartMs, pulseMs, missing };
 }
 
-async function session(dir: string, watched: boolean): Promise<void> {
+/** Makes a Node process write its own CPU time (user + system, µs) to stderr as it exits. */
+const REPORT_CPU =
+  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("session-cpu-us "+(u.user+u.system)+"\\n")})';
+
+/** Runs one session; returns the session process's own CPU time, ms (the dashboard's processes not included). */
+async function session(dir: string, watched: boolean): Promise<number> {
   const args = [
+    "--import",
+    REPORT_CPU,
     "src/cli/hokr.js",
     "run",
     join(dir, "..", "protocol.json"),
@@ -105,27 +112,34 @@ async function session(dir: string, watched: boolean): Promise<void> {
   const code = await new Promise<number | null>((r) => child.once("close", r));
   await browser?.close();
   if (code !== 0) throw new Error(`session failed (${code}): ${stderr}`);
+  const cpu = /session-cpu-us (\d+)/.exec(stderr);
+  if (!cpu) throw new Error(`the session did not report its CPU time: ${stderr}`);
+  return Number(cpu[1]) / 1000;
 }
 
 export async function bench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "hokr-bench-dashboard-"));
   writeFileSync(join(work, "protocol.json"), JSON.stringify(PROTOCOL));
   const runs = { none: [] as Figures[], dashboard: [] as Figures[] };
+  const cpuMs = { none: [] as number[], dashboard: [] as number[] };
   try {
     for (let round = 0; round < ROUNDS; round++)
       for (const watched of round % 2 === 0 ? [false, true] : [true, false]) {
         const dir = join(work, `${round}-${watched ? "dashboard" : "none"}`);
-        await session(dir, watched);
-        runs[watched ? "dashboard" : "none"].push(figures(dir));
+        const kind = watched ? "dashboard" : "none";
+        cpuMs[kind].push(await session(dir, watched));
+        runs[kind].push(figures(dir));
       }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   const pooled = (k: keyof typeof runs, m: Metric) => p99(runs[k].flatMap((r) => r[m]));
   const spread = (k: keyof typeof runs, m: Metric) => {
-    const each = runs[k].map((r) => p99(r[m]));
-    return `${Math.min(...each).toFixed(3)}–${Math.max(...each).toFixed(3)}`;
+    const each = runs[k].map((r) => p99(r[m])).sort((a, b) => a - b);
+    const median = ((each[(each.length - 1) >> 1] as number) + (each[each.length >> 1] as number)) / 2;
+    return `${(each[0] as number).toFixed(3)}–${(each.at(-1) as number).toFixed(3)}, median ${median.toFixed(3)}`;
   };
+  const meanCpu = (k: keyof typeof cpuMs) => cpuMs[k].reduce((a, b) => a + b, 0) / cpuMs[k].length;
   const line = (what: string, m: Metric) => {
     const none = pooled("none", m);
     const watched = pooled("dashboard", m);
@@ -143,6 +157,9 @@ export async function bench(): Promise<void> {
       line("sample latency p99", "sampleMs"),
       line("window start p99", "windowStartMs"),
       line("pulse lateness p99", "pulseMs"),
+      // CPU time hardly depends on how busy the machine is: it shows whether the dashboard adds work to the
+      // session process itself, apart from competing with it for the cores.
+      `session process CPU time   none ${meanCpu("none").toFixed(0)} ms   dashboard ${meanCpu("dashboard").toFixed(0)} ms   ratio ${(meanCpu("dashboard") / meanCpu("none")).toFixed(2)} (means over sessions)`,
       `missing window starts + pulses: none ${runs.none.reduce((a, r) => a + r.missing, 0)}, dashboard ${runs.dashboard.reduce((a, r) => a + r.missing, 0)}`,
     ].join("\n")}\n`,
   );
