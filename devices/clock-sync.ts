@@ -60,6 +60,8 @@ export type Placement =
 /** Maps one device's timestamps onto the session clock. */
 export interface DeviceClock {
   place(deviceUs: number, hostMs: number): Placement;
+  /** Device time (ms) of a session time (ms), by the current relation: for commands timed in device time. */
+  toDeviceMs(sessionMs: number): number;
   /** The device clock started again (reset, reconnect): forget the old relation. */
   restart(): void;
   fit(): ClockFit;
@@ -231,6 +233,11 @@ export class DeviceClockSync implements DeviceClock {
   /** Session time (ms) of an unwrapped device time (ms). */
   toSessionMs(deviceMs: number): number {
     return deviceMs + this.a + this.b * deviceMs;
+  }
+
+  /** Device time (ms, unwrapped) of a session time (ms): the inverse of toSessionMs. */
+  toDeviceMs(sessionMs: number): number {
+    return (sessionMs - this.a) / (1 + this.b);
   }
 
   private residual(): number {

@@ -25,7 +25,9 @@ type ValueOf<F extends FieldSpec> = F["kind"] extends "flag"
       ? string
       : number;
 type Values<F extends readonly FieldSpec[]> = {
-  [K in F[number] as K["name"]]: K["optional"] extends true ? ValueOf<K> | undefined : ValueOf<K>;
+  [K in F[number] as K["optional"] extends true ? never : K["name"]]: ValueOf<K>;
+} & {
+  [K in F[number] as K["optional"] extends true ? K["name"] : never]?: ValueOf<K> | undefined;
 };
 export type MessageOf<T extends Table> = {
   [Tag in keyof T & string]: { tag: Tag } & Values<T[Tag]>;

@@ -34,8 +34,12 @@ export interface VisualStimulus {
 /** One or more light channels with device-timed patterns. */
 export interface LightSource {
   readonly channels: readonly { name: string; wavelengthNm: number }[];
-  /** Start a pattern (continuous or pulse trains) at the given power; runs until `off`. */
-  start(channel: string, powerMw: number, pattern: LightProgram): void;
+  /**
+   * Start a pattern (continuous or pulse trains) at the given power; runs until `off`. A pulse train starts at
+   * session time `atMs` when given and still ahead (its first pulse then lands there, on the device's clock,
+   * however long the command takes to reach it), otherwise now; the channel goes off at once either way.
+   */
+  start(channel: string, powerMw: number, pattern: LightProgram, atMs?: number): void;
   off(channel: string): void;
   /** Safety: every channel off, now. Must not throw. */
   allOff(): void;

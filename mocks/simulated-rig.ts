@@ -113,12 +113,12 @@ export class SimulatedLightSource implements LightSource {
   }
 
   /** Throws, before anything switches on, a power outside the light source's `PWR` range. */
-  start(name: string, powerMw: number, pattern: LightProgram): void {
+  start(name: string, powerMw: number, pattern: LightProgram, atMs?: number): void {
     if (!(powerMw >= 0 && powerMw <= LIGHT_LIMITS.maxPowerMw))
       throw new RangeError(
         `light channel '${name}': ${powerMw} mW is outside 0–${LIGHT_LIMITS.maxPowerMw} mW`,
       );
-    if (pattern.kind === "pulses") this.startTrain(name, powerMw, trainSpecFor(pattern));
+    if (pattern.kind === "pulses") this.startTrain(name, powerMw, trainSpecFor(pattern), atMs);
     else {
       this.off(name);
       this.channel(name).powerMw = powerMw;
@@ -127,16 +127,17 @@ export class SimulatedLightSource implements LightSource {
   }
 
   /**
-   * Plays a pulse train from now, timed on the device by the pulse-train rule, one edge scheduled at a time.
-   * Throws, before anything switches on, a train a light source refuses.
+   * Switches the channel off and plays a pulse train from `atMs` (or now, if that has passed), timed on the
+   * device by the pulse-train rule, one edge scheduled at a time. Throws, before anything switches on, a train
+   * a light source refuses.
    */
-  startTrain(name: string, powerMw: number, spec: TrainSpec): void {
+  startTrain(name: string, powerMw: number, spec: TrainSpec, atMs = this.clock.now()): void {
     const refusal = trainRefusal(spec);
     if (refusal) throw new RangeError(`light channel '${name}': ${refusal}`);
     this.off(name);
     const s = this.channel(name);
     s.powerMw = powerMw;
-    const startMs = this.clock.now();
+    const startMs = Math.max(this.clock.now(), atMs);
     const pulses = trainPulses(spec);
     const nextOn = (): Edge | undefined => {
       const it = pulses.next();
@@ -148,7 +149,7 @@ export class SimulatedLightSource implements LightSource {
       if (edge) light.set(name, edge.on);
       const next = edge?.on ? { on: false, atUs: edge.offAtUs, offAtUs: edge.offAtUs } : nextOn();
       if (next) this.schedule(next, startMs + next.atUs / 1000 - clock.now());
-    });
+    }, startMs - clock.now());
   }
 
   off(name: string): void {

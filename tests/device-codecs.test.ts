@@ -25,6 +25,11 @@ describe("round trips", () => {
     expect(line).toBe("@42 TRAIN 1 500000 1000000 60000000 5000000 0");
     const c = parseCommand(line);
     expect(lightCommands.decode(c.verb, c.args, line)).toEqual(train);
+    // A train sent ahead names its start on the device clock (32-bit µs).
+    const ahead = lightCommands.encode(43, { ...train, startUs: 4_294_967_295 });
+    expect(ahead).toBe("@43 TRAIN 1 500000 1000000 60000000 5000000 0 4294967295");
+    const a = parseCommand(ahead);
+    expect(lightCommands.decode(a.verb, a.args, ahead)).toEqual({ ...train, startUs: 4_294_967_295 });
     expect(lightEvents.decode("E 4294967295 1 0")).toEqual({
       tag: "E",
       deviceUs: 4294967295,

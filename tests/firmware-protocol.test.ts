@@ -126,17 +126,39 @@ describe("hokr-rig protocol", () => {
       expect(Math.abs(o - (pulseOffsets[0] ?? Number.NaN))).toBeLessThanOrEqual(0.5);
   });
 
-  it("starts a train's first pulse at the reply's t, one lead time after the command", () => {
+  it("starts a train's first pulse one lead time after the command ran (the reply's t)", () => {
     const edges = rig.uno.recordPins([GATE0]);
     const from = rig.lines.length;
     const { reply, sentCycle } = rig.command("TRAIN 0 1000 3000 0 0 0");
     rig.runMs(5);
     rig.command("OFF 0");
     const t = Number(reply.split(" ")[2]);
-    expect(rig.linesFrom(from, "E ")[0]?.text).toBe(`E ${t} 0 1`);
+    const onset = Number(rig.linesFrom(from, "E ")[0]?.text.split(" ")[1]);
+    expect(onset - t).toBeGreaterThanOrEqual(FIRMWARE.trainLeadUs);
+    expect(onset - t).toBeLessThanOrEqual(FIRMWARE.trainLeadUs + FIRMWARE.tickUs);
     const latencyUs = ((edges[0]?.cycle ?? Number.NaN) - sentCycle) / cyclesPerUs;
     expect(latencyUs).toBeGreaterThanOrEqual(FIRMWARE.trainLeadUs);
     expect(latencyUs).toBeLessThan(FIRMWARE.trainLeadUs + 500);
+  });
+
+  it("starts a train sent ahead at its start_us, to the tick; a start already past at once", () => {
+    const from = rig.lines.length;
+    const t = Number(rig.command("TRAIN 0 1000 3000 0 0 0 0").reply.split(" ")[2]);
+    // 300 ms ahead: beyond one Timer1 round (262 ms), so the wait crosses rounds; not on the tick grid.
+    const startUs = (t + 300_001) % 2 ** 32;
+    const sent = Number(rig.command(`TRAIN 0 1000 3000 0 0 0 ${startUs}`).reply.split(" ")[2]);
+    rig.runMs(310);
+    rig.command("OFF 0");
+    const onsets = rig
+      .linesFrom(from, "E ")
+      .map((l) => l.text.split(" ").map(Number))
+      .filter(([, , , on]) => on === 1)
+      .map(([, us]) => us as number);
+    // The start "0" lay in the past: the first train started at once (and was replaced by the second).
+    expect((onsets[0] as number) - t).toBeLessThanOrEqual(FIRMWARE.trainLeadUs + FIRMWARE.tickUs);
+    const later = onsets.filter((us) => us > sent);
+    expect(Math.abs((later[0] as number) - startUs)).toBeLessThanOrEqual(FIRMWARE.tickUs / 2);
+    expect(later.length).toBeGreaterThanOrEqual(3);
   });
 
   it("sets the light power as the PWM duty of the channel's power pin (0 and full scale steady)", () => {

@@ -94,10 +94,11 @@ describe("TRAIN structure", () => {
       expect(Math.abs(p.startUs - first - (expected[i] ?? Number.NaN))).toBeLessThanOrEqual(TICK / 2 + 0.5);
     });
     expect(rig.uno.pinHigh(GATE1)).toBe(false);
-    // The reply's t is the first pulse's onset, and the device reports every edge of the trains.
+    // The first pulse starts one lead time after the command ran (the reply's t), and the device reports every
+    // edge of the trains.
     const reports = rig.linesFrom(0, "E ").map((l) => l.text.split(" ").slice(1).map(Number));
     expect(reports).toHaveLength(24);
-    expect(reports[0]).toEqual([t, 1, 1]);
+    expect(reports[0]).toEqual([t + FIRMWARE.trainLeadUs, 1, 1]);
   });
 
   it("runs the two channels independently; OFF stops one", () => {

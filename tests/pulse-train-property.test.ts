@@ -208,6 +208,40 @@ describe("one pulse-train rule", () => {
   });
 });
 
+describe("a train sent ahead (TRAIN's start_us)", () => {
+  /** The simulated controller's on edges (device µs) and its reply's t, for TRAIN lines sent at session time 10 ms. */
+  async function simulatedStarts(
+    startOf: (deviceNowUs: number) => number,
+  ): Promise<{ replyUs: number; onsUs: number[] }> {
+    const clock = new VirtualClock();
+    const light = new SimulatedLightSource(clock, [{ name: "blue", wavelengthNm: 470 }]);
+    const controller = new SimulatedLightController(clock, light);
+    const lines: string[] = [];
+    controller.attach((b) => lines.push(...Buffer.from(b).toString("latin1").split("\n").filter(Boolean)));
+    clock.advanceTo(10);
+    controller.receive(Buffer.from(`@1 TRAIN 0 1000 3000 0 0 0 ${startOf(controller.deviceUs())}\n`));
+    await Promise.resolve(); // the device's lines leave in a microtask, as one USB packet
+    clock.advanceTo(400);
+    controller.receive(Buffer.from("@2 OFF 0\n"));
+    await Promise.resolve();
+    const replyUs = Number(lines.find((l) => l.startsWith("@1 OK"))?.split(" ")[2]);
+    const onsUs: number[] = [];
+    for (const l of lines) {
+      const e = lightEvents.decode(l);
+      if ("tag" in e && e.tag === "E" && e.on) onsUs.push(e.deviceUs);
+    }
+    return { replyUs, onsUs };
+  }
+
+  it("the simulated controller starts it at start_us; a start already past, at once", async () => {
+    const ahead = await simulatedStarts((now) => (now + 250_001) % 2 ** 32);
+    expect(ahead.onsUs[0]).toBe((ahead.replyUs + 250_001) % 2 ** 32);
+    expect(ahead.onsUs).toHaveLength(Math.ceil((390_000 - 250_001) / 3000));
+    const past = await simulatedStarts((now) => now - 5000);
+    expect(past.onsUs[0]).toBe(past.replyUs);
+  });
+});
+
 describe("validation refuses what a light source cannot play, naming the train and the fix", () => {
   const protocol = (p: LightPattern) =>
     buildTimeline({

@@ -213,12 +213,14 @@ bool train_valid(const TrainSpec& s) {
   return (uint64_t)last_end + MIN_EDGE_SPACING_US <= (uint64_t)s.train_us + s.gap_us;
 }
 
-uint32_t light_train(uint8_t c, const TrainSpec& spec) {
+uint32_t light_train(uint8_t c, const TrainSpec& spec, bool at, uint32_t start_us) {
   const uint8_t sreg = SREG;
   cli();
   const uint32_t now = set_levels_locked(c, c, false);
   Channel& k = channels[c];
-  const uint32_t start = now + TRAIN_LEAD_US;
+  const uint32_t soonest = now + TRAIN_LEAD_US;
+  // Far edges wait out whole Timer1 rounds in program(), so any start up to 2^31 µs ahead is armed the same way.
+  const uint32_t start = at && (int32_t)(start_us - soonest) > 0 ? start_us : soonest;
   k.spec = spec;
   k.trains_done = 0;
   k.train_start_us = k.pulse_start_us = k.edge_us = start;
@@ -226,7 +228,7 @@ uint32_t light_train(uint8_t c, const TrainSpec& spec) {
   program(c, now);
   TIMSK1 |= ocie(c);
   SREG = sreg;
-  return start;
+  return now;
 }
 
 bool next_edge_report(EdgeReport* out) {

@@ -17,7 +17,7 @@ uint32_t clock_us();
 uint32_t clock_us_locked();
 
 void light_begin();
-// Each returns the device time of the change (for TRAIN: the start of the first pulse).
+// Each returns the device time of the change (for TRAIN: the channel switching off; pulses follow at the start).
 uint32_t light_on(uint8_t channel);
 uint32_t light_off(uint8_t channel);
 uint32_t light_all_off();
@@ -26,7 +26,9 @@ struct TrainSpec {
 };
 // Checks the spec; returns false when it is out of range (caller replies ERR 2).
 bool train_valid(const TrainSpec& spec);
-uint32_t light_train(uint8_t channel, const TrainSpec& spec);
+// Switches the channel off and starts the train: at `start_us` (device time) when `at` is set and that time is
+// further ahead than TRAIN_LEAD_US (less than 2^31 µs ahead), otherwise TRAIN_LEAD_US from now.
+uint32_t light_train(uint8_t channel, const TrainSpec& spec, bool at, uint32_t start_us);
 
 // Edge reports queued by the ISRs and commands, oldest first. Returns false when the queue is empty.
 bool next_edge_report(EdgeReport* out);

@@ -84,14 +84,17 @@ void execute(Command& cmd) {
   } else if (!strcmp(v, "ALLOFF")) {
     if (cmd.args(0)) cmd.ok(light_all_off()).send();
   } else if (!strcmp(v, "TRAIN")) {
-    if (!cmd.args(6)) return;
+    if (!cmd.args(6, 7)) return;
     TrainSpec s;
+    uint32_t start_us = 0;
     if (!parse_channel(cmd.arg[0], &c)) return cmd.bad("channel");
     if (!parse_uint(cmd.arg[1], MAX_SPAN_US, &s.width_us) || !parse_uint(cmd.arg[2], MAX_SPAN_US, &s.period_us) ||
         !parse_uint(cmd.arg[3], MAX_SPAN_US, &s.train_us) || !parse_uint(cmd.arg[4], MAX_SPAN_US, &s.gap_us) ||
         !parse_uint(cmd.arg[5], MAX_TRAINS, &s.trains) || !train_valid(s))
       return cmd.bad(BAD_TRAIN);
-    cmd.ok(light_train(c, s)).send();
+    const bool at = cmd.argc == 7;
+    if (at && !parse_uint(cmd.arg[6], 0xFFFFFFFFUL, &start_us)) return cmd.bad("start time");
+    cmd.ok(light_train(c, s, at, start_us)).send();
   } else if (!strcmp(v, "WDG")) {
     if (!cmd.args(1)) return;
     if (!parse_uint(cmd.arg[0], HOST_WATCHDOG_MAX_MS, &a)) return cmd.bad(BAD_WATCHDOG);

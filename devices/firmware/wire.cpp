@@ -70,9 +70,14 @@ void Command::bad(const char* what) const {
   Out::reply(id).str(" ERR 2 bad ").str(what).send();
 }
 
-bool Command::args(uint8_t n) const {
-  if (argc == n) return true;
-  Out::reply(id).str(" ERR 2 expected ").u32(n).str(" arguments").send();
+bool Command::args(uint8_t n) const { return args(n, n); }
+
+bool Command::args(uint8_t min, uint8_t max) const {
+  if (argc >= min && argc <= max) return true;
+  Out o = Out::reply(id);
+  o.str(" ERR 2 expected ").u32(min);
+  if (max != min) o.str(" or ").u32(max);
+  o.str(" arguments").send();
   return false;
 }
 

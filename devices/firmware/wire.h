@@ -37,6 +37,8 @@ struct Command {
   void bad(const char* what) const;
   // True when there are exactly n arguments; otherwise replies ERR 2.
   bool args(uint8_t n) const;
+  // True when there are min to max arguments (optional ones last); otherwise replies ERR 2.
+  bool args(uint8_t min, uint8_t max) const;
 };
 
 enum LineStatus { LINE_COMMAND, LINE_EMPTY, LINE_NOT_A_COMMAND };

@@ -57,8 +57,15 @@ export const LIGHT_SOURCE = {
         ),
         span("gapUs", "gap_us", 0, "dark time after each train"),
         { name: "trains", label: "trains", kind: "int", min: 0, max: L.maxTrains, doc: "0 = until `OFF`" },
+        {
+          name: "startUs",
+          label: "start_us",
+          kind: "time",
+          optional: true,
+          doc: "device time of the first pulse, so a host can send the train ahead of its start; a time already past (or more than 2³¹ µs ahead) starts it at once",
+        },
       ],
-      doc: "device-timed pulses (the rule of `devices/light-source/pulse-train.ts`): pulse *k* of train *j* starts at `t + j·(train_us + gap_us) + k·period_us` and lasts `width_us` whole; the reply's `t` is the first pulse's onset",
+      doc: "device-timed pulses (the rule of `devices/light-source/pulse-train.ts`): pulse *k* of train *j* starts at `t + j·(train_us + gap_us) + k·period_us` and lasts `width_us` whole; the channel goes off at once (its previous pattern cancelled); the reply's `t`, like every line's, is when the device sent it (the clock alignment relies on it), and the first pulse's onset comes as its `E` report",
       errors: `\`2\` unless \`period_us − width_us\` ≥ ${L.minEdgeSpacingUs} and, for repeated trains, the last pulse of a train ends ≥ ${L.minEdgeSpacingUs} µs before the next train starts`,
     },
     WDG: {

@@ -7,6 +7,7 @@ import type { LightEdge } from "../../src/core/samples.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
 import { checkHello, isBootMessage, type LinePort } from "../line-port.ts";
 import type { DeviceFault, LightProgram, LightSource } from "../rig.ts";
+import { UINT32 } from "../wire.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands, lightEvents } from "./codec.ts";
 import { LIGHT_LIMITS, LIGHT_SOURCE } from "./description.ts";
 import { trainSpecFor } from "./pulse-train.ts";
@@ -20,11 +21,19 @@ export interface LightChannelConfig {
 
 type LightPort = LinePort<typeof LIGHT_EVENTS>;
 
-/** The controller's TRAIN arguments for a protocol pattern (continuous light is `ON`). */
-export const trainCommand = (channel: number, p: LightProgram & { kind: "pulses" }): LightCommand => ({
+/**
+ * The controller's TRAIN arguments for a protocol pattern (continuous light is `ON`), starting at device time
+ * `startUs` (32-bit, wrapping), or at once.
+ */
+export const trainCommand = (
+  channel: number,
+  p: LightProgram & { kind: "pulses" },
+  startUs?: number,
+): LightCommand => ({
   tag: "TRAIN",
   channel,
   ...trainSpecFor(p),
+  startUs,
 });
 
 /** Why a light edge happened, when the device did not report the edge itself. */
@@ -134,13 +143,21 @@ export class SerialLightSource implements LightSource {
     return c.index;
   }
 
-  start(channel: string, powerMw: number, pattern: LightProgram): void {
+  start(channel: string, powerMw: number, pattern: LightProgram, atMs?: number): void {
     const ch = this.index(channel);
     this.power.set(channel, powerMw);
     this.fireAndForget({ tag: "PWR", channel: ch, powerMw });
     this.fireAndForget(
-      pattern.kind === "continuous" ? { tag: "ON", channel: ch } : trainCommand(ch, pattern),
+      pattern.kind === "continuous"
+        ? { tag: "ON", channel: ch }
+        : trainCommand(ch, pattern, atMs === undefined ? undefined : this.deviceUs(atMs)),
     );
+  }
+
+  /** The controller's clock (32-bit µs) at session time `tMs`, by the port's clock alignment. */
+  private deviceUs(tMs: number): number | undefined {
+    const us = Math.round(this.port.sync.toDeviceMs(tMs) * 1000);
+    return Number.isFinite(us) ? ((us % UINT32) + UINT32) % UINT32 : undefined;
   }
 
   off(channel: string): void {

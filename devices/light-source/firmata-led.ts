@@ -134,13 +134,13 @@ export class FirmataLightSource implements LightSource {
   }
 
   /**
-   * Starts the pattern now, pulses by the pulse-train rule every light source follows. Throws, before anything
+   * Starts the pattern now (a pulse train at `atMs` if that is ahead), pulses by the pulse-train rule every light source follows. Throws, before anything
    * switches on, if the power is above the channel's `maxPowerMw` or below its resolution (maxPowerMw / 510,
    * which would round to brightness 0), or if a light source would refuse the train.
    */
-  start(name: string, powerMw: number, pattern: LightProgram): void {
-    // The train is anchored to the call (the engine's deadline).
-    const startMs = this.clock.now();
+  start(name: string, powerMw: number, pattern: LightProgram, atMs?: number): void {
+    // The train is anchored to the call (the engine's deadline), or to `atMs` when it is still ahead.
+    const startMs = Math.max(this.clock.now(), pattern.kind === "pulses" ? (atMs ?? 0) : 0);
     const c = this.channel(name);
     const { maxPowerMw } = c.config;
     const brightness = brightnessFor(powerMw, maxPowerMw);

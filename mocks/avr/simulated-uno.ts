@@ -249,7 +249,10 @@ export class SimulatedUno {
  * avr8js 0.21.1 drops the receive-complete interrupt (and the RXC flag) on every write to UCSR0B while the
  * receiver is on, although on the chip only reading UDR0 clears it. The Arduino core writes UCSR0B for each
  * byte it transmits, so received bytes were overwritten unread whenever the firmware was sending. Restores
- * the pending interrupt after such a write.
+ * the pending interrupt after such a write. It also clears RXC on every write to UCSR0A (which the Arduino
+ * core makes for each byte it sends, to clear TXC), although RXC is read-only: a byte that arrived just before
+ * (in the core's atomic section) then lost its interrupt at the UCSR0B write that follows, and the next byte
+ * overwrote it (a TRAIN arriving while edge reports went out lost a digit). Keeps RXC across such writes.
  */
 function keepReceiveInterrupt(cpu: CPU): void {
   const { UCSRA, UCSRB, rxCompleteInterrupt } = usart0Config;
@@ -262,7 +265,14 @@ function keepReceiveInterrupt(cpu: CPU): void {
     constant: true,
   };
   const write = cpu.writeHooks[UCSRB];
-  if (!write) throw new Error("AVRUSART must be attached first");
+  const writeA = cpu.writeHooks[UCSRA];
+  if (!write || !writeA) throw new Error("AVRUSART must be attached first");
+  cpu.writeHooks[UCSRA] = (value, oldValue, addr, mask) => {
+    const unread = (cpu.data[UCSRA] ?? 0) & UCSR0A_RXC;
+    const handled = writeA(value, oldValue, addr, mask);
+    cpu.data[UCSRA] = (cpu.data[UCSRA] ?? 0) | unread;
+    return handled;
+  };
   cpu.writeHooks[UCSRB] = (value, oldValue, addr, mask) => {
     const unread = (cpu.data[UCSRA] ?? 0) & UCSR0A_RXC;
     const handled = write(value, oldValue, addr, mask);

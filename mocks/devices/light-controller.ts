@@ -79,7 +79,15 @@ export class SimulatedLightController extends LineDevice {
       case "TRAIN": {
         const refusal = trainRefusal(c);
         if (refusal) throw new Refusal(2, refusal);
-        this.light.startTrain(this.channelName(c.channel), this.power[c.channel] ?? 0, c);
+        // A start time counts as ahead of the device clock if less than 2³¹ µs ahead (as on the firmware).
+        const aheadUs = c.startUs === undefined ? 0 : (c.startUs - this.deviceUs()) | 0;
+        const now = this.clock.now();
+        this.light.startTrain(
+          this.channelName(c.channel),
+          this.power[c.channel] ?? 0,
+          c,
+          now + Math.max(0, aheadUs) / 1000,
+        );
         return [];
       }
       case "WDG":

@@ -21,6 +21,8 @@ export type SessionEvent =
       tMs: number;
       channel: string;
       action: "start";
+      /** Session time the pattern starts, ms (the command goes out ahead of it). */
+      startMs: number;
       powerMw: number;
       pattern: LightPattern;
       schedule: number;
@@ -127,11 +129,12 @@ export function startSession(o: {
         tMs: now(),
         channel: l.channel,
         action: "start",
+        startMs: e.atMs,
         powerMw: l.powerMw,
         pattern: l.pattern,
         schedule: l.index,
       });
-      rig.light.start(l.channel, l.powerMw, l.pattern);
+      rig.light.start(l.channel, l.powerMw, l.pattern, e.atMs);
     } else if (e.kind === "light-off") {
       if (suspended) return;
       sink.event({
@@ -206,9 +209,9 @@ export function startSession(o: {
       suspended = false;
       const gap = gaps.at(-1);
       if (gap) gap.toMs = now();
-      for (const l of o.timeline.light)
-        if (l.startS * 1000 <= now() && now() < l.endS * 1000)
-          applyToRig({ kind: "light-start", tMs: now(), light: l });
+      // Windows whose start was due (commanded ahead or open): a start already past plays from now.
+      for (const e of events)
+        if (e.kind === "light-start" && e.tMs <= now() && now() < e.light.endS * 1000) applyToRig(e);
     },
     reachedEnd,
     async stop(status, reason) {

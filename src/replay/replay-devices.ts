@@ -30,6 +30,10 @@ export class RecordedClock implements DeviceClock {
     this.queue.push({ deviceUs, tUs });
   }
 
+  toDeviceMs(sessionMs: number): number {
+    return this.last ? this.last.deviceUs / 1000 + (sessionMs - this.last.tUs / 1000) : sessionMs;
+  }
+
   place(deviceUs: number, hostMs: number): Placement {
     const next = this.queue[this.head];
     if (next !== undefined && next.deviceUs === deviceUs) {
