@@ -228,7 +228,13 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     await session.stop(status, reason);
     faults.unsubscribe();
     recoveries.unsubscribe();
-    await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS)]);
+    // The timeout is cancelled once the rig has closed: a pending timer would keep the process alive for it.
+    const closeTimeout = new AbortController();
+    await Promise.race([
+      rig.close(),
+      sleep(CLOSE_TIMEOUT_MS, undefined, { signal: closeTimeout.signal }).catch(() => {}),
+    ]);
+    closeTimeout.abort();
     progress();
   }
   const summary = sessionLearning(recorder.blocks, sessionTimeline(o.timeline));
