@@ -20,6 +20,8 @@ async function rate(n: number, workers: number, throughSerial: boolean): Promise
   return { perS: n / wallS, cores: (cpu.user + cpu.system) / 1e6 / wallS };
 }
 
+const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+
 export async function bench(): Promise<void> {
   const cores = defaultWorkers();
   const n = 4 * cores;
@@ -35,9 +37,11 @@ export async function bench(): Promise<void> {
       line(`in-process devices, ${cores} workers`, all),
       line(`through serial drivers, ${cores} workers`, serial),
       "",
-      `parallel speed-up over 1 worker: ${(all.perS / one.perS).toFixed(2)}× on ${cores} workers` +
-        " (bounded by the cores busy: other processes on the machine take their share)",
-      `through serial vs in-process: ${(serial.perS / all.perS).toFixed(2)}× the throughput`,
+      `in process: ${(all.perS * 60).toFixed(0)} animals/min on ${cores} workers (target ≥ 300/min: ${verdict(all.perS * 60 >= 300)})`,
+      `through serial: ${(serial.perS * 60).toFixed(0)} animals/min (target ≥ 100/min: ${verdict(serial.perS * 60 >= 100)}); ` +
+        `${(serial.perS / all.perS).toFixed(2)}× the in-process throughput`,
+      `parallel speed-up over 1 worker: ${(all.perS / one.perS).toFixed(2)}× on ${cores} workers ` +
+        `(target ≥ 1.7× on 2: ${verdict(all.perS / one.perS >= 1.7)}; bounded by the cores busy: other processes on the machine take their share)`,
       `peak memory (process, workers included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
     ].join("\n")}\n`,
   );
