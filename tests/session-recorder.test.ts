@@ -48,7 +48,13 @@ describe("session recorder sample rows", () => {
       const deviceUs = Math.floor(random.uniform() * 2 ** 32);
       rows.push([tMs, deviceUs, tMs + random.uniform() * 3, i % 2 ? onGrid : offGrid]);
     }
-    rows.push([1.5, 2 ** 53 + 2, 1.5, 1], [1.5, 0.5, 1.5, 1], [-0.0004, -7, -0.0004, 1]);
+    rows.push(
+      [1.5, 2 ** 53 + 2, 1.5, 1],
+      [1.5, 2 ** 53 - 1, 1.5, 1],
+      [1.5, 1e15, 1.5, 1],
+      [1.5, 0.5, 1.5, 1],
+    );
+    rows.push([-0.0004, -7, -0.0004, 1], [0, 10, 0, 1], [0, 99, 0, 1], [0, 100, 0, 1]);
     const dir = join(root, "rows");
     const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
     for (const [tMs, deviceUs, hostMs, v] of rows) {

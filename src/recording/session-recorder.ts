@@ -69,14 +69,22 @@ class AppendFile {
       this.buf[this.pos++] = MINUS;
       v = -v;
     }
-    let end = this.pos;
-    for (let q = v; q >= 10; q = Math.floor(q / 10)) end++;
-    this.pos = end + 1;
-    do {
-      const q = Math.floor(v / 10);
-      this.buf[end--] = ZERO + v - q * 10;
+    let length = 1;
+    while (length < 16 && v >= (POW10[length] as number)) length++;
+    let at = this.pos + length - 1;
+    this.pos += length;
+    // Two digits per division, from the right.
+    for (; v >= 100; at -= 2) {
+      const q = Math.floor(v / 100);
+      const pair = 2 * (v - q * 100);
+      this.buf[at] = DIGIT_PAIRS[pair + 1] as number;
+      this.buf[at - 1] = DIGIT_PAIRS[pair] as number;
       v = q;
-    } while (v > 0);
+    }
+    if (v >= 10) {
+      this.buf[at] = DIGIT_PAIRS[2 * v + 1] as number;
+      this.buf[at - 1] = DIGIT_PAIRS[2 * v] as number;
+    } else this.buf[at] = ZERO + v;
   }
 
   /**
@@ -118,6 +126,12 @@ class AppendFile {
 }
 
 const [TAB, LF, MINUS, DOT, ZERO] = [9, 10, 45, 46, 48];
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+/** "00", "01", … "99" as bytes. */
+const DIGIT_PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, i) => ZERO + (i % 2 ? (i >> 1) % 10 : Math.floor(i / 20)),
+);
 const micros = (tMs: number) => Math.round(tMs * 1000);
 
 export class SessionRecorder implements SessionSink {
