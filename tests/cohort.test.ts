@@ -77,6 +77,8 @@ describe("hokr simulate", () => {
       "2",
       "--seed",
       "5",
+      "--protocol-dir",
+      protocolDir,
       "--json",
       "--out",
       out,
