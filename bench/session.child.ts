@@ -26,6 +26,7 @@ const loaded = checkProtocol("bench", protocol, SIMULATED_RIG);
 const sessionS = loaded.timeline.durationS;
 const dir = mkdtempSync(join(tmpdir(), "hokr-bench-"));
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 if (samplesOnly) {
   // Reference: the virtual mouse alone producing the same 200 Hz eye samples, no engine, analysis or disk.
   const params = MouseParameters.parse({});
@@ -43,7 +44,9 @@ if (samplesOnly) {
   await runSimulated({ loaded, seed: 1, outDir: join(dir, "session") });
 }
 const wallS = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuS = (cpu.user + cpu.system) / 1e6;
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(
-  `${JSON.stringify({ sessionS, wallS, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ sessionS, wallS, cpuS, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
 );

@@ -6,15 +6,18 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CohortRun, simulateCohort } from "../src/cohort/cohort.ts";
 import { runCli, startCli } from "./helpers/cli.ts";
+import { shortRestProtocols } from "./helpers/short-protocol.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-cohort-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** The group protocols with a 5-min rest: determinism and serial-vs-in-process do not depend on its length. */
+const protocolDir = shortRestProtocols(join(root, "protocols"));
 
 const small = (o: { seed: number; throughSerial?: boolean; out?: string }) =>
   simulateCohort({
     groups: ["control", "archt-rest"],
     n: 2,
-    protocolDir: "protocols",
+    protocolDir,
     throughSerial: false,
     workers: 2,
     ...o,
@@ -36,7 +39,7 @@ describe("a simulated cohort", () => {
         groups: ["chr2-training", "archt-rest"],
         n: 1,
         seed: 3,
-        protocolDir: "protocols",
+        protocolDir,
         throughSerial,
         workers: 2,
         out: join(root, out),
@@ -74,6 +77,8 @@ describe("hokr simulate", () => {
       "2",
       "--seed",
       "5",
+      "--protocol-dir",
+      protocolDir,
       "--json",
       "--out",
       out,

@@ -9,6 +9,7 @@ import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { replaySession } from "../src/replay/replay.ts";
 import { runCli } from "./helpers/cli.ts";
+import { shortRestProtocols } from "./helpers/short-protocol.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-replay-"));
 const live = join(root, "live");
@@ -16,7 +17,11 @@ const gain = (dir: string) => readFileSync(join(dir, "gain.tsv"), "utf8");
 
 beforeAll(async () => {
   await runSimulated({
-    loaded: loadProtocol("protocols/chr2-training.json", SIMULATED_RIG),
+    // A 5-min rest: exactness does not depend on its length; training (light on, 30 blocks of 5) is as shipped.
+    loaded: loadProtocol(
+      join(shortRestProtocols(join(root, "protocols")), "chr2-training.json"),
+      SIMULATED_RIG,
+    ),
     seed: 4,
     outDir: live,
   });

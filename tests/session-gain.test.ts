@@ -7,9 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
+import { shortRestProtocols } from "./helpers/short-protocol.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-gain-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** The protocols with a 5-min rest: every block is still measured (training, and the test after the rest). */
+const protocols = shortRestProtocols(join(root, "protocols"));
 
 describe("gain recovered from a simulated session", () => {
   it.each([
@@ -17,7 +20,7 @@ describe("gain recovered from a simulated session", () => {
     ["chr2-training", 2],
     ["archt-rest", 3],
   ])("matches the virtual mouse's true gain within 0.02 in every block (%s, seed %i)", async (name, seed) => {
-    const loaded = loadProtocol(`protocols/${name}.json`, SIMULATED_RIG);
+    const loaded = loadProtocol(join(protocols, `${name}.json`), SIMULATED_RIG);
     const out = await runSimulated({ loaded, seed, outDir: join(root, `${name}-${seed}`) });
     expect(out.status).toBe("complete");
     // 15 training blocks of 10 cycles (153 cycles in 15 min at 0.17 Hz) and one test block.

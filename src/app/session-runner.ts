@@ -265,12 +265,19 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     await session.stop(status, reason);
     faults.unsubscribe();
     recoveries.unsubscribe();
-    // rig.close() commands every light off first; a second stop only shortens the wait for the devices.
+    // rig.close() commands every light off first; a second stop only shortens the wait for the devices. The
+    // timeout is cancelled once the rig has closed: a pending timer would keep the process alive for it.
     const hurried = new Promise<void>((resolve) => {
       if (o.hurry?.aborted) resolve();
       o.hurry?.addEventListener("abort", () => resolve(), { once: true });
     });
-    await Promise.race([rig.close(), sleep(CLOSE_TIMEOUT_MS), hurried]);
+    const closeTimeout = new AbortController();
+    await Promise.race([
+      rig.close(),
+      sleep(CLOSE_TIMEOUT_MS, undefined, { signal: closeTimeout.signal }).catch(() => {}),
+      hurried,
+    ]);
+    closeTimeout.abort();
     progress();
   }
   const exitCode =

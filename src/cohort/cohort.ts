@@ -13,13 +13,18 @@ import { SIMULATED_RIG } from "../config/rig-config.ts";
 import { SOFTWARE } from "../core/software.ts";
 import { type LoadedProtocol, loadProtocol } from "../protocol/load.ts";
 import type { AnimalJob, AnimalResult } from "./animal.ts";
-import { animalFolder, animalSeed, CONTROL, GROUPS, type GroupName } from "./groups.ts";
+import {
+  animalFolder,
+  animalSeed,
+  COHORT_FILE,
+  COHORT_FORMAT,
+  CONTROL,
+  GROUPS,
+  type GroupName,
+} from "./groups.ts";
 import { type PoolOptions, runAnimals } from "./pool.ts";
 import { type PowerEffect, type PowerResult, powerCurve } from "./power.ts";
 import { type CohortReport, cohortReport } from "./report.ts";
-
-export const COHORT_FILE = "cohort.json";
-export const COHORT_FORMAT = "hokr-cohort/1";
 
 export interface CohortOptions {
   readonly groups: readonly GroupName[];

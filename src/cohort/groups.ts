@@ -33,6 +33,11 @@ export function animalSeed(seed: number, group: GroupName, index: number): numbe
   return createHash("sha256").update(`${seed}/${group}/${index}`).digest().readUInt32BE(0) >>> 1;
 }
 
+/** A cohort folder's marker file and its format (cohort.ts writes it); here, so that finding a cohort folder
+ * (hokr export) does not load the cohort simulator. */
+export const COHORT_FILE = "cohort.json";
+export const COHORT_FORMAT = "hokr-cohort/1";
+
 /** Session folder of an animal, relative to the cohort folder. */
 export const animalFolder = (group: GroupName, index: number): string =>
   `${group}/${group}-${String(index).padStart(2, "0")}`;

@@ -2,70 +2,91 @@
 // clock; it is handed either a VirtualClock (replay, tests, simulation: runs as fast as the CPU allows) or a
 // RealClock (the rig: monotonic, every action fired at an absolute deadline).
 //
-// Both keep scheduled actions in one binary heap ordered by (due time, insertion order) and reuse an action
-// object when it reschedules itself, so a 75-min session at 200 Hz holds a handful of live actions, not a
-// chain of 900,000 (RxJS's VirtualTimeScheduler links every reschedule into the first action).
+// Both keep scheduled actions in one binary heap ordered by (due time, insertion order). An action is its own
+// heap entry and moves in place when it reschedules itself, so a 75-min session at 200 Hz allocates nothing
+// per tick and holds a handful of live actions, not a chain of 900,000 (RxJS's VirtualTimeScheduler links
+// every reschedule into the first action).
 import { performance } from "node:perf_hooks";
 import { type SchedulerAction, type SchedulerLike, Subscription } from "rxjs";
 
-interface Entry {
-  due: number;
-  seq: number;
-  action: ClockAction<unknown>;
-  generation: number;
-}
-
-class EntryHeap {
-  private readonly items: Entry[] = [];
-  /** Moves every entry by `deltaMs` (order is unchanged). */
+/** A binary min-heap of actions; each action knows its slot, so a rescheduled one moves instead of piling up. */
+class ActionHeap {
+  private readonly items: ClockAction<unknown>[] = [];
+  /** Moves every action by `deltaMs` (order is unchanged). */
   shift(deltaMs: number): void {
-    for (const e of this.items) e.due += deltaMs;
+    for (const a of this.items) a.due += deltaMs;
   }
   get size(): number {
     return this.items.length;
   }
-  peek(): Entry | undefined {
+  peek(): ClockAction<unknown> | undefined {
     return this.items[0];
   }
-  private less(a: Entry, b: Entry): boolean {
+  private static less(a: ClockAction<unknown>, b: ClockAction<unknown>): boolean {
     return a.due < b.due || (a.due === b.due && a.seq < b.seq);
   }
-  push(e: Entry): void {
-    const h = this.items;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = h[p] as Entry;
-      if (!this.less(e, parent)) break;
-      h[i] = parent;
-      i = p;
+  /** Inserts `a`, or moves it if it is already queued (its due/seq changed). */
+  upsert(a: ClockAction<unknown>): void {
+    if (a.slot < 0) {
+      a.slot = this.items.length;
+      this.items.push(a);
     }
-    h[i] = e;
+    this.up(a.slot);
+    this.down(a.slot);
   }
-  pop(): Entry | undefined {
+  pop(): ClockAction<unknown> | undefined {
     const h = this.items;
     const top = h[0];
     const last = h.pop();
+    if (top) top.slot = -1;
     if (h.length > 0 && last) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && this.less(h[r] as Entry, h[l] as Entry) ? r : l;
-        if (!this.less(h[c] as Entry, last)) break;
-        h[i] = h[c] as Entry;
-        i = c;
-      }
-      h[i] = last;
+      h[0] = last;
+      last.slot = 0;
+      this.down(0);
     }
     return top;
+  }
+  private place(a: ClockAction<unknown>, i: number): void {
+    this.items[i] = a;
+    a.slot = i;
+  }
+  private up(from: number): void {
+    const h = this.items;
+    const a = h[from] as ClockAction<unknown>;
+    let i = from;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p] as ClockAction<unknown>;
+      if (!ActionHeap.less(a, parent)) break;
+      this.place(parent, i);
+      i = p;
+    }
+    this.place(a, i);
+  }
+  private down(from: number): void {
+    const h = this.items;
+    const a = h[from] as ClockAction<unknown>;
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c =
+        r < h.length && ActionHeap.less(h[r] as ClockAction<unknown>, h[l] as ClockAction<unknown>) ? r : l;
+      const child = h[c] as ClockAction<unknown>;
+      if (!ActionHeap.less(child, a)) break;
+      this.place(child, i);
+      i = c;
+    }
+    this.place(a, i);
   }
 }
 
 class ClockAction<T> extends Subscription implements SchedulerAction<T> {
-  generation = 0;
+  /** Where it sits in the clock's heap (−1: not queued), and its place in the order. */
+  slot = -1;
+  due = 0;
+  seq = 0;
   private state: T | undefined;
 
   constructor(
@@ -78,7 +99,6 @@ class ClockAction<T> extends Subscription implements SchedulerAction<T> {
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed) return this;
     this.state = state;
-    this.generation++;
     this.clock.enqueue(this as ClockAction<unknown>, this.clock.now() + Math.max(0, delay));
     return this;
   }
@@ -89,7 +109,7 @@ class ClockAction<T> extends Subscription implements SchedulerAction<T> {
 }
 
 export abstract class SessionClock implements SchedulerLike {
-  protected readonly queue = new EntryHeap();
+  protected readonly queue = new ActionHeap();
   private seq = 0;
 
   /** Session time, ms. */
@@ -101,7 +121,9 @@ export abstract class SessionClock implements SchedulerLike {
 
   /** Called by actions only. */
   enqueue(action: ClockAction<unknown>, due: number): void {
-    this.queue.push({ due, seq: this.seq++, action, generation: action.generation });
+    action.due = due;
+    action.seq = this.seq++;
+    this.queue.upsert(action);
     this.wake();
   }
 
@@ -110,19 +132,19 @@ export abstract class SessionClock implements SchedulerLike {
 
   /** Runs every action due at or before `t` (ms), in order; returns false when the queue is empty. */
   protected runDue(t: number, setNow: (due: number) => void): boolean {
-    for (let e = this.queue.peek(); e !== undefined && e.due <= t; e = this.queue.peek()) {
+    for (let a = this.queue.peek(); a !== undefined && a.due <= t; a = this.queue.peek()) {
       this.queue.pop();
-      if (e.generation !== e.action.generation || e.action.closed) continue;
-      setNow(e.due);
-      e.action.run();
+      if (a.closed) continue;
+      setNow(a.due);
+      a.run();
     }
     return this.queue.size > 0;
   }
 
   /** Due time of the next live action, or undefined. */
   protected nextDue(): number | undefined {
-    for (let e = this.queue.peek(); e !== undefined; e = this.queue.peek()) {
-      if (e.generation === e.action.generation && !e.action.closed) return e.due;
+    for (let a = this.queue.peek(); a !== undefined; a = this.queue.peek()) {
+      if (!a.closed) return a.due;
       this.queue.pop();
     }
     return undefined;

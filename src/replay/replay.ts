@@ -14,7 +14,7 @@ import { runSession } from "../app/session-runner.ts";
 import { readJsonFile } from "../config/json-file.ts";
 import { checkProtocol } from "../protocol/load.ts";
 import type { Protocol } from "../protocol/schema.ts";
-import { jsonlRows, tsvRows } from "../recording/recorded-rows.ts";
+import { jsonlRows, tsvColumns } from "../recording/recorded-rows.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
 import { RecordedClock, type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
@@ -63,13 +63,20 @@ function* recordedSamples(
   value: "x_deg" | "position_deg",
   encode: (deviceUs: number, value: number) => string,
 ): Generator<TimedLine> {
-  for (const r of tsvRows(file, ["t_us", "device_us", "host_us", value] as const))
-    yield {
-      hostMs: r.host_us / 1000,
-      deviceUs: r.device_us,
-      tUs: r.t_us,
-      line: encode(r.device_us, r[value]),
-    };
+  // Straight from the reader's column batches (no record per row in between).
+  for (const { rows, columns } of tsvColumns(file, ["t_us", "device_us", "host_us", value] as const)) {
+    const { t_us: tUs, device_us: deviceUs, host_us: hostUs } = columns;
+    const values = columns[value];
+    for (let i = 0; i < rows; i++) {
+      const device = deviceUs[i] as number;
+      yield {
+        hostMs: (hostUs[i] as number) / 1000,
+        deviceUs: device,
+        tUs: tUs[i] as number,
+        line: encode(device, values[i] as number),
+      };
+    }
+  }
 }
 
 let replays = 0;

@@ -1,4 +1,6 @@
-// A protocol that runs in seconds on the virtual clock, for tests of whole sessions through the command line.
+// Protocols that run in seconds on the virtual clock, for tests of whole sessions.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** A short protocol (100 s of session time) with light pulses, so every part of the page has data. */
 export const SHORT_PROTOCOL = {
@@ -20,3 +22,24 @@ export const SHORT_PROTOCOL = {
     },
   ],
 };
+
+/**
+ * The shipped protocols (protocols/*.json) written to `dir` with the rest after training cut to `restS`
+ * (training, test and every light window as shipped): for whole-session tests whose claim does not depend on
+ * how long the rest is (determinism, serial vs in-process, replay exactness, gain recovery), at a quarter of
+ * the simulated time. Returns `dir`, usable as a cohort's protocol folder.
+ */
+export function shortRestProtocols(dir: string, restS = 300): string {
+  mkdirSync(dir, { recursive: true });
+  for (const file of readdirSync("protocols")) {
+    if (!file.endsWith(".json") || file === "protocol.schema.json") continue;
+    const protocol = JSON.parse(readFileSync(join("protocols", file), "utf8")) as {
+      phases: { name: string; durationS?: number }[];
+    };
+    const rest = protocol.phases.find((p) => p.name === "rest");
+    if (!rest || rest.durationS === undefined) throw new Error(`protocols/${file}: no rest phase to shorten`);
+    rest.durationS = restS;
+    writeFileSync(join(dir, file), JSON.stringify(protocol));
+  }
+  return dir;
+}

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { COHORT_FILE } from "../../cohort/cohort.ts";
+import { COHORT_FILE } from "../../cohort/groups.ts";
 import { exportNwb, type NwbExportResult } from "../../export/nwb-export.ts";
 import { type SubjectInfo, subjectInfo } from "../../export/subject.ts";
 import { SESSION_FILES } from "../../recording/session-folder.ts";

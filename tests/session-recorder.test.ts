@@ -1,0 +1,70 @@
+// The recorder formats sample rows digit by digit into its write buffer; the rows must be exactly the text
+// the record format defines (integers as String(n), positions as toFixed(4)), for every value a device or a
+// foreign recording can give: on and off the 0.0001° grid, rounding ties, −0, tiny negatives, NaN, huge.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Random } from "../src/core/random.ts";
+import type { SessionMeta } from "../src/recording/session-folder.ts";
+import { SessionRecorder } from "../src/recording/session-recorder.ts";
+
+const root = mkdtempSync(join(tmpdir(), "hokr-recorder-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The record format's row, written the obvious way. */
+const expectedRow = (tMs: number, deviceUs: number, hostMs: number, v: number) =>
+  `${Math.round(tMs * 1000)}\t${deviceUs}\t${Math.round(hostMs * 1000)}\t${Number.isNaN(v) ? "NaN" : v.toFixed(4)}\n`;
+
+describe("session recorder sample rows", () => {
+  it("are the record format's text for every kind of value", () => {
+    const random = new Random(7);
+    const special = [
+      0,
+      -0,
+      1e-5,
+      -1e-5,
+      0.00005,
+      -0.00005,
+      0.00015,
+      1.23445,
+      -1.23445,
+      2.5e-4,
+      12.3456,
+      -12.3456,
+      999.99995,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1e12 + 0.5,
+      -3e21,
+      123456789.00005,
+    ];
+    const rows: [number, number, number, number][] = special.map((v, i) => [i * 5, 4e9 + i, i * 5 + 0.25, v]);
+    for (let i = 0; i < 5000; i++) {
+      const onGrid = Math.round((random.uniform() - 0.5) * 60 * 1e4) / 1e4;
+      const offGrid = (random.uniform() - 0.5) * 10 ** Math.floor(random.uniform() * 8 - 3);
+      const tMs = Math.round((random.uniform() * 5e6 - 2000) * 1000) / 1000;
+      const deviceUs = Math.floor(random.uniform() * 2 ** 32);
+      rows.push([tMs, deviceUs, tMs + random.uniform() * 3, i % 2 ? onGrid : offGrid]);
+    }
+    rows.push(
+      [1.5, 2 ** 53 + 2, 1.5, 1],
+      [1.5, 2 ** 53 - 1, 1.5, 1],
+      [1.5, 1e15, 1.5, 1],
+      [1.5, 0.5, 1.5, 1],
+    );
+    rows.push([-0.0004, -7, -0.0004, 1], [0, 10, 0, 1], [0, 99, 0, 1], [0, 100, 0, 1]);
+    const dir = join(root, "rows");
+    const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
+    for (const [tMs, deviceUs, hostMs, v] of rows) {
+      recorder.eye({ tMs, deviceUs, hostMs, xDeg: v });
+      recorder.stimulus({ tMs, deviceUs, hostMs, positionDeg: -v });
+    }
+    recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
+    const eye = readFileSync(join(dir, "eye.tsv"), "latin1").split("\n").slice(1, -1);
+    const stim = readFileSync(join(dir, "stimulus.tsv"), "latin1").split("\n").slice(1, -1);
+    expect(eye).toEqual(rows.map((r) => expectedRow(...r).slice(0, -1)));
+    expect(stim).toEqual(rows.map(([t, d, h, v]) => expectedRow(t, d, h, -v).slice(0, -1)));
+  });
+});
