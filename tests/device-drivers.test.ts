@@ -95,7 +95,10 @@ describe("eye tracker stream", () => {
     const faults: string[] = [];
     tracker.faults$.subscribe((f) => faults.push(f.message));
     clock.advanceTo(1500); // no frames for 1.5 s
-    await readPending(); // the watchdog reads what is pending before calling the tracker silent
+    await readPending(); // the watchdog reads what is pending before calling the tracker silent…
+    expect(faults).toEqual([]);
+    clock.advanceTo(1800); // …and asks whether it is still there (a PING, unanswered here: a write that failed
+    await settle(); // would have been the port going away)
     expect(faults).toEqual([FAULT_TEXT.noFrames("sim/eye", 1000)]);
     const closed: (Error | null)[] = [];
     port.closed$.subscribe((e) => closed.push(e));

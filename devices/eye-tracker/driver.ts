@@ -51,7 +51,8 @@ export class SerialEyeTracker implements EyeTracker {
       timeoutMs,
     );
     this.identity = hello.values;
-    const { fields } = checkHello(this.port.path, hello.values, [EYE_TRACKER]);
+    const { description, fields } = checkHello(this.port.path, hello.values, [EYE_TRACKER]);
+    this.port.identify(description);
     if (fields.stream === "px" && !this.calibration)
       throw new Error(
         `${this.port.path}: the tracker streams camera pixels; add eyeTracker.calibration to the rig configuration`,
@@ -69,15 +70,25 @@ export class SerialEyeTracker implements EyeTracker {
         this.schedule(undefined, silenceMs / 4);
         return;
       }
-      void readPending().then(() => {
-        if (this.closed) return;
-        if (silent())
-          self.faults.next({
-            device: "eye tracker",
-            message: FAULT_TEXT.noFrames(self.port.path, silenceMs),
-          });
-        else this.schedule(undefined, silenceMs / 4);
-      });
+      void readPending()
+        .then(async () => {
+          if (!silent()) return true;
+          // Silent: is the tracker still there? A port that went away (unplugged, where reading it shows
+          // nothing amiss) fails this write, and the rig reports the loss of the port instead of the camera.
+          await self.port
+            .request("PING", (id) => eyeCommands.encode(id, { tag: "PING" }), silenceMs / 4)
+            .catch(() => {});
+          return !silent();
+        })
+        .then((talking) => {
+          if (this.closed || self.port.closed) return;
+          if (talking) this.schedule(undefined, silenceMs / 4);
+          else
+            self.faults.next({
+              device: "eye tracker",
+              message: FAULT_TEXT.noFrames(self.port.path, silenceMs),
+            });
+        });
     }, silenceMs / 4);
   }
 
