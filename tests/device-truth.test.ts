@@ -166,15 +166,36 @@ it("a host stall: frames and replies waiting unread when the timers fire are rea
   expect(faults).toEqual([FAULT_TEXT.noFrames("sim/eye3", 1000)]);
 });
 
-it("a light edge stamped far in the future is rejected by the clock fit: no phantom edge", async () => {
+it("a light edge stamped far in the future: its stamp is rejected by the clock fit, the edge kept where it arrived", async () => {
   const { device, port, edges } = await lightController(2);
-  // Edges 1 ms apart in device time, as the virtual clock stands still; then one 30 s ahead.
-  device.bytes("E 1000 0 1\nE 2000 0 0\nE 30003000 0 1\nE 4000 0 1\n");
+  // Edges 1 ms apart in device time, as the virtual clock stands still; the third stamped 30 s ahead.
+  device.bytes("E 1000 0 1\nE 2000 0 0\nE 30003000 0 1\nE 4000 0 0\n");
   await settle();
-  expect(edges.map((e) => [e.deviceUs, e.on])).toEqual([
-    [1000, true],
-    [2000, false],
-    [4000, true],
+  // The controller did switch the light on: the edge is in the record, not 30 s ahead but at its arrival.
+  const arrivedAt = edges[1]?.tMs ?? Number.NaN;
+  expect(edges.map((e) => [e.deviceUs, e.on, (e as { clock?: string }).clock])).toEqual([
+    [1000, true, undefined],
+    [2000, false, undefined],
+    [30003000, true, "arrival"],
+    [4000, false, undefined],
   ]);
+  expect(edges[2]?.tMs).toBeGreaterThanOrEqual(arrivedAt);
+  expect(edges[2]?.tMs).toBeLessThan(arrivedAt + 1000);
+  // The stamp moved nothing and is counted; the line itself was not rejected.
   expect(port.sync.fit().rejected).toBe(1);
+  expect(port.rejected).toBe(0);
+});
+
+it("an eye frame stamped far in the future is dropped and counted: a sample is only where its device put it", async () => {
+  const clock = new VirtualClock();
+  const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye-glitch");
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, clock, undefined);
+  const stamps: number[] = [];
+  tracker.samples$.subscribe((s) => stamps.push(s.deviceUs));
+  await tracker.connect(1000);
+  device.bytes("S 1000 1.0\nS 2000 2.0\nS 30003000 3.0\nS 4000 4.0\n");
+  await settle();
+  expect(stamps).toEqual([1000, 2000, 4000]);
+  expect(port.sync.fit().rejected).toBe(1);
+  expect(port.rejected).toBe(1);
 });
