@@ -16,6 +16,7 @@ import {
   resetSimulatedPorts,
   SimulatedBinding,
   type SimulatedSerialDevice,
+  unplugSimulatedDevice,
 } from "../mocks/serial-binding.ts";
 import { VirtualClock } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
@@ -77,7 +78,7 @@ async function lightController(channels: number) {
   const edges: (LightEdge & { cause?: string })[] = [];
   light.edges$.subscribe((e) => edges.push(e));
   await light.connect(2000, 1000);
-  return { device, port, notes, edges };
+  return { device, port, notes, edges, light };
 }
 
 it("an edge for channel 7 of a 2-channel controller is rejected and counted, not recorded", async () => {
@@ -109,6 +110,29 @@ it("the light state is the controller's: a watchdog trip and a reset turn lit ch
   // The reset started a new clock fit and was noted.
   expect(notes.filter((n) => n.kind === "reset")).toHaveLength(1);
   expect(port.sync.fit().restarts).toBe(1);
+});
+
+it("dark() waits for the controller's own off edges (what a session's ending waits for), or its port's loss", async () => {
+  const { device, light } = await lightController(2);
+  device.bytes("E 1000 0 1\nE 1010 1 1\n");
+  await settle();
+  let dark = false;
+  void light.dark().then(() => {
+    dark = true;
+  });
+  light.allOff(); // the host's command is not the light's state
+  device.bytes("E 1100 0 0\n");
+  await settle();
+  expect(dark).toBe(false);
+  device.bytes("E 1110 1 0\n");
+  await settle();
+  expect(dark).toBe(true);
+  // Lit again, then the port goes away: nothing more can be heard from it.
+  device.bytes("E 2000 0 1\n");
+  await settle();
+  const gone = light.dark();
+  unplugSimulatedDevice("sim/light");
+  await expect(gone).resolves.toBeUndefined();
 });
 
 it("a 100 kB line without a newline is cut off, counted once, and the line after the next newline is read", async () => {

@@ -1,7 +1,7 @@
 // Host driver for a `hokr-light` (or `hokr-rig`) light controller over a LinePort: patterns are handed to
 // the device, which times every pulse; edges come back with device timestamps. A heartbeat keeps the
 // device's watchdog from switching the light off while the host is alive.
-import { type Observable, Subject, type Subscription } from "rxjs";
+import { merge, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { LightEdge } from "../../src/core/samples.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
@@ -173,6 +173,22 @@ export class SerialLightSource implements LightSource {
   allOff(): void {
     if (this.port.closed) return; // the controller's own watchdog switches it off
     this.send({ tag: "ALLOFF" }).catch(() => {});
+  }
+
+  /**
+   * Resolves once the controller has reported every channel off (its off edges are in `edges$`), or its port
+   * is gone: what a session's ending waits for before it stops recording, so the record ends as the light did.
+   */
+  dark(): Promise<void> {
+    return new Promise((resolve) => {
+      const settled = () => this.lit.size === 0 || this.port.closed;
+      if (settled()) return resolve();
+      const watch = merge(this.edges, this.port.closed$).subscribe(() => {
+        if (!settled()) return;
+        watch.unsubscribe();
+        resolve();
+      });
+    });
   }
 
   async close(): Promise<void> {
