@@ -4,7 +4,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
-import { Observable, Subject } from "rxjs";
+import { Observable, Subject, Subscription } from "rxjs";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
@@ -264,6 +264,49 @@ export class LinePort<T extends Table> {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  /**
+   * Watches a streaming device for silence: once no event of `tags` has arrived for `silenceMs` of session
+   * time, reads what is pending first (a stalled host), then PINGs the device — a port that went away, where
+   * reading shows nothing amiss, fails that write and is reported on closed$ — and calls `silent` (once) if
+   * the device still sent nothing. Ends with the port, or when unsubscribed.
+   */
+  watchSilence(
+    tags: readonly string[],
+    silenceMs: number,
+    ping: (id: number) => string,
+    silent: () => void,
+  ): Subscription {
+    let lastMs = this.clock.now();
+    const quiet = () => this.clock.now() - lastMs > silenceMs;
+    const port = this;
+    const watch = new Subscription();
+    watch.add(
+      this.events$.subscribe((r) => {
+        if (tags.includes(r.event.tag)) lastMs = r.hostMs;
+      }),
+    );
+    watch.add(
+      this.clock.schedule(function () {
+        if (!quiet()) {
+          this.schedule(undefined, silenceMs / 4);
+          return;
+        }
+        void readPending()
+          .then(async () => {
+            if (quiet()) await port.request("PING", ping, silenceMs / 4).catch(() => {});
+            return !quiet();
+          })
+          .then((talking) => {
+            if (this.closed || port.closed) return;
+            if (talking) this.schedule(undefined, silenceMs / 4);
+            else silent();
+          });
+      }, silenceMs / 4),
+    );
+    watch.add(this.closed$.subscribe(() => watch.unsubscribe()));
+    return watch;
   }
 
   /**

@@ -56,7 +56,7 @@ class ScriptedEye implements SimulatedSerialDevice {
 async function openEye(clock: VirtualClock, device: SimulatedSerialDevice, path = "sim/eye") {
   plugSimulatedDevice(device, { path, serialNumber: "EYE-1" });
   const port = new LinePort(path, await openSerialStream(SimulatedBinding, path, 115200), clock, EYE_EVENTS);
-  const tracker = new SerialEyeTracker(port, clock, undefined);
+  const tracker = new SerialEyeTracker(port, undefined);
   await tracker.connect(1000);
   return { port, tracker };
 }
@@ -121,7 +121,7 @@ describe("eye tracker stream", () => {
       clock,
       EYE_EVENTS,
     );
-    const hello = new SerialEyeTracker(port, clock, undefined).connect(3000);
+    const hello = new SerialEyeTracker(port, undefined).connect(3000);
     clock.advanceTo(3001);
     await expect(hello).rejects.toThrow(/sim\/mute: no reply to HELLO within 3000 ms/);
   });

@@ -138,7 +138,7 @@ it("dark() waits for the controller's own off edges (what a session's ending wai
 it("a 100 kB line without a newline is cut off, counted once, and the line after the next newline is read", async () => {
   const clock = new VirtualClock();
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye");
-  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, clock, undefined);
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const xs: number[] = [];
   tracker.samples$.subscribe((s) => xs.push(s.xDeg));
   await tracker.connect(1000);
@@ -153,7 +153,7 @@ it("HELLO: a wrong protocol version, and a drum too weak for the protocol, are r
   const clock = new VirtualClock();
   const eye = await open(clock, "hokr-eye 2 200 deg", EYE_EVENTS, "sim/eye2");
   await expect(
-    new SerialEyeTracker(eye.port as LinePort<typeof EYE_EVENTS>, clock, undefined).connect(1000),
+    new SerialEyeTracker(eye.port as LinePort<typeof EYE_EVENTS>, undefined).connect(1000),
   ).rejects.toThrow(/speaks protocol version 2, this hokr speaks version 1; flash the matching firmware/);
   const weak = await open(clock, "hokr-drum 1 5", STIMULUS_EVENTS, "sim/drum");
   await expect(
@@ -168,7 +168,7 @@ it("HELLO: a wrong protocol version, and a drum too weak for the protocol, are r
 it("a host stall: frames and replies waiting unread when the timers fire are read first — no false fault", async () => {
   const clock = new VirtualClock();
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye3");
-  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, clock, undefined);
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const faults: string[] = [];
   tracker.faults$.subscribe((f) => faults.push(f.message));
   tracker.samples$.subscribe(() => {});
@@ -213,7 +213,7 @@ it("a light edge stamped far in the future: its stamp is rejected by the clock f
 it("an eye frame stamped far in the future is dropped and counted: a sample is only where its device put it", async () => {
   const clock = new VirtualClock();
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye-glitch");
-  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, clock, undefined);
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const stamps: number[] = [];
   tracker.samples$.subscribe((s) => stamps.push(s.deviceUs));
   await tracker.connect(1000);

@@ -210,7 +210,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
         : d.stimulus.kind === "stripe"
           ? new SerialStripeDisplay(port(paths.stimulus))
           : new SerialStimulus(port(paths.stimulus));
-    const eyeTracker = new SerialEyeTracker(port(paths.eyeTracker), clock, d.eyeTracker.calibration);
+    const eyeTracker = new SerialEyeTracker(port(paths.eyeTracker), d.eyeTracker.calibration);
     if (light instanceof SerialLightSource) await light.connect(config.watchdogMs, config.handshakeTimeoutMs);
     if (stimulus instanceof SerialStimulus)
       await stimulus.connect(d.stimulus.reportRateHz, config.handshakeTimeoutMs, o.needAmplitudeDeg);
