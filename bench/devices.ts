@@ -60,7 +60,7 @@ async function arrivalLatency(): Promise<void> {
     clock,
     EYE_EVENTS,
   );
-  const tracker = new SerialEyeTracker(port, clock, undefined);
+  const tracker = new SerialEyeTracker(port, undefined);
   await tracker.connect(1000, 60_000);
   const sentAt = new Map<number, number>();
   const latency: number[] = [];

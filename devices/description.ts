@@ -45,6 +45,11 @@ export interface CommandSpec {
 export interface EventSpec {
   readonly fields: readonly FieldSpec[];
   readonly doc: string;
+  /**
+   * One frame of a sample stream. A frame whose timestamp the clock alignment rejects is dropped (counted),
+   * the stream goes on without it; any other event the device reports is kept, placed by its arrival.
+   */
+  readonly sample?: true;
 }
 
 export interface DeviceDescription {

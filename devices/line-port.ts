@@ -4,7 +4,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
-import { Observable, Subject } from "rxjs";
+import { Observable, Subject, Subscription } from "rxjs";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
@@ -50,6 +50,11 @@ export interface Received<E> {
   hostMs: number;
   /** The event's device time mapped onto the session clock (µs grid), ms. */
   tMs: number;
+  /**
+   * "arrival": the clock alignment rejected the event's timestamp, so `tMs` is its arrival less its transit
+   * (the device did report the event; only its stamp is out of line).
+   */
+  clock?: "arrival";
 }
 
 /** Opens a port with a clear error naming it and what to check. */
@@ -95,6 +100,8 @@ export class LinePort<T extends Table> {
   rejected = 0;
   /** Time one byte takes on the device's link, ms (0: not known to be slower than the host reads it). */
   private msPerByte = 0;
+  /** Tags of the identified devices' sample streams (EventSpec.sample). */
+  private readonly sampleTags = new Set<string>();
   readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
   readonly rejected$ = this.rejections.asObservable();
   /** Rejected lines, device resets and clock jumps, as they happen. */
@@ -195,14 +202,20 @@ export class LinePort<T extends Table> {
     const earliestMs = hostMs - (line.length + 1) * this.msPerByte;
     const placed = typeof deviceUs === "number" ? this.sync.place(deviceUs, earliestMs) : undefined;
     let tMs = hostMs;
+    let byArrival = false;
     if (placed?.ok) {
       tMs = onMicrosecondGrid(placed.tMs);
       if (placed.jumpMs !== undefined)
         this.notes.next({ kind: "clock-jump", hostMs, tMs, jumpMs: placed.jumpMs });
     } else if (placed && !("kind" in decoded)) {
-      // An event stamped out of line with the device's clock is not placed anywhere: it moves nothing.
-      this.reject(line, placed.reason);
-      return;
+      // A stamp out of line with the device's clock moves nothing (the fit counts it). A sample with it is
+      // dropped; any other event (a light edge, a watchdog trip) did happen: it is kept, placed by its arrival.
+      if (this.sampleTags.has(decoded.tag)) {
+        this.reject(line, placed.reason);
+        return;
+      }
+      tMs = onMicrosecondGrid(earliestMs);
+      byArrival = true;
     }
     if (boot)
       this.notes.next({ kind: "reset", hostMs, tMs, text: String((decoded as { text: string }).text) });
@@ -222,7 +235,7 @@ export class LinePort<T extends Table> {
         );
       return;
     }
-    this.events.next({ event: decoded, hostMs, tMs });
+    this.events.next({ event: decoded, hostMs, tMs, ...(byArrival ? { clock: "arrival" as const } : {}) });
   }
 
   /** A port that went away emits its error on closed$; only close() ends the port for good. */
@@ -240,13 +253,60 @@ export class LinePort<T extends Table> {
     }
   }
 
-  /** Says what the device's handshake told: its lines cross a UART at `baud` (devices/description.ts). */
+  /**
+   * Says what the device's handshake told: its lines cross a UART at `baud`, and which of its events are
+   * samples (devices/description.ts).
+   */
   identify(d: DeviceDescription): void {
     this.msPerByte = d.uartBaud === undefined ? 0 : 10_000 / d.uartBaud;
+    for (const [tag, e] of Object.entries(d.events)) if (e.sample) this.sampleTags.add(tag);
   }
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  /**
+   * Watches a streaming device for silence: once no event of `tags` has arrived for `silenceMs` of session
+   * time, reads what is pending first (a stalled host), then PINGs the device — a port that went away, where
+   * reading shows nothing amiss, fails that write and is reported on closed$ — and calls `silent` (once) if
+   * the device still sent nothing. Ends with the port, or when unsubscribed.
+   */
+  watchSilence(
+    tags: readonly string[],
+    silenceMs: number,
+    ping: (id: number) => string,
+    silent: () => void,
+  ): Subscription {
+    let lastMs = this.clock.now();
+    const quiet = () => this.clock.now() - lastMs > silenceMs;
+    const port = this;
+    const watch = new Subscription();
+    watch.add(
+      this.events$.subscribe((r) => {
+        if (tags.includes(r.event.tag)) lastMs = r.hostMs;
+      }),
+    );
+    watch.add(
+      this.clock.schedule(function () {
+        if (!quiet()) {
+          this.schedule(undefined, silenceMs / 4);
+          return;
+        }
+        void readPending()
+          .then(async () => {
+            if (quiet()) await port.request("PING", ping, silenceMs / 4).catch(() => {});
+            return !quiet();
+          })
+          .then((talking) => {
+            if (this.closed || port.closed) return;
+            if (talking) this.schedule(undefined, silenceMs / 4);
+            else silent();
+          });
+      }, silenceMs / 4),
+    );
+    watch.add(this.closed$.subscribe(() => watch.unsubscribe()));
+    return watch;
   }
 
   /**

@@ -56,7 +56,7 @@ class ScriptedEye implements SimulatedSerialDevice {
 async function openEye(clock: VirtualClock, device: SimulatedSerialDevice, path = "sim/eye") {
   plugSimulatedDevice(device, { path, serialNumber: "EYE-1" });
   const port = new LinePort(path, await openSerialStream(SimulatedBinding, path, 115200), clock, EYE_EVENTS);
-  const tracker = new SerialEyeTracker(port, clock, undefined);
+  const tracker = new SerialEyeTracker(port, undefined);
   await tracker.connect(1000);
   return { port, tracker };
 }
@@ -95,7 +95,10 @@ describe("eye tracker stream", () => {
     const faults: string[] = [];
     tracker.faults$.subscribe((f) => faults.push(f.message));
     clock.advanceTo(1500); // no frames for 1.5 s
-    await readPending(); // the watchdog reads what is pending before calling the tracker silent
+    await readPending(); // the watchdog reads what is pending before calling the tracker silent…
+    expect(faults).toEqual([]);
+    clock.advanceTo(1800); // …and asks whether it is still there (a PING, unanswered here: a write that failed
+    await settle(); // would have been the port going away)
     expect(faults).toEqual([FAULT_TEXT.noFrames("sim/eye", 1000)]);
     const closed: (Error | null)[] = [];
     port.closed$.subscribe((e) => closed.push(e));
@@ -118,7 +121,7 @@ describe("eye tracker stream", () => {
       clock,
       EYE_EVENTS,
     );
-    const hello = new SerialEyeTracker(port, clock, undefined).connect(3000);
+    const hello = new SerialEyeTracker(port, undefined).connect(3000);
     clock.advanceTo(3001);
     await expect(hello).rejects.toThrow(/sim\/mute: no reply to HELLO within 3000 ms/);
   });

@@ -16,6 +16,7 @@ import {
   resetSimulatedPorts,
   SimulatedBinding,
   type SimulatedSerialDevice,
+  unplugSimulatedDevice,
 } from "../mocks/serial-binding.ts";
 import { VirtualClock } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
@@ -77,7 +78,7 @@ async function lightController(channels: number) {
   const edges: (LightEdge & { cause?: string })[] = [];
   light.edges$.subscribe((e) => edges.push(e));
   await light.connect(2000, 1000);
-  return { device, port, notes, edges };
+  return { device, port, notes, edges, light };
 }
 
 it("an edge for channel 7 of a 2-channel controller is rejected and counted, not recorded", async () => {
@@ -111,10 +112,33 @@ it("the light state is the controller's: a watchdog trip and a reset turn lit ch
   expect(port.sync.fit().restarts).toBe(1);
 });
 
+it("dark() waits for the controller's own off edges (what a session's ending waits for), or its port's loss", async () => {
+  const { device, light } = await lightController(2);
+  device.bytes("E 1000 0 1\nE 1010 1 1\n");
+  await settle();
+  let dark = false;
+  void light.dark().then(() => {
+    dark = true;
+  });
+  light.allOff(); // the host's command is not the light's state
+  device.bytes("E 1100 0 0\n");
+  await settle();
+  expect(dark).toBe(false);
+  device.bytes("E 1110 1 0\n");
+  await settle();
+  expect(dark).toBe(true);
+  // Lit again, then the port goes away: nothing more can be heard from it.
+  device.bytes("E 2000 0 1\n");
+  await settle();
+  const gone = light.dark();
+  unplugSimulatedDevice("sim/light");
+  await expect(gone).resolves.toBeUndefined();
+});
+
 it("a 100 kB line without a newline is cut off, counted once, and the line after the next newline is read", async () => {
   const clock = new VirtualClock();
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye");
-  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, clock, undefined);
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const xs: number[] = [];
   tracker.samples$.subscribe((s) => xs.push(s.xDeg));
   await tracker.connect(1000);
@@ -129,7 +153,7 @@ it("HELLO: a wrong protocol version, and a drum too weak for the protocol, are r
   const clock = new VirtualClock();
   const eye = await open(clock, "hokr-eye 2 200 deg", EYE_EVENTS, "sim/eye2");
   await expect(
-    new SerialEyeTracker(eye.port as LinePort<typeof EYE_EVENTS>, clock, undefined).connect(1000),
+    new SerialEyeTracker(eye.port as LinePort<typeof EYE_EVENTS>, undefined).connect(1000),
   ).rejects.toThrow(/speaks protocol version 2, this hokr speaks version 1; flash the matching firmware/);
   const weak = await open(clock, "hokr-drum 1 5", STIMULUS_EVENTS, "sim/drum");
   await expect(
@@ -144,7 +168,7 @@ it("HELLO: a wrong protocol version, and a drum too weak for the protocol, are r
 it("a host stall: frames and replies waiting unread when the timers fire are read first — no false fault", async () => {
   const clock = new VirtualClock();
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye3");
-  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, clock, undefined);
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const faults: string[] = [];
   tracker.faults$.subscribe((f) => faults.push(f.message));
   tracker.samples$.subscribe(() => {});
@@ -166,15 +190,36 @@ it("a host stall: frames and replies waiting unread when the timers fire are rea
   expect(faults).toEqual([FAULT_TEXT.noFrames("sim/eye3", 1000)]);
 });
 
-it("a light edge stamped far in the future is rejected by the clock fit: no phantom edge", async () => {
+it("a light edge stamped far in the future: its stamp is rejected by the clock fit, the edge kept where it arrived", async () => {
   const { device, port, edges } = await lightController(2);
-  // Edges 1 ms apart in device time, as the virtual clock stands still; then one 30 s ahead.
-  device.bytes("E 1000 0 1\nE 2000 0 0\nE 30003000 0 1\nE 4000 0 1\n");
+  // Edges 1 ms apart in device time, as the virtual clock stands still; the third stamped 30 s ahead.
+  device.bytes("E 1000 0 1\nE 2000 0 0\nE 30003000 0 1\nE 4000 0 0\n");
   await settle();
-  expect(edges.map((e) => [e.deviceUs, e.on])).toEqual([
-    [1000, true],
-    [2000, false],
-    [4000, true],
+  // The controller did switch the light on: the edge is in the record, not 30 s ahead but at its arrival.
+  const arrivedAt = edges[1]?.tMs ?? Number.NaN;
+  expect(edges.map((e) => [e.deviceUs, e.on, (e as { clock?: string }).clock])).toEqual([
+    [1000, true, undefined],
+    [2000, false, undefined],
+    [30003000, true, "arrival"],
+    [4000, false, undefined],
   ]);
+  expect(edges[2]?.tMs).toBeGreaterThanOrEqual(arrivedAt);
+  expect(edges[2]?.tMs).toBeLessThan(arrivedAt + 1000);
+  // The stamp moved nothing and is counted; the line itself was not rejected.
   expect(port.sync.fit().rejected).toBe(1);
+  expect(port.rejected).toBe(0);
+});
+
+it("an eye frame stamped far in the future is dropped and counted: a sample is only where its device put it", async () => {
+  const clock = new VirtualClock();
+  const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye-glitch");
+  const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
+  const stamps: number[] = [];
+  tracker.samples$.subscribe((s) => stamps.push(s.deviceUs));
+  await tracker.connect(1000);
+  device.bytes("S 1000 1.0\nS 2000 2.0\nS 30003000 3.0\nS 4000 4.0\n");
+  await settle();
+  expect(stamps).toEqual([1000, 2000, 4000]);
+  expect(port.sync.fit().rejected).toBe(1);
+  expect(port.rejected).toBe(1);
 });

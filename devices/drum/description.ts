@@ -66,6 +66,7 @@ export const DRUM = {
         },
       ],
       doc: "pattern position (positive = right), while running",
+      sample: true,
     },
     "!": MESSAGE_EVENT,
   },

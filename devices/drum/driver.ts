@@ -1,6 +1,6 @@
 // Host driver for a `hokr-drum` stimulus controller (and, with spatial frequency, `hokr-stripe`): the device
 // generates the sinusoid and reports its position; the host starts, stops and listens.
-import { map, type Observable, Subject } from "rxjs";
+import { map, type Observable, Subject, type Subscription } from "rxjs";
 import type { StimulusSample } from "../../src/core/samples.ts";
 import type { DeviceDescription } from "../description.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
@@ -11,6 +11,9 @@ import { DRUM } from "./description.ts";
 
 type StimulusPort = LinePort<typeof STIMULUS_EVENTS>;
 
+/** A running drum silent this long (or four report periods, if longer) is asked whether it is still there, ms. */
+const SILENT_DRUM_MS = 1000;
+
 export class SerialStimulus implements VisualStimulus {
   private readonly faults = new Subject<DeviceFault>();
   private readonly stops = new Subject<number>();
@@ -19,6 +22,9 @@ export class SerialStimulus implements VisualStimulus {
   /** What the device answered to HELLO (kind, protocol version, largest amplitude), once connected. */
   identity: string[] | undefined;
   readonly samples$: Observable<StimulusSample>;
+  /** Position reports a second (RATE), once connected. */
+  private reportRateHz = 0;
+  private silence: Subscription | undefined;
 
   constructor(
     protected readonly port: StimulusPort,
@@ -54,6 +60,7 @@ export class SerialStimulus implements VisualStimulus {
     this.port.identify(description);
     await this.send({ tag: "STOP" });
     await this.send({ tag: "RATE", hz: reportRateHz });
+    this.reportRateHz = reportRateHz;
   }
 
   protected send(c: StimulusCommand): Promise<OkReply> {
@@ -66,9 +73,20 @@ export class SerialStimulus implements VisualStimulus {
 
   start(s: StimulusMotion): void {
     this.fireAndForget({ tag: "SINE", amplitudeDeg: s.amplitudeDeg, frequencyHz: s.frequencyHz });
+    // A running drum reports its position: if the reports stop, PING it, so that a port gone without a read
+    // error (an unplug the host has not written to since) is found now, not at the next command.
+    this.silence?.unsubscribe();
+    if (this.reportRateHz > 0)
+      this.silence = this.port.watchSilence(
+        ["P"],
+        Math.max(SILENT_DRUM_MS, 4000 / this.reportRateHz),
+        (id) => stimulusCommands.encode(id, { tag: "PING" }),
+        () => {},
+      );
   }
 
   stop(): void {
+    this.silence?.unsubscribe();
     if (this.port.closed) return;
     // The reply comes after every position report sent before the stop (one port, in order).
     this.send({ tag: "STOP" }).then(

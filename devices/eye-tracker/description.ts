@@ -32,6 +32,7 @@ export const EYE_TRACKER = {
         px("pupilPx", "pupil_px", true),
       ],
       doc: "one frame in degrees: horizontal (positive = right), optional vertical and pupil diameter; `nan` while the pupil is lost",
+      sample: true,
     },
     R: {
       fields: [
@@ -42,6 +43,7 @@ export const EYE_TRACKER = {
         px("crYPx", "cr_y_px", true),
       ],
       doc: "one frame in camera pixels: pupil centre and corneal reflection; the host converts with the rig's calibration (pixels per degree, or Stahl's radius of pupil rotation)",
+      sample: true,
     },
     T: {
       fields: [

@@ -1,10 +1,9 @@
 // Host driver for a `hokr-eye` tracker: streams frames in degrees (`S`), or in pixels (`R`) converted with
 // the rig's calibration. A tracker that goes silent while streaming is a fault.
 import { map, type Observable, Subject, type Subscription } from "rxjs";
-import type { SessionClock } from "../../src/core/clock.ts";
 import { FAULT_TEXT } from "../../src/core/faults.ts";
 import { type EyeSample, onPositionGrid } from "../../src/core/samples.ts";
-import { checkHello, eventsOf, type LinePort, readPending } from "../line-port.ts";
+import { checkHello, eventsOf, type LinePort } from "../line-port.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
 import { type EyeCalibration, pixelsToDegrees } from "./calibration.ts";
 import { type EYE_EVENTS, eyeCommands } from "./codec.ts";
@@ -14,9 +13,7 @@ type EyePort = LinePort<typeof EYE_EVENTS>;
 
 export class SerialEyeTracker implements EyeTracker {
   private readonly faults = new Subject<DeviceFault>();
-  private lastFrameMs = Number.NaN;
   private watchdog: Subscription | undefined;
-  private portLoss: Subscription | undefined;
   readonly faults$ = this.faults.asObservable();
   /** What the tracker answered to HELLO (kind, protocol version, frame rate, units), once connected. */
   identity: string[] | undefined;
@@ -25,12 +22,10 @@ export class SerialEyeTracker implements EyeTracker {
 
   constructor(
     private readonly port: EyePort,
-    private readonly clock: SessionClock,
     private readonly calibration: EyeCalibration | undefined,
   ) {
     this.samples$ = eventsOf(port, "S", "R").pipe(
       map(({ event, tMs, hostMs }) => {
-        this.lastFrameMs = hostMs;
         const xDeg =
           event.tag === "S"
             ? event.xDeg
@@ -51,39 +46,25 @@ export class SerialEyeTracker implements EyeTracker {
       timeoutMs,
     );
     this.identity = hello.values;
-    const { fields } = checkHello(this.port.path, hello.values, [EYE_TRACKER]);
+    const { description, fields } = checkHello(this.port.path, hello.values, [EYE_TRACKER]);
+    this.port.identify(description);
     if (fields.stream === "px" && !this.calibration)
       throw new Error(
         `${this.port.path}: the tracker streams camera pixels; add eyeTracker.calibration to the rig configuration`,
       );
     await this.port.request("START", (id) => eyeCommands.encode(id, { tag: "START" }), timeoutMs);
-    this.lastFrameMs = this.clock.now();
-    // Silence is watched only while the port is there; a port that went away is a fault of its own.
     this.watchdog?.unsubscribe();
-    this.portLoss?.unsubscribe();
-    this.portLoss = this.port.closed$.subscribe(() => this.watchdog?.unsubscribe());
-    const self = this;
-    const silent = () => self.clock.now() - self.lastFrameMs > silenceMs;
-    this.watchdog = this.clock.schedule(function () {
-      if (!silent()) {
-        this.schedule(undefined, silenceMs / 4);
-        return;
-      }
-      void readPending().then(() => {
-        if (this.closed) return;
-        if (silent())
-          self.faults.next({
-            device: "eye tracker",
-            message: FAULT_TEXT.noFrames(self.port.path, silenceMs),
-          });
-        else this.schedule(undefined, silenceMs / 4);
-      });
-    }, silenceMs / 4);
+    this.watchdog = this.port.watchSilence(
+      ["S", "R"],
+      silenceMs,
+      (id) => eyeCommands.encode(id, { tag: "PING" }),
+      () =>
+        this.faults.next({ device: "eye tracker", message: FAULT_TEXT.noFrames(this.port.path, silenceMs) }),
+    );
   }
 
   async close(): Promise<void> {
     this.watchdog?.unsubscribe();
-    this.portLoss?.unsubscribe();
     if (!this.port.closed)
       await this.port.request("STOP", (id) => eyeCommands.encode(id, { tag: "STOP" })).catch(() => {});
   }

@@ -1,11 +1,11 @@
 // Host driver for a `hokr-light` (or `hokr-rig`) light controller over a LinePort: patterns are handed to
 // the device, which times every pulse; edges come back with device timestamps. A heartbeat keeps the
 // device's watchdog from switching the light off while the host is alive.
-import { type Observable, Subject, type Subscription } from "rxjs";
+import { merge, type Observable, Subject, type Subscription } from "rxjs";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { LightEdge } from "../../src/core/samples.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
-import { checkHello, isBootMessage, type LinePort } from "../line-port.ts";
+import { checkHello, isBootMessage, type LinePort, type Received } from "../line-port.ts";
 import type { DeviceFault, LightProgram, LightSource } from "../rig.ts";
 import { UINT32 } from "../wire.ts";
 import { type LIGHT_EVENTS, type LightCommand, lightCommands, lightEvents } from "./codec.ts";
@@ -42,7 +42,9 @@ export type EdgeCause = "watchdog" | "reset";
 export class SerialLightSource implements LightSource {
   private readonly power = new Map<string, number>();
   private readonly faults = new Subject<DeviceFault>();
-  private readonly edges = new Subject<LightEdge & { hostMs: number; cause?: EdgeCause }>();
+  private readonly edges = new Subject<
+    LightEdge & { hostMs: number; cause?: EdgeCause; clock?: Received<unknown>["clock"] }
+  >();
   private heartbeat: Subscription | undefined;
   /** Channels the controller has (from HELLO; the protocol's largest until then). */
   private channelCount: number = LIGHT_LIMITS.maxChannels;
@@ -65,7 +67,9 @@ export class SerialLightSource implements LightSource {
     const byIndex = new Map(channels.map((c) => [c.index, c.name]));
     const nameOf = (index: number) => byIndex.get(index) ?? `#${index}`;
     this.edges$ = this.edges.asObservable();
-    port.events$.subscribe(({ event, tMs, hostMs }) => {
+    port.events$.subscribe(({ event, tMs, hostMs, clock }) => {
+      // An edge whose stamp the clock alignment rejected is kept where it arrived, and says so.
+      const placedBy = clock ? { clock } : {};
       if (event.tag === "E") {
         if (event.channel >= this.channelCount) {
           port.reject(
@@ -84,6 +88,7 @@ export class SerialLightSource implements LightSource {
           channel,
           on: event.on,
           powerMw: event.on ? (this.power.get(channel) ?? 0) : 0,
+          ...placedBy,
         });
       } else if (event.tag === "W" || (event.tag === "!" && isBootMessage(String(event.text)))) {
         const cause: EdgeCause = event.tag === "W" ? "watchdog" : "reset";
@@ -96,6 +101,7 @@ export class SerialLightSource implements LightSource {
             on: false,
             powerMw: 0,
             cause,
+            ...placedBy,
           });
         this.lit.clear();
       }
@@ -167,6 +173,22 @@ export class SerialLightSource implements LightSource {
   allOff(): void {
     if (this.port.closed) return; // the controller's own watchdog switches it off
     this.send({ tag: "ALLOFF" }).catch(() => {});
+  }
+
+  /**
+   * Resolves once the controller has reported every channel off (its off edges are in `edges$`), or its port
+   * is gone: what a session's ending waits for before it stops recording, so the record ends as the light did.
+   */
+  dark(): Promise<void> {
+    return new Promise((resolve) => {
+      const settled = () => this.lit.size === 0 || this.port.closed;
+      if (settled()) return resolve();
+      const watch = merge(this.edges, this.port.closed$).subscribe(() => {
+        if (!settled()) return;
+        watch.unsubscribe();
+        resolve();
+      });
+    });
   }
 
   async close(): Promise<void> {

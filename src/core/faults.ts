@@ -51,6 +51,9 @@ export const FAULT_TEXT = {
   /** A device said `! <t> boot` mid-session. */
   reset: (device: string, port: string) =>
     `${device} on ${port} restarted mid-session (it said "boot"): its lights are off and its stimulus stopped; check its power supply and USB cable`,
+  /** At the session's end, for a device whose port sent lines the host rejected (the event log has them as notes). */
+  rejectedLines: (device: string, port: string, n: number, eventLog: string) =>
+    `${device} on ${port}: ${n} line${n === 1 ? "" : "s"} rejected (malformed, out of range, or not this device's); see the "rejected-line" notes in ${eventLog}; check the device's firmware and cable`,
   /** The rig reconnected a device: a block spanning the gap is flagged. */
   gapFlag: "gap",
   /** A signal arrived while the ports were opening or the devices handshaking. */

@@ -66,8 +66,11 @@ export interface ConnectOptions {
   binding: BindingInterface;
   clock: SessionClock;
   config: RigConfig & { devices: RigDevices };
-  /** Waits for bytes already sent by the devices to arrive (end of session). */
-  drain: () => Promise<void>;
+  /**
+   * Waits for bytes already sent by the devices to arrive (end of session); `lightsDark` resolves once the
+   * light controller has reported every channel off (its off edges recorded), or its port is gone.
+   */
+  drain: (lightsDark: Promise<void>) => Promise<void>;
   /** How each port places device times on the session clock (default: fitted online; replay: as recorded). */
   deviceClock?: (path: string) => DeviceClock;
   /**
@@ -207,7 +210,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
         : d.stimulus.kind === "stripe"
           ? new SerialStripeDisplay(port(paths.stimulus))
           : new SerialStimulus(port(paths.stimulus));
-    const eyeTracker = new SerialEyeTracker(port(paths.eyeTracker), clock, d.eyeTracker.calibration);
+    const eyeTracker = new SerialEyeTracker(port(paths.eyeTracker), d.eyeTracker.calibration);
     if (light instanceof SerialLightSource) await light.connect(config.watchdogMs, config.handshakeTimeoutMs);
     if (stimulus instanceof SerialStimulus)
       await stimulus.connect(d.stimulus.reportRateHz, config.handshakeTimeoutMs, o.needAmplitudeDeg);
@@ -331,7 +334,7 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       recovered$: recovered.asObservable(),
       notes$: notes.asObservable(),
       ports,
-      drain: o.drain,
+      drain: () => o.drain(light instanceof SerialLightSource ? light.dark() : Promise.resolve()),
       report,
       async close() {
         light.allOff();

@@ -9,8 +9,9 @@ import type { Progress, RunOutcome } from "../../app/session-runner.ts";
 import { GROUPS } from "../../cohort/groups.ts";
 import { readJsonFile } from "../../config/json-file.ts";
 import { RigConfig, SIMULATED_RIG } from "../../config/rig-config.ts";
-import { exitCodesHelp } from "../../core/faults.ts";
+import { exitCodesHelp, FAULT_TEXT } from "../../core/faults.ts";
 import { loadProtocol } from "../../protocol/load.ts";
+import { SESSION_FILES } from "../../recording/session-folder.ts";
 import { stripePageForRun } from "../../web/stripe-page.ts";
 import { startDashboardProcess } from "../dashboard-process.ts";
 import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
@@ -43,6 +44,17 @@ export function progressBar(): { update: (p: Progress) => void; stop: () => void
   };
 }
 
+/** One line per device whose port sent lines the host rejected: how many, on which port, and where to look. */
+export function rejectedLinesNotice(o: RunOutcome<Rig>): string {
+  return Object.entries(o.rig.report())
+    .filter(([, d]) => d.rejectedLines > 0)
+    .map(
+      ([device, d]) =>
+        `${FAULT_TEXT.rejectedLines(device, d.port, d.rejectedLines, join(o.dir, SESSION_FILES.events))}\n`,
+    )
+    .join("");
+}
+
 export function printOutcome(o: RunOutcome<Rig>): void {
   const rows = o.blocks.map((b) => [
     String(b.block),
@@ -60,6 +72,7 @@ export function printOutcome(o: RunOutcome<Rig>): void {
   process.stdout.write(
     `online learning  ${signed(s.onlineLearning)}  (training ${fixed(s.firstTrainingGain)} → ${fixed(s.lastTrainingGain)})\n` +
       `offline learning ${signed(s.offlineLearning)}  (end of training ${fixed(s.lastTrainingGain)} → test ${fixed(s.testGain)})\n` +
+      rejectedLinesNotice(o) +
       `session ${o.status} (${o.reason}); recorded in ${o.dir}\n`,
   );
 }
@@ -223,6 +236,7 @@ export function registerRun(program: Command): void {
               `${JSON.stringify({ status: outcome.status, session: outcome.dir, blocks: outcome.blocks, onlineLearning: outcome.summary.onlineLearning, offlineLearning: outcome.summary.offlineLearning, summary: outcome.summary })}\n`,
             );
           else printOutcome(outcome);
+          if (opts.json) process.stderr.write(rejectedLinesNotice(outcome));
           process.exitCode = outcome.exitCode;
           if (opts.nwb) {
             // --out is the session folder here; the file goes to --nwb FILE, else beside the folder.
