@@ -69,6 +69,8 @@ export class RecordedStreamDevice extends LineDevice {
     private readonly lines: Iterator<RecordedLine>,
     /** Told each recorded line's placement as it is sent. */
     private readonly placements?: RecordedClock,
+    /** Verbs whose reply must follow what the device did before it got them (see `command`). */
+    private readonly inOrderAfter: ReadonlySet<string> = new Set(),
   ) {
     super(clock, bootUs);
   }
@@ -84,14 +86,19 @@ export class RecordedStreamDevice extends LineDevice {
       clock.schedule(
         function () {
           for (let r = self.next; r !== undefined && r.hostMs <= clock.now(); r = self.next) {
-            if (r.deviceUs !== undefined && r.tUs !== undefined) self.placements?.sent(r.deviceUs, r.tUs);
-            self.emit(r.line);
-            self.next = self.lines.next().value;
+            self.sendNext(r);
           }
           if (self.next) this.schedule(undefined, self.next.hostMs - clock.now());
         },
         Math.max(0, this.next.hostMs - clock.now()),
       );
+  }
+
+  /** Sends recorded line `r` (the next one), telling the clock where the live run placed it. */
+  private sendNext(r: RecordedLine): void {
+    if (r.deviceUs !== undefined && r.tUs !== undefined) this.placements?.sent(r.deviceUs, r.tUs);
+    this.emit(r.line);
+    this.next = this.lines.next().value;
   }
 
   /**
@@ -100,14 +107,24 @@ export class RecordedStreamDevice extends LineDevice {
    */
   sendRest(): void {
     for (let r = this.next; r !== undefined; r = this.next) {
-      if (r.deviceUs !== undefined && r.tUs !== undefined) this.placements?.sent(r.deviceUs, r.tUs);
-      this.emit(r.line);
-      this.next = this.lines.next().value;
+      this.sendNext(r);
     }
   }
 
-  /** Commands are acknowledged as the original device did; their effects are already in the recording. */
+  /**
+   * Commands are acknowledged as the original device did; their effects are already in the recording. The
+   * reply to a verb in `inOrderAfter` follows every recorded line of what happened on the device before the
+   * command was sent: the drum's STOP, whose reply tells the analysis that no report comes after it. Live, a
+   * report made just before the STOP reached the host first even when it arrived after the command left (one
+   * port keeps order); replayed at once, the reply would overtake it and the report be dropped.
+   */
   protected command(verb: string): (string | number)[] {
-    return verb === "HELLO" ? this.hello : [];
+    if (verb === "HELLO") return this.hello;
+    if (this.inOrderAfter.has(verb)) {
+      const nowUs = this.clock.now() * 1000;
+      for (let r = this.next; r !== undefined && (r.tUs ?? Number.POSITIVE_INFINITY) <= nowUs; r = this.next)
+        this.sendNext(r);
+    }
+    return [];
   }
 }

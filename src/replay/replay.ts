@@ -156,6 +156,7 @@ export async function replaySession(o: ReplayOptions) {
             ["hokr-drum", 1, 90],
             stimulus.all,
             placements.stimulus,
+            new Set(["STOP"]),
           ),
           new RecordedStreamDevice(
             clock,
