@@ -151,6 +151,14 @@ function intervals(schedule: Schedule): Array<[number, number]> {
   return merged;
 }
 
+/** The three drives a schedule switches between: untrained rest, stimulus on, rest after training. */
+const driveRegimes = (model: Pick<LearningModel, "dynamics">, p: ArrayLike<number>) =>
+  [
+    model.dynamics(p, { on: false, trained: false }),
+    model.dynamics(p, { on: true, trained: true }),
+    model.dynamics(p, { on: false, trained: true }),
+  ] as const;
+
 /**
  * Gain at each time: all states are 0 at the earlier of the first time and the first stimulus onset
  * (nothing learned yet), then they are propagated exactly through every switch of the drive.
@@ -169,11 +177,7 @@ function simulate(
   );
   // Breakpoints in minutes: where the drive switches.
   const edges = intervals(schedule).flatMap(([a, b]) => [a / 60, b / 60]);
-  const regimes = [
-    model.dynamics(p, { on: false, trained: false }),
-    model.dynamics(p, { on: true, trained: true }),
-    model.dynamics(p, { on: false, trained: true }),
-  ] as const;
+  const regimes = driveRegimes(model, p);
   // Steps of equal length and regime recur (evenly spaced blocks), so each is computed once.
   const caches = [new Map<number, Step>(), new Map<number, Step>(), new Map<number, Step>()] as const;
   const x = new Float64Array(n);
@@ -242,11 +246,7 @@ function simulateEuler(
   const first = minutes[order[0] as number] as number;
   const onset = on[0]?.[0] ?? first;
   const t0 = onset - h * Math.max(0, Math.ceil((onset - first) / h));
-  const regimes = [
-    model.dynamics(p, { on: false, trained: false }),
-    model.dynamics(p, { on: true, trained: true }),
-    model.dynamics(p, { on: false, trained: true }),
-  ] as const;
+  const regimes = driveRegimes(model, p);
   const regimeAt = (t: number): Dynamics =>
     t < onset ? regimes[0] : on.some(([a, b]) => a <= t && t < b) ? regimes[1] : regimes[2];
   const x = new Float64Array(n);
