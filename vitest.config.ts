@@ -45,12 +45,7 @@ export default defineConfig({
         extends: true,
         test: { name: "real-time", include: REAL_TIME, maxWorkers: 1, sequence: { groupOrder: 1 } },
       },
-      {
-        extends: true,
-        // Real processes on the real clock under the OS's scheduling: a test that fails is run again (up to
-        // twice) so one scheduling hiccup does not fail CI; a fault handled wrongly fails every attempt.
-        test: { name: "pty", include: PTY, maxWorkers: 1, retry: 2, sequence: { groupOrder: 2 } },
-      },
+      { extends: true, test: { name: "pty", include: PTY, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
 });

@@ -16,8 +16,13 @@ import { UINT32 } from "./wire.ts";
 
 /** Largest drift believed, ms per ms (1000 ppm). */
 const MAX_DRIFT = 1e-3;
-/** How far ahead of the fitted envelope a line may be stamped (minimum jitter + residual), ms. */
-const AHEAD_TOLERANCE_MS = 5;
+/**
+ * How far ahead of the fitted envelope a line may be stamped, ms. Not a few ms: on a real host the early blocks'
+ * minima can sit several ms above the true envelope (a busy start), and a later quick delivery then looks
+ * "ahead"; rejecting it, and the next four, would take a false clock jump and lose those lines. A corrupted
+ * stamp is seconds off; 50 ms keeps those out and lets quick lines lower the envelope.
+ */
+const AHEAD_TOLERANCE_MS = 50;
 /** Extra allowance per ms since the last block minimum: drift the fit may not yet know, ms per ms (100 ppm). */
 const DRIFT_SLACK = 1e-4;
 /** Before the first block of a fit closes the envelope is one line's: allow a latency spread this large, ms. */
