@@ -22,12 +22,9 @@ import { FAULT_TEXT } from "../src/core/faults.ts";
 import type { EyeSample, LightEdge } from "../src/core/samples.ts";
 import { resolvePort } from "../src/rig/connect.ts";
 
-afterEach(() => resetSimulatedPorts());
+import { settle } from "./helpers/virtual-time.ts";
 
-/** Lets bytes cross the simulated ports (they move on the event loop, like real I/O). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await tick();
-}
+afterEach(() => resetSimulatedPorts());
 
 /** A device that answers HELLO as an eye tracker, then sends whatever bytes the test gives it. */
 class ScriptedEye implements SimulatedSerialDevice {

@@ -1,7 +1,6 @@
 // What the devices said, and only that (issue #12): lines the host cannot use are rejected and counted,
 // never taken as data; the light state is the controller's own report (edges, watchdog, reset); a HELLO is
 // checked field by field; a host stall does not make a device look silent. Virtual clock, simulated ports.
-import { setImmediate as tick } from "node:timers/promises";
 import { afterEach, expect, it } from "vitest";
 import { STIMULUS_EVENTS } from "../devices/drum/codec.ts";
 import { SerialStimulus } from "../devices/drum/driver.ts";
@@ -22,11 +21,9 @@ import { VirtualClock } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
 import type { LightEdge } from "../src/core/samples.ts";
 
-afterEach(() => resetSimulatedPorts());
+import { settle } from "./helpers/virtual-time.ts";
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await tick();
-}
+afterEach(() => resetSimulatedPorts());
 
 /** Answers every command `@id OK <t>` (HELLO with `hello`), and sends whatever bytes the test gives it. */
 class Scripted implements SimulatedSerialDevice {

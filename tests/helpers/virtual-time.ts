@@ -31,3 +31,8 @@ export async function advanceInSteps(clock: VirtualClock, toMs: number, stepMs =
     await yieldToEventLoop();
   }
 }
+
+/** Lets bytes cross the simulated ports (they move on the event loop, like real I/O). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await yieldToEventLoop();
+}
