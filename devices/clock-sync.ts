@@ -25,8 +25,14 @@ const MAX_DRIFT = 1e-3;
 const AHEAD_TOLERANCE_MS = 50;
 /** Extra allowance per ms since the last block minimum: drift the fit may not yet know, ms per ms (100 ppm). */
 const DRIFT_SLACK = 1e-4;
-/** Before the first block of a fit closes the envelope is one line's: allow a latency spread this large, ms. */
-const FIRST_BLOCK_TOLERANCE_MS = 1000;
+/**
+ * While a fit rests on fewer than `SETTLED_BLOCKS` block minima its envelope may be a few slow lines' (a host busy
+ * starting a session delivers everything late): a line up to this far ahead of it lowers it rather than being
+ * taken for a wrong stamp, ms. A corrupted stamp is seconds off and still stays out.
+ */
+const YOUNG_FIT_TOLERANCE_MS = 1000;
+/** Block minima a fit needs before a line ahead of it by more than AHEAD_TOLERANCE_MS is held to be wrong. */
+const SETTLED_BLOCKS = 3;
 /** A line stamped before the device's previous line by more than this is out of order, ms. */
 const BACKWARD_TOLERANCE_MS = 5;
 /** A line later than this after being stamped is not transport delay but a wrong timestamp, ms. */
@@ -149,10 +155,10 @@ export class DeviceClockSync implements DeviceClock {
     if (t < this.lastT - BACKWARD_TOLERANCE_MS)
       return `device time goes back ${(this.lastT - t).toFixed(1)} ms from the previous line`;
     const r = hostMs - t - (this.a + this.b * t);
-    const fitted = this.minima.length > 0;
-    const tolerance = fitted
-      ? AHEAD_TOLERANCE_MS + 3 * this.residualMs + DRIFT_SLACK * Math.max(0, t - this.fittedUpTo)
-      : FIRST_BLOCK_TOLERANCE_MS;
+    const tolerance =
+      this.inliers.length >= SETTLED_BLOCKS
+        ? AHEAD_TOLERANCE_MS + 3 * this.residualMs + DRIFT_SLACK * Math.max(0, t - this.fittedUpTo)
+        : YOUNG_FIT_TOLERANCE_MS;
     if (r < -tolerance) return `device time ${(-r).toFixed(1)} ms ahead of the device's clock fit`;
     if (r > MAX_LATENCY_MS) return `device time ${(r / 1000).toFixed(1)} s behind the device's clock fit`;
     return null;
@@ -169,8 +175,9 @@ export class DeviceClockSync implements DeviceClock {
       this.block = block;
       this.blockMin = d;
     } else this.blockMin = Math.min(this.blockMin, d);
-    // Within the first block, follow the running minimum so early samples are mapped sensibly.
-    if (this.minima.length === 0) this.a = Math.min(this.a, d);
+    // Until a line can be fitted, the envelope is the quickest line yet: follow it, so that early samples are
+    // placed by the best bound there is rather than by a slow first block.
+    if (this.minima.length < SETTLED_BLOCKS) this.a = Math.min(this.a, d);
   }
 
   restart(): void {
@@ -211,7 +218,7 @@ export class DeviceClockSync implements DeviceClock {
 
   private fitLine(points: readonly Point[]): void {
     const n = points.length;
-    if (n < 3) {
+    if (n < SETTLED_BLOCKS) {
       this.a = Math.min(...points.map((m) => m.d));
       this.b = 0;
       return;

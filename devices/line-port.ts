@@ -17,6 +17,11 @@ export class DeviceError extends Error {}
 
 /** How often a handshake is asked again while the device stays silent, ms. */
 const HANDSHAKE_RETRY_MS = 500;
+/** PINGs at most that seed a device's clock fit at connect (settleClock), and the round trip that is quick, ms. */
+const SETTLE_PINGS = 5;
+const QUICK_ROUND_TRIP_MS = 2;
+/** How long one of those PINGs is waited for, ms: a device that does not answer is not held up for long. */
+const SETTLE_PING_TIMEOUT_MS = 250;
 
 /**
  * Lets bytes already received but not yet read reach their parser: one event-loop turn for the I/O poll,
@@ -260,6 +265,24 @@ export class LinePort<T extends Table> {
   identify(d: DeviceDescription): void {
     this.msPerByte = d.uartBaud === undefined ? 0 : 10_000 / d.uartBaud;
     for (const [tag, e] of Object.entries(d.events)) if (e.sample) this.sampleTags.add(tag);
+  }
+
+  /**
+   * Round trips that seed this device's clock fit before it streams. A reply stamped between the host's send
+   * and its receipt bounds the clock relation within that round trip; the first lines of a stream, sent while
+   * the host is busy starting a session, can all arrive late, and without a quick reply before them they
+   * would be placed late by as much. PINGs until one comes back within `quickMs` (or `rounds` were asked);
+   * a device that does not answer is left to its stream.
+   */
+  async settleClock(ping: (id: number) => string, rounds = SETTLE_PINGS, quickMs = QUICK_ROUND_TRIP_MS) {
+    for (let i = 0; i < rounds; i++) {
+      const sentMs = this.clock.now();
+      const answered = await this.request("PING", ping, SETTLE_PING_TIMEOUT_MS).then(
+        () => true,
+        () => false,
+      );
+      if (!answered || this.clock.now() - sentMs <= quickMs) return;
+    }
   }
 
   get closed(): boolean {

@@ -26,10 +26,14 @@ import { settle } from "./helpers/virtual-time.ts";
 
 afterEach(() => resetSimulatedPorts());
 
-/** A device that answers HELLO as an eye tracker, then sends whatever bytes the test gives it. */
+/**
+ * A device that answers HELLO as an eye tracker (and the PINGs before START that settle its clock), then sends
+ * whatever bytes the test gives it: once started it answers no PING, as a tracker gone silent.
+ */
 class ScriptedEye implements SimulatedSerialDevice {
   send: ((b: Uint8Array) => void) | undefined;
   received = "";
+  private started = false;
   constructor(private readonly hello = "hokr-eye 1 200 deg") {}
   attach(send: (b: Uint8Array) => void) {
     this.send = send;
@@ -39,7 +43,9 @@ class ScriptedEye implements SimulatedSerialDevice {
   }
   receive(bytes: Uint8Array) {
     this.received += Buffer.from(bytes).toString("latin1");
-    for (const m of this.received.matchAll(/@(\d+) (HELLO|START|STOP)\n/g)) {
+    for (const m of this.received.matchAll(/@(\d+) (HELLO|PING|START|STOP)\n/g)) {
+      if (m[2] === "START") this.started = true;
+      if (m[2] === "PING" && this.started) continue;
       const reply = m[2] === "HELLO" ? `@${m[1]} OK 0 ${this.hello}` : `@${m[1]} OK 0`;
       this.send?.(Buffer.from(`${reply}\n`));
     }

@@ -59,6 +59,7 @@ export class SerialStimulus implements VisualStimulus {
       );
     this.port.identify(description);
     await this.send({ tag: "STOP" });
+    await this.port.settleClock((id) => stimulusCommands.encode(id, { tag: "PING" }));
     await this.send({ tag: "RATE", hz: reportRateHz });
     this.reportRateHz = reportRateHz;
   }

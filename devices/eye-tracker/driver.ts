@@ -52,6 +52,7 @@ export class SerialEyeTracker implements EyeTracker {
       throw new Error(
         `${this.port.path}: the tracker streams camera pixels; add eyeTracker.calibration to the rig configuration`,
       );
+    await this.port.settleClock((id) => eyeCommands.encode(id, { tag: "PING" }));
     await this.port.request("START", (id) => eyeCommands.encode(id, { tag: "START" }), timeoutMs);
     this.watchdog?.unsubscribe();
     this.watchdog = this.port.watchSilence(
