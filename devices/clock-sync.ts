@@ -25,13 +25,9 @@ const MAX_DRIFT = 1e-3;
 const AHEAD_TOLERANCE_MS = 50;
 /** Extra allowance per ms since the last block minimum: drift the fit may not yet know, ms per ms (100 ppm). */
 const DRIFT_SLACK = 1e-4;
-/**
- * While a fit rests on fewer than `SETTLED_BLOCKS` block minima its envelope may be a few slow lines' (a host busy
- * starting a session delivers everything late): a line up to this far ahead of it lowers it rather than being
- * taken for a wrong stamp, ms. A corrupted stamp is seconds off and still stays out.
- */
-const YOUNG_FIT_TOLERANCE_MS = 1000;
-/** Block minima a fit needs before a line ahead of it by more than AHEAD_TOLERANCE_MS is held to be wrong. */
+/** Before the first block of a fit closes the envelope is a few lines': allow a latency spread this large, ms. */
+const FIRST_BLOCK_TOLERANCE_MS = 1000;
+/** Block minima a line is fitted through; with fewer, the envelope is the quickest line yet. */
 const SETTLED_BLOCKS = 3;
 /** A line stamped before the device's previous line by more than this is out of order, ms. */
 const BACKWARD_TOLERANCE_MS = 5;
@@ -75,6 +71,8 @@ export interface DeviceClock {
   toDeviceMs(sessionMs: number): number;
   /** The device clock started again (reset, reconnect): forget the old relation. */
   restart(): void;
+  /** The session clock's zero moved `elapsedMs` later (the session starts after connecting): keep the relation. */
+  shiftSession(elapsedMs: number): void;
   fit(): ClockFit;
 }
 
@@ -156,9 +154,9 @@ export class DeviceClockSync implements DeviceClock {
       return `device time goes back ${(this.lastT - t).toFixed(1)} ms from the previous line`;
     const r = hostMs - t - (this.a + this.b * t);
     const tolerance =
-      this.inliers.length >= SETTLED_BLOCKS
+      this.minima.length > 0
         ? AHEAD_TOLERANCE_MS + 3 * this.residualMs + DRIFT_SLACK * Math.max(0, t - this.fittedUpTo)
-        : YOUNG_FIT_TOLERANCE_MS;
+        : FIRST_BLOCK_TOLERANCE_MS;
     if (r < -tolerance) return `device time ${(-r).toFixed(1)} ms ahead of the device's clock fit`;
     if (r > MAX_LATENCY_MS) return `device time ${(r / 1000).toFixed(1)} s behind the device's clock fit`;
     return null;
@@ -193,6 +191,18 @@ export class DeviceClockSync implements DeviceClock {
     this.fittedUpTo = Number.NaN;
     this.residualMs = Number.NaN;
     this.run = [];
+  }
+
+  shiftSession(elapsedMs: number): void {
+    // Host times are session times: every one held moves with the zero. (inliers are some of minima's points.)
+    this.a -= elapsedMs;
+    this.lastHostMs -= elapsedMs;
+    this.blockMin -= elapsedMs;
+    for (const m of this.minima) m.d -= elapsedMs;
+    for (const r of this.run) {
+      r.hostMs -= elapsedMs;
+      r.d -= elapsedMs;
+    }
   }
 
   private addMinimum(t: number, d: number): void {

@@ -125,6 +125,8 @@ export class LinePort<T extends Table> {
     private readonly maxLineBytes = MAX_LINE_BYTES,
   ) {
     this.sync = deviceClock;
+    // The clock relation learnt while connecting holds across the session's start (the zero moving then).
+    clock.onZeroMoved((elapsedMs) => this.sync.shiftSession(elapsedMs));
     this.codec = eventCodec(table);
     this.attach(stream);
   }

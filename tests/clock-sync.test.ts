@@ -1,6 +1,7 @@
 // Device clock → session clock alignment, on synthetic timestamps with known offset, drift and latency.
 import { describe, expect, it } from "vitest";
 import { DeviceClockSync, JUMP_CONFIRM } from "../devices/clock-sync.ts";
+import { RealClock } from "../src/core/clock.ts";
 import { Random } from "../src/core/random.ts";
 
 const UINT32 = 2 ** 32;
@@ -122,5 +123,38 @@ describe("DeviceClockSync, robust to wrong timestamps (issue #12)", () => {
     const last = placed.at(-1);
     expect(last?.ok && Math.abs(last.tMs - 9990)).toBeLessThan(1);
     expect(sync.fit().restarts).toBe(1);
+  });
+});
+
+describe("DeviceClockSync across the session's start", () => {
+  it("keeps the relation learnt while connecting when the session clock's zero moves (RealClock.restartAtZero)", () => {
+    const sync = new DeviceClockSync();
+    // 4 s of connecting (handshake, PINGs, replies) on the clock as it read then: device = host + 7 s.
+    for (let t = 0; t < 4000; t += 50) expect(sync.place((7000 + t) * 1000, t + 0.3).ok).toBe(true);
+    const before = sync.fit();
+    // The session starts 4 s in: host times read 4000 ms less from now on.
+    sync.shiftSession(4000);
+    const placed = [];
+    for (let t = 4000; t < 8000; t += 5) placed.push(sync.place((7000 + t) * 1000, t - 4000 + 0.3));
+    expect(placed.every((p) => p.ok)).toBe(true);
+    const errors = placed.map((p, i) => (p.ok ? p.tMs - i * 5 : Number.NaN));
+    expect(Math.max(...errors.map(Math.abs))).toBeLessThan(0.31);
+    // Same fit, not a jump or a restart; nothing rejected.
+    expect(sync.fit()).toMatchObject({ rejected: 0, restarts: 0 });
+    expect(sync.fit().offsetMs).toBeCloseTo(before.offsetMs - 4000, 1);
+  });
+
+  it("the session clock tells every port when its zero moves", () => {
+    const clock = new RealClock();
+    const moved: number[] = [];
+    const stop = clock.onZeroMoved((ms) => moved.push(ms));
+    const spin = performance.now() + 5;
+    while (performance.now() < spin);
+    clock.restartAtZero();
+    stop();
+    clock.restartAtZero();
+    clock.stop();
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toBeGreaterThanOrEqual(5);
   });
 });

@@ -111,9 +111,24 @@ class ClockAction<T> extends Subscription implements SchedulerAction<T> {
 export abstract class SessionClock implements SchedulerLike {
   protected readonly queue = new ActionHeap();
   private seq = 0;
+  private readonly zeroMoves = new Set<(elapsedMs: number) => void>();
 
   /** Session time, ms. */
   abstract now(): number;
+
+  /**
+   * Calls `moved(elapsedMs)` each time the session's zero is moved to now (RealClock.restartAtZero): every time
+   * read before then reads `elapsedMs` less from now on. Whatever holds session times across that (a device's
+   * clock fit) shifts them. Returns the call that stops it.
+   */
+  onZeroMoved(moved: (elapsedMs: number) => void): () => void {
+    this.zeroMoves.add(moved);
+    return () => this.zeroMoves.delete(moved);
+  }
+
+  protected zeroMoved(elapsedMs: number): void {
+    for (const moved of this.zeroMoves) moved(elapsedMs);
+  }
 
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
     return new ClockAction(this, work).schedule(state, delay);
@@ -232,6 +247,7 @@ export class RealClock extends SessionClock {
     this.queue.shift(-elapsed);
     this.armedFor = Number.POSITIVE_INFINITY;
     clearTimeout(this.timer);
+    this.zeroMoved(elapsed);
     this.wake();
   }
 

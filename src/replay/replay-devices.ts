@@ -53,6 +53,9 @@ export class RecordedClock implements DeviceClock {
 
   restart(): void {}
 
+  /** Replay runs on the virtual clock, whose zero never moves; recorded placements are session times already. */
+  shiftSession(): void {}
+
   fit(): ClockFit {
     return { offsetMs: 0, driftPpm: 0, residualMs: 0, blocks: 0, rejected: 0, restarts: 0 };
   }
