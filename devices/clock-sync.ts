@@ -2,10 +2,11 @@
 //
 // Transport only ever delays a line, so host − device = offset + drift·t + latency with latency ≥ 0. The
 // lower envelope of that difference is the clock relation: per 1 s block of device time we keep the minimum,
-// and fit offset + drift by least squares through the last `windowBlocks` minima (blocks far from the
-// envelope on either side are left out):
+// and fit offset + drift as the line under the last `windowBlocks` minima that lies closest to them (their
+// lower convex hull: slow blocks lie above it and never raise it):
 //   session_ms = device_ms + a + b·device_ms      (a: offset, ms; b: drift, ms per ms = 1e-6 × ppm)
-// Residual alignment error = RMS distance of the kept block minima from the line, ms.
+// Residual alignment error = RMS distance of the kept block minima from the line (blocks far above it, with no
+// quickly delivered line, left out), ms.
 //
 // Robustness: a timestamp is judged against the fit before it may touch it. A line stamped ahead of the
 // envelope (it would have arrived before it was sent) or behind the device's previous line is rejected: it
@@ -209,47 +210,53 @@ export class DeviceClockSync implements DeviceClock {
     this.minima.push({ t, d });
     this.fittedUpTo = t;
     if (this.minima.length > this.windowBlocks) this.minima.shift();
-    // A block with no quickly delivered line (only heartbeat replies, say) sits well above the envelope, and
-    // one that got past the gate by a little sits below it: fit, drop blocks more than max(1 ms, 3 × median
-    // residual) from the line on either side, fit again.
-    let used: readonly Point[] = this.minima;
-    for (let pass = 0; pass < 3; pass++) {
-      this.fitLine(used);
-      const residuals = used.map((m) => m.d - (this.a + this.b * m.t));
-      const sorted = residuals.map(Math.abs).sort((x, y) => x - y);
-      const limit = Math.max(1, 3 * (sorted[sorted.length >> 1] ?? 0));
-      const kept = used.filter((_, i) => Math.abs(residuals[i] as number) <= limit);
-      if (kept.length === used.length || kept.length < 2) break;
-      used = kept;
-    }
-    this.inliers = used;
+    this.fitEnvelope(this.minima);
+    // A block with no quickly delivered line (only heartbeat replies, or a host busy for a while) sits above
+    // the envelope; it does not move the line, and blocks more than max(1 ms, 3 × median residual) above it are
+    // left out of the reported residual and block count.
+    const residuals = this.minima.map((m) => m.d - (this.a + this.b * m.t));
+    const sorted = [...residuals].sort((x, y) => x - y);
+    const limit = Math.max(1, 3 * (sorted[sorted.length >> 1] ?? 0));
+    this.inliers = this.minima.filter((_, i) => (residuals[i] as number) <= limit);
     this.residualMs = this.residual();
   }
 
-  private fitLine(points: readonly Point[]): void {
+  /**
+   * The lower envelope through the block minima (d = host − device time, ms, at device time t): the line below
+   * every minimum (latency ≥ 0) that lies closest to them, i.e. minimises Σ (d_i − a − b·t_i) subject to
+   * d_i ≥ a + b·t_i (the linear programme of Moon, Skelly & Towsley 1999, IEEE INFOCOM). Its objective is
+   * n·(mean d − (a + b·mean t)), so the answer is the edge of the minima's lower convex hull above the mean
+   * device time. Slow blocks lie above the hull and cannot raise it, however many there are. With fewer than
+   * SETTLED_BLOCKS minima the slope is noise: the envelope is flat at the lowest. |b| ≤ MAX_DRIFT.
+   */
+  private fitEnvelope(points: readonly Point[]): void {
     const n = points.length;
     if (n < SETTLED_BLOCKS) {
       this.a = Math.min(...points.map((m) => m.d));
       this.b = 0;
       return;
     }
-    let st = 0;
-    let sd = 0;
-    for (const m of points) {
-      st += m.t;
-      sd += m.d;
+    // Lower hull by Andrew's monotone chain (minima are in time order).
+    const hull: Point[] = [];
+    for (const p of points) {
+      while (hull.length >= 2) {
+        const o = hull[hull.length - 2] as Point;
+        const q = hull[hull.length - 1] as Point;
+        if ((q.t - o.t) * (p.d - o.d) - (q.d - o.d) * (p.t - o.t) > 0) break;
+        hull.pop();
+      }
+      hull.push(p);
     }
-    const tm = st / n;
-    const dm = sd / n;
-    let stt = 0;
-    let std = 0;
-    for (const m of points) {
-      stt += (m.t - tm) ** 2;
-      std += (m.t - tm) * (m.d - dm);
-    }
-    // Crystals are good to ±100 ppm or so; a larger slope over a short window is noise, not drift.
-    this.b = Math.max(-MAX_DRIFT, Math.min(MAX_DRIFT, stt > 0 ? std / stt : 0));
-    this.a = dm - this.b * tm;
+    const tMean = points.reduce((s, m) => s + m.t, 0) / n;
+    let k = 0;
+    while (k < hull.length - 2 && (hull[k + 1] as Point).t < tMean) k++;
+    const p = hull[k] as Point;
+    const q = hull[k + 1] as Point;
+    // An edge steeper than any clock drifts (crystals and resonators are good to 1000 ppm) is not drift but a
+    // stretch of slow blocks (a busy host): keep the drift known so far, and lower the line onto the hull.
+    const slope = (q.d - p.d) / (q.t - p.t);
+    if (Math.abs(slope) <= MAX_DRIFT) this.b = slope;
+    this.a = Math.min(...points.map((m) => m.d - this.b * m.t));
   }
 
   /** Session time (ms) of an unwrapped device time (ms). */
