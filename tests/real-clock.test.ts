@@ -53,4 +53,19 @@ it("runs a short session on the real clock: phases in order, pulses on the devic
   expect(onEdges).toHaveLength(20); // 2 s of 100 ms periods
   expect(events.filter((e) => e.type === "light-edge").at(-1)?.on).toBe(false);
   for (const b of out.blocks) expect(b.quality).toBe("ok");
+  // The devices' clocks ran on through the session's start (the real clock's zero moves once the rig is
+  // connected): every fit is one clean line, no jump, nothing rejected, and the eye streamed from START
+  // (before that move) is placed where its frames happened.
+  const devices = JSON.parse(readFileSync(join(root, "s", "session.json"), "utf8")).devices;
+  for (const d of ["light", "stimulus", "eyeTracker"]) {
+    expect(devices[d].clock, d).toMatchObject({ rejected: 0, restarts: 0 });
+    expect(devices[d].clock.residualMs, d).toBeLessThan(1);
+    expect(Math.abs(devices[d].clock.driftPpm), d).toBeLessThan(100);
+  }
+  const eye = readFileSync(join(root, "s", "eye.tsv"), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1);
+  const deviceStep = eye.slice(1).map((l, i) => Number(l.split("\t")[1]) - Number(eye[i]?.split("\t")[1]));
+  expect(new Set(deviceStep)).toEqual(new Set([5000]));
 });

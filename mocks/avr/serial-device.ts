@@ -25,7 +25,7 @@ export class AvrSerialDevice implements SimulatedSerialDevice {
   private send: ((bytes: Uint8Array) => void) | undefined;
   /** Bytes the chip has started sending, each with the cycle its stop bit ends at (in order). */
   private outgoing: { byte: number; cycle: number }[] = [];
-  private readonly originMs: number;
+  private originMs: number;
   private readonly originCycle: number;
   private readonly ticking: Subscription;
   private readonly resetOnOpen: boolean;
@@ -43,6 +43,10 @@ export class AvrSerialDevice implements SimulatedSerialDevice {
     this.bootloaderCycles = Math.round(((options.bootloaderMs ?? 0) * CLOCK_HZ) / 1000);
     this.originMs = clock.now();
     this.originCycle = uno.cycles;
+    // The chip runs on when the host moves the session's zero (the session starts after connecting).
+    clock.onZeroMoved((elapsedMs) => {
+      this.originMs -= elapsedMs;
+    });
     // While no host has the port open, the bytes go nowhere (as on a real board).
     uno.onTransmit((byte, cycle) => {
       if (this.send) this.outgoing.push({ byte, cycle });

@@ -25,7 +25,12 @@ export abstract class LineDevice implements SimulatedSerialDevice {
     protected readonly clock: SessionClock,
     /** Device clock at session time 0, µs: the device booted this long before the session. */
     private bootUs = 3_000_000_000,
-  ) {}
+  ) {
+    // A device's clock runs on when the host moves the session's zero (the session starts after connecting).
+    clock.onZeroMoved((elapsedMs) => {
+      this.bootUs += Math.round(elapsedMs * 1000);
+    });
+  }
 
   /** The device restarted (power cycle, replug): its clock now reads `deviceUs`. */
   restartClock(deviceUs = 0): void {

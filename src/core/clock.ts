@@ -264,17 +264,26 @@ export class RealClock extends SessionClock {
  * times the period), so neither timer lateness nor floating-point accumulation can drift the stream.
  */
 export function scheduleTicks(
-  clock: SchedulerLike,
+  clock: SessionClock,
   t0: number,
   periodMs: number,
   onTick: (k: number, t: number) => void,
 ): Subscription {
-  return clock.schedule<number>(
+  // Tick times are session times: a stream started while connecting keeps its rhythm when the zero moves.
+  let origin = t0;
+  const stopShifting = clock.onZeroMoved((elapsedMs) => {
+    origin -= elapsedMs;
+  });
+  const ticks = clock.schedule<number>(
     function (k = 0) {
-      onTick(k, t0 + k * periodMs);
-      this.schedule(k + 1, t0 + (k + 1) * periodMs - clock.now());
+      onTick(k, origin + k * periodMs);
+      this.schedule(k + 1, origin + (k + 1) * periodMs - clock.now());
     },
     Math.max(0, t0 - clock.now()),
     0,
   );
+  ticks.add(() => {
+    stopShifting();
+  });
+  return ticks;
 }
