@@ -2,7 +2,7 @@
 // devices on one worker and on every core (the parallel speed-up), and through the serial drivers and wire
 // protocols; peak memory of the whole process (workers included).
 import { simulateCohort } from "../src/cohort/cohort.ts";
-import { defaultWorkers } from "../src/cohort/pool.ts";
+import { defaultWorkers } from "../src/models/kuramoto/ts-worker.ts";
 
 interface Rate {
   /** animals per wall-clock second, the cohort report included */

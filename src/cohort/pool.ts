@@ -1,11 +1,8 @@
 // Runs a cohort's animals in parallel on worker threads, one animal per worker at a time; results come
 // back in job order whatever order the workers finish in, so a cohort's output does not depend on timing.
-import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { tsWorker } from "../models/kuramoto/ts-worker.ts";
 import { AnimalFailed, type AnimalJob, type AnimalResult } from "./animal.ts";
-
-export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
 export interface PoolOptions {
   readonly workers: number;

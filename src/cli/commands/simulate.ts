@@ -6,10 +6,11 @@ import type { Command } from "commander";
 import { AnimalFailed } from "../../cohort/animal.ts";
 import { CohortError, type CohortOutput, simulateCohort, writeWhole } from "../../cohort/cohort.ts";
 import { GroupName } from "../../cohort/groups.ts";
-import { CohortAborted, defaultWorkers } from "../../cohort/pool.ts";
+import { CohortAborted } from "../../cohort/pool.ts";
 import { PowerEffect } from "../../cohort/power.ts";
 import { MEASURES, type Measure } from "../../cohort/report.ts";
 import type { Describe } from "../../cohort/stats.ts";
+import { defaultWorkers } from "../../models/kuramoto/ts-worker.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 import { signed, table } from "../format.ts";
 

@@ -1,6 +1,5 @@
 // Phase diagram: a grid over two of the four couplings (the others fixed), one simulation per cell,
 // classified, with the OA prediction beside it; cells run in parallel on worker threads.
-import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { type Classification, ClassifyOptionsSchema } from "./classify.ts";
@@ -59,8 +58,6 @@ export function cellRun(s: Sweep, x: number, y: number): Run {
   const K = { ...s.run.model.K, [s.x.coupling]: x, [s.y.coupling]: y };
   return { ...s.run, threads: 1, model: { ...s.run.model, K } };
 }
-
-export const defaultWorkers = () => Math.max(1, availableParallelism());
 
 /** Runs every cell on `s.workers` threads; onProgress after each finished cell. */
 export async function runSweep(

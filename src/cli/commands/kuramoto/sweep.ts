@@ -2,7 +2,8 @@
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import { heatmapSpec, renderSvg } from "../../../models/kuramoto/plots.ts";
-import { defaultWorkers, runSweep, SweepSchema, sweepTsv } from "../../../models/kuramoto/sweep.ts";
+import { runSweep, SweepSchema, sweepTsv } from "../../../models/kuramoto/sweep.ts";
+import { defaultWorkers } from "../../../models/kuramoto/ts-worker.ts";
 import { guarded } from "../../errors.ts";
 import {
   addClassifyOptions,
