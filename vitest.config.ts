@@ -10,7 +10,6 @@ const REAL_TIME = [
   "tests/real-rig.test.ts",
   "tests/interrupted-session.test.ts",
   "tests/rig-stops.test.ts",
-  "tests/device-drivers.test.ts",
   "tests/dashboard.test.ts",
   "tests/stripe-page.test.ts",
   "tests/stripe-session.test.ts",
