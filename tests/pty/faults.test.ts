@@ -1,35 +1,30 @@
 // Device faults over real PTYs, one test per fault class, judged from the devices' own logs and the recorded
 // folder: unplugs, lines a device should never send, device resets, clock jumps and the 32-bit wrap, and a
 // reconnect to a device with a new clock.
-import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { UINT32 } from "../../devices/wire.ts";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { EXIT_CODES } from "../../src/core/faults.ts";
 import { type Device, describePty, type LogRecord } from "./harness.ts";
-import { lightChanges, lightsOffMs, printFigures, type Recorded, switchedOnAfterStop } from "./judge.ts";
+import { lightChanges, lightsOffMs, type Recorded, switchedOnAfterStop } from "./judge.ts";
 import {
   COMMANDED_OFF_MS,
   conclude,
   expectCompleted,
   eyeLoss,
-  keep,
   lightOnFor,
   misplaced,
   type Outcome,
   PTY_TEST_TIMEOUT_MS,
   protocolEndAt,
   protocolSpan,
-  root,
+  reportFiguresAfterAll,
   SHORT_PTY_PROTOCOL,
   scenario,
 } from "./scenario.ts";
 
-afterAll(() => {
-  printFigures();
-  if (!keep) rmSync(root, { recursive: true, force: true });
-});
+reportFiguresAfterAll();
 
 /** session.json's name for each device. */
 const RECORDED_AS: Record<Device, string> = { light: "light", drum: "stimulus", eye: "eyeTracker" };

@@ -1,10 +1,10 @@
 // One fault scenario over the PTY rig: start the devices and `hokr run`, wait for the moment, inject, and
 // gather what the devices logged and the folder recorded, with the fault table's figures.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { EXIT_CODES } from "../../src/core/faults.ts";
 import type { CliResult } from "../helpers/cli.ts";
@@ -12,6 +12,7 @@ import { type Finished, type HokrRun, type LogRecord, PtyRig, type PtyRigOptions
 import {
   lightsOffMs,
   measured,
+  printFigures,
   type Recorded,
   readRecorded,
   samplesLost,
@@ -23,6 +24,14 @@ export const root = mkdtempSync(join(tmpdir(), "hokr-pty-"));
 
 /** PTY_KEEP=1 keeps every scenario's folder (device logs, rig, protocol, session) for a look afterwards. */
 export const keep = process.env.PTY_KEEP === "1";
+
+/** Each PTY test file, once its tests are done: prints the fault-table figures, then removes the folders. */
+export function reportFiguresAfterAll(): void {
+  afterAll(() => {
+    printFigures();
+    if (!keep) rmSync(root, { recursive: true, force: true });
+  });
+}
 
 /**
  * A short protocol (7 s) with both kinds of light: blue continuous and amber in device-timed pulses through

@@ -2,29 +2,25 @@
 // session at 1 kHz — gain recovered, not one sample lost, replayed to the same gain table — and a host that
 // stalls for 3 s.
 
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { runCli } from "../helpers/cli.ts";
 import { describePty } from "./harness.ts";
-import { lightChanges, printFigures, samplesLost, sentSamples } from "./judge.ts";
+import { lightChanges, samplesLost, sentSamples } from "./judge.ts";
 import {
   conclude,
   expectCompleted,
-  keep,
   PTY_TEST_TIMEOUT_MS,
   protocolSpan,
-  root,
+  reportFiguresAfterAll,
   SHORT_PTY_PROTOCOL,
   scenario,
 } from "./scenario.ts";
 
-afterAll(() => {
-  printFigures();
-  if (!keep) rmSync(root, { recursive: true, force: true });
-});
+reportFiguresAfterAll();
 
 /** The animal's gain: what every block must recover. */
 const GAIN = 0.6;

@@ -1,29 +1,24 @@
 // Signals at every stage of `hokr run --rig` over real PTYs, judged from the devices' own logs and the recorded
 // folder: every light off, nothing switched on after the stop, no sample lost before it, the documented exit
 // code and a message naming what happened.
-import { rmSync } from "node:fs";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { monotonicMs } from "../../mocks/pty/device-clock.ts";
 import { EXIT_CODES, FAULT_TEXT } from "../../src/core/faults.ts";
 import { describePty, type PtyRigOptions } from "./harness.ts";
-import { commandsAfter, lightsOffMs, printFigures, switchedOnAfterStop } from "./judge.ts";
+import { commandsAfter, lightsOffMs, switchedOnAfterStop } from "./judge.ts";
 import {
   COMMANDED_OFF_MS,
   conclude,
   eyeLoss,
   handlersInstalled,
-  keep,
   lightOnFor,
   PTY_TEST_TIMEOUT_MS,
-  root,
+  reportFiguresAfterAll,
   type Scenario,
   scenario,
 } from "./scenario.ts";
 
-afterAll(() => {
-  printFigures();
-  if (!keep) rmSync(root, { recursive: true, force: true });
-});
+reportFiguresAfterAll();
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
