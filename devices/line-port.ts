@@ -9,11 +9,15 @@ import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
 import { type DeviceClock, DeviceClockSync } from "./clock-sync.ts";
-import { type DeviceDescription, rangeText } from "./description.ts";
-import { eventCodec, type MessageOf, type Table } from "./messages.ts";
+import { commandTable, type DeviceDescription, PING, rangeText } from "./description.ts";
+import { commandCodec, eventCodec, type MessageOf, type Table } from "./messages.ts";
 import { MAX_LINE_BYTES, type Reply, WireError } from "./wire.ts";
 
 export class DeviceError extends Error {}
+
+/** Every line-protocol device answers PING (devices/description.ts): the port sends it itself. */
+const pingCodec = commandCodec(commandTable({ PING }));
+const ping = (id: number) => pingCodec.encode(id, { tag: "PING" });
 
 /** How often a handshake is asked again while the device stays silent, ms. */
 const HANDSHAKE_RETRY_MS = 500;
@@ -276,7 +280,7 @@ export class LinePort<T extends Table> {
    * would be placed late by as much. PINGs until one comes back within `quickMs` (or `rounds` were asked);
    * a device that does not answer is left to its stream.
    */
-  async settleClock(ping: (id: number) => string, rounds = SETTLE_PINGS, quickMs = QUICK_ROUND_TRIP_MS) {
+  async settleClock(rounds = SETTLE_PINGS, quickMs = QUICK_ROUND_TRIP_MS) {
     for (let i = 0; i < rounds; i++) {
       const sentMs = this.clock.now();
       const answered = await this.request("PING", ping, SETTLE_PING_TIMEOUT_MS).then(
@@ -285,6 +289,16 @@ export class LinePort<T extends Table> {
       );
       if (!answered || this.clock.now() - sentMs <= quickMs) return;
     }
+  }
+
+  /**
+   * Resolves once every line the device sent before this call has been read — its reply to a PING comes
+   * after them — or the port is gone, or `timeoutMs` of the session clock passed without the reply. Ends a
+   * session's record at what the device sent, however long its lines were in flight, not after a guessed wait.
+   */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    if (this.isClosed) return;
+    await this.request("PING", ping, timeoutMs).catch(() => {});
   }
 
   get closed(): boolean {
@@ -297,12 +311,7 @@ export class LinePort<T extends Table> {
    * reading shows nothing amiss, fails that write and is reported on closed$ — and calls `silent` (once) if
    * the device still sent nothing. Ends with the port, or when unsubscribed.
    */
-  watchSilence(
-    tags: readonly string[],
-    silenceMs: number,
-    ping: (id: number) => string,
-    silent: () => void,
-  ): Subscription {
+  watchSilence(tags: readonly string[], silenceMs: number, silent: () => void): Subscription {
     let lastMs = this.clock.now();
     const quiet = () => this.clock.now() - lastMs > silenceMs;
     const port = this;

@@ -59,7 +59,7 @@ export class SerialStimulus implements VisualStimulus {
       );
     this.port.identify(description);
     await this.send({ tag: "STOP" });
-    await this.port.settleClock((id) => stimulusCommands.encode(id, { tag: "PING" }));
+    await this.port.settleClock();
     await this.send({ tag: "RATE", hz: reportRateHz });
     this.reportRateHz = reportRateHz;
   }
@@ -81,7 +81,6 @@ export class SerialStimulus implements VisualStimulus {
       this.silence = this.port.watchSilence(
         ["P"],
         Math.max(SILENT_DRUM_MS, 4000 / this.reportRateHz),
-        (id) => stimulusCommands.encode(id, { tag: "PING" }),
         () => {},
       );
   }

@@ -52,15 +52,11 @@ export class SerialEyeTracker implements EyeTracker {
       throw new Error(
         `${this.port.path}: the tracker streams camera pixels; add eyeTracker.calibration to the rig configuration`,
       );
-    await this.port.settleClock((id) => eyeCommands.encode(id, { tag: "PING" }));
+    await this.port.settleClock();
     await this.port.request("START", (id) => eyeCommands.encode(id, { tag: "START" }), timeoutMs);
     this.watchdog?.unsubscribe();
-    this.watchdog = this.port.watchSilence(
-      ["S", "R"],
-      silenceMs,
-      (id) => eyeCommands.encode(id, { tag: "PING" }),
-      () =>
-        this.faults.next({ device: "eye tracker", message: FAULT_TEXT.noFrames(this.port.path, silenceMs) }),
+    this.watchdog = this.port.watchSilence(["S", "R"], silenceMs, () =>
+      this.faults.next({ device: "eye tracker", message: FAULT_TEXT.noFrames(this.port.path, silenceMs) }),
     );
   }
 

@@ -127,7 +127,7 @@ export class SerialLightSource implements LightSource {
       );
     await this.send({ tag: "ALLOFF" });
     await this.send({ tag: "WDG", ms: watchdogMs });
-    await this.port.settleClock((id) => lightCommands.encode(id, { tag: "PING" }));
+    await this.port.settleClock();
     const clock = this.clock;
     const self = this;
     this.heartbeat = clock.schedule(function () {

@@ -71,6 +71,8 @@ export interface SimulatedRunOptions extends CommonRunOptions {
 
 /** Longest a real rig's ending waits for the light controller to report every channel off, ms. */
 const LIGHTS_DARK_WAIT_MS = 1000;
+/** Longest a real rig's ending waits for a device's reply to the last PING (its lines before it read), ms. */
+const CAUGHT_UP_WAIT_MS = 1000;
 /** Virtual-clock step of a session on the emulated firmware: its lines are stamped on arrival to within this. */
 const FIRMWARE_STEP_MS = 0.25;
 
@@ -140,10 +142,14 @@ export function runOnRig(o: RigRunOptions) {
         config: { ...o.rig, devices },
         signal,
         needAmplitudeDeg: Math.max(0, ...o.loaded.timeline.phases.map((p) => p.stimulus?.amplitudeDeg ?? 0)),
-        // Lines in flight on a USB serial link arrive within a few ms; wait well past that, and (on a busy host)
-        // up to LIGHTS_DARK_WAIT_MS for the light controller's own off edges, so the record ends as the light did.
-        drain: (lightsDark) =>
-          Promise.all([sleep(200), Promise.race([lightsDark, sleep(LIGHTS_DARK_WAIT_MS)])]).then(() => {}),
+        // The record ends at what every device sent before the stop (a PING round trip per port, however long
+        // lines sat in a busy host's buffers), and (up to LIGHTS_DARK_WAIT_MS) at the light controller's own
+        // off edges, so it ends as the light did.
+        drain: ({ lightsDark, caughtUp }) =>
+          Promise.all([
+            caughtUp(CAUGHT_UP_WAIT_MS),
+            Promise.race([lightsDark, sleep(LIGHTS_DARK_WAIT_MS)]),
+          ]).then(() => {}),
       });
     },
     outDir: o.outDir,

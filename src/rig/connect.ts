@@ -67,10 +67,15 @@ export interface ConnectOptions {
   clock: SessionClock;
   config: RigConfig & { devices: RigDevices };
   /**
-   * Waits for bytes already sent by the devices to arrive (end of session); `lightsDark` resolves once the
-   * light controller has reported every channel off (its off edges recorded), or its port is gone.
+   * Waits for what the devices already sent to arrive (end of session). `lightsDark` resolves once the light
+   * controller has reported every channel off (its off edges recorded), or its port is gone; `caughtUp(ms)`
+   * once every line port has read all its device sent before the call (a PING round trip each; a gone port
+   * at once; at most `ms` each).
    */
-  drain: (lightsDark: Promise<void>) => Promise<void>;
+  drain: (ends: {
+    lightsDark: Promise<void>;
+    caughtUp: (timeoutMs: number) => Promise<void>;
+  }) => Promise<void>;
   /** How each port places device times on the session clock (default: fitted online; replay: as recorded). */
   deviceClock?: (path: string) => DeviceClock;
   /**
@@ -334,7 +339,11 @@ export async function connectRig(o: ConnectOptions): Promise<ConnectedRig> {
       recovered$: recovered.asObservable(),
       notes$: notes.asObservable(),
       ports,
-      drain: () => o.drain(light instanceof SerialLightSource ? light.dark() : Promise.resolve()),
+      drain: () =>
+        o.drain({
+          lightsDark: light instanceof SerialLightSource ? light.dark() : Promise.resolve(),
+          caughtUp: (ms) => Promise.all([...ports.values()].map((p) => p.caughtUp(ms))).then(() => {}),
+        }),
       report,
       async close() {
         light.allOff();
