@@ -246,7 +246,9 @@ export class LinePort<T extends Table> {
         );
       return;
     }
-    this.events.next({ event: decoded, hostMs, tMs, ...(byArrival ? { clock: "arrival" as const } : {}) });
+    this.events.next(
+      byArrival ? { event: decoded, hostMs, tMs, clock: "arrival" } : { event: decoded, hostMs, tMs },
+    );
   }
 
   /** A port that went away emits its error on closed$; only close() ends the port for good. */
