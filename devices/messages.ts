@@ -7,8 +7,10 @@ import {
   deviceTime,
   fields,
   integer,
+  MAX_LINE_BYTES,
   parseReply,
   type Reply,
+  UINT32,
   WireError,
   wireNumber,
 } from "./wire.ts";
@@ -115,13 +117,88 @@ function encodeFields(head: string, specs: readonly FieldSpec[], msg: Record<str
   return line;
 }
 
+const isNumeric = (s: FieldSpec) => s.kind === "time" || s.kind === "int" || s.kind === "dec";
+/** 10^k, exact for k ≤ 22. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Most digits a field may have on the fast path: its digits as a whole number stay below 2^53, exact. */
+const FAST_DIGITS = 15;
+
+/**
+ * The decoder's fast path, for the lines that stream — a tag followed only by numbers (samples, edges): each
+ * field read from the line's character codes, with no field strings and no Number(). It takes only a line that
+ * is plain in every way: exactly one space between fields, each `-?digits(.digits)?` (no `.` in an integer)
+ * with at most FAST_DIGITS digits and within its range, optional fields left out only at the end. For anything
+ * else (a reply, `nan`, a malformed or out-of-range field) it returns undefined, and the general path decodes
+ * the line or rejects it with its reason. The values are the general path's: m / 10^k, for a whole m < 2^53
+ * and k ≤ 22, is the decimal correctly rounded, which is what Number() gives (Clinger's fast path).
+ */
+function decodeNumeric(
+  line: string,
+  tag: string,
+  specs: readonly FieldSpec[],
+): Record<string, unknown> | undefined {
+  const n = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+  if (n > MAX_LINE_BYTES) return undefined;
+  const out: Record<string, unknown> = { tag };
+  let i = tag.length + 1;
+  let k = 0;
+  for (;;) {
+    const s = specs[k++] as FieldSpec;
+    const negative = line.charCodeAt(i) === 45;
+    if (negative) i++;
+    const from = i;
+    let m = 0;
+    let c = line.charCodeAt(i);
+    for (; i < n && c >= 48 && c <= 57; c = line.charCodeAt(++i)) m = m * 10 + (c - 48);
+    if (i === from) return undefined;
+    let decimals = 0;
+    if (i < n && c === 46) {
+      if (s.kind !== "dec") return undefined;
+      const fracFrom = ++i;
+      c = line.charCodeAt(i);
+      for (; i < n && c >= 48 && c <= 57; c = line.charCodeAt(++i)) m = m * 10 + (c - 48);
+      decimals = i - fracFrom;
+      if (decimals === 0) return undefined;
+    }
+    if (i - from - (decimals > 0 ? 1 : 0) > FAST_DIGITS) return undefined;
+    const magnitude = decimals === 0 ? m : m / (POW10[decimals] as number);
+    const v = negative ? -magnitude : magnitude;
+    const lo = s.kind === "time" ? 0 : (s.min ?? Number.NEGATIVE_INFINITY);
+    const hi = s.kind === "time" ? UINT32 - 1 : (s.max ?? Number.POSITIVE_INFINITY);
+    if (v < lo || v > hi) return undefined;
+    out[s.name] = v;
+    if (i === n) break;
+    if (k === specs.length || line.charCodeAt(i) !== 32) return undefined;
+    i++;
+  }
+  // Fields left out at the end: optional ones only, present as undefined as the general path has them.
+  for (; k < specs.length; k++) {
+    const s = specs[k] as FieldSpec;
+    if (!s.optional) return undefined;
+    out[s.name] = undefined;
+  }
+  return out;
+}
+
 /** Events (device → host): `TAG field…`. */
 export function eventCodec<T extends Table>(table: T) {
-  return {
+  // The events whose fields are all numbers, by tag: the ones decodeNumeric can take.
+  const numeric = new Map(
+    Object.entries(table).filter(([, specs]) => specs.length > 0 && specs.every(isNumeric)),
+  );
+  const codec = {
     encode: (e: MessageOf<T>): string =>
       encodeFields(e.tag, table[e.tag] ?? [], e as Record<string, unknown>),
     /** A reply or an event; throws WireError naming the line for anything else. */
     decode(line: string): Reply | MessageOf<T> {
+      const space = line.indexOf(" ");
+      const tag = space > 0 ? line.slice(0, space) : "";
+      const specs = numeric.get(tag);
+      const fast = specs && decodeNumeric(line, tag, specs);
+      return fast ? (fast as MessageOf<T>) : codec.decodeInFull(line);
+    },
+    /** `decode` without its fast path: the reference that path is tested against. */
+    decodeInFull(line: string): Reply | MessageOf<T> {
       const f = fields(line);
       const reply = parseReply(line, f);
       if (reply) return reply;
@@ -132,6 +209,7 @@ export function eventCodec<T extends Table>(table: T) {
       return decodeFields({ tag }, line, tag, f, specs, 1) as MessageOf<T>;
     },
   };
+  return codec;
 }
 
 /** Commands (host → device): `@id VERB field…`. */

@@ -1,11 +1,12 @@
 // The wire codecs: every message round-trips; malformed lines are rejected with an error naming the line;
 // arbitrary input never crashes a decoder nor yields a value outside the declared ranges (fast-check).
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { stimulusCommands, stimulusEvents } from "../devices/drum/codec.ts";
+import { describe, expect, it, vi } from "vitest";
+import type { FieldSpec } from "../devices/description.ts";
+import { STIMULUS_EVENTS, stimulusCommands, stimulusEvents } from "../devices/drum/codec.ts";
 import { pixelsToDegrees } from "../devices/eye-tracker/calibration.ts";
-import { eyeCommands, eyeEvents } from "../devices/eye-tracker/codec.ts";
-import { lightCommands, lightEvents } from "../devices/light-source/codec.ts";
+import { EYE_EVENTS, eyeCommands, eyeEvents } from "../devices/eye-tracker/codec.ts";
+import { LIGHT_EVENTS, lightCommands, lightEvents } from "../devices/light-source/codec.ts";
 import { parseCommand, WireError } from "../devices/wire.ts";
 
 const decoders = { light: lightEvents, stimulus: stimulusEvents, eye: eyeEvents };
@@ -163,6 +164,105 @@ describe("decoders under arbitrary input (property-based)", () => {
       );
     },
   );
+
+  // The decoder reads plain numeric lines (samples, edges) straight from their characters; whatever it takes
+  // must come out as the general path has it, value for value (−0 included), and whatever it leaves, the
+  // general path decodes or rejects with its own reason.
+  const numberLike = fc.oneof(
+    fc.integer({ min: -(2 ** 33), max: 2 ** 33 }).map(String),
+    fc.double({ min: -200, max: 200, noNaN: true }).map((x) => x.toFixed(4)),
+    fc.double({ noNaN: true }).map(String),
+    fc.tuple(fc.stringMatching(/^-?\d{0,18}$/), fc.stringMatching(/^\d{0,8}$/)).map(([a, b]) => `${a}.${b}`),
+    fc.stringMatching(/^-?\d{1,20}$/),
+    fc.constantFrom("nan", "-0", "0.0000", "+1", ".5", "5.", "1e3", "0x10", "Infinity", "4294967296", "-"),
+  );
+  /** A field of this spec as a device would send it (any decimals, in range or just past it), or anything. */
+  const fieldText = (f: FieldSpec) => {
+    const lo = f.kind === "time" ? 0 : Math.max(f.min ?? -1e6, -1e12);
+    const hi = f.kind === "time" ? 2 ** 32 - 1 : Math.min(f.max ?? 1e6, 1e12);
+    const span = (hi - lo) * 0.05;
+    const whole = fc.integer({ min: Math.ceil(lo - span), max: Math.floor(hi + span) }).map(String);
+    const plain =
+      f.kind === "dec"
+        ? fc
+            .tuple(
+              fc.double({ min: lo - span, max: hi + span, noNaN: true }),
+              fc.integer({ min: 0, max: 20 }),
+            )
+            .map(([x, d]) => x.toFixed(d))
+        : whole;
+    return fc.oneof({ arbitrary: plain, weight: 8 }, { arbitrary: whole, weight: 2 }, numberLike);
+  };
+  /** Lines of a table's numeric events: their fields mostly as sent, some left out, some spoilt; any framing. */
+  const numericLine = (table: Readonly<Record<string, readonly FieldSpec[]>>) =>
+    fc
+      .constantFrom(
+        ...Object.entries(table).filter(([, specs]) =>
+          specs.every((f) => ["time", "int", "dec"].includes(f.kind)),
+        ),
+      )
+      .chain(([tag, specs]) =>
+        fc.tuple(
+          fc.constant(tag),
+          fc.tuple(...specs.map(fieldText)),
+          fc.integer({ min: 0, max: specs.length + 1 }),
+          fc.constantFrom(" ", " ", " ", " ", "  "),
+          fc.constantFrom("", "", "", "\r", " "),
+        ),
+      )
+      .map(
+        ([tag, values, count, gap, end]) =>
+          [tag, ...values.slice(0, count), ...(count > values.length ? ["7"] : [])].join(gap) + end,
+      );
+  const tables = { light: LIGHT_EVENTS, stimulus: STIMULUS_EVENTS, eye: EYE_EVENTS };
+
+  it.each(Object.entries(decoders))(
+    "%s: the fast path decodes exactly as the general path",
+    (name, codec) => {
+      const outcome = (decode: (line: string) => unknown, line: string) => {
+        try {
+          return { value: decode(line) as Record<string, unknown> };
+        } catch (e) {
+          return { error: (e as Error).message };
+        }
+      };
+      fc.assert(
+        fc.property(numericLine(tables[name as keyof typeof tables]), (line) => {
+          const fast = outcome(codec.decode, line);
+          const full = outcome(codec.decodeInFull, line);
+          expect(fast.error).toBe(full.error);
+          expect(Object.keys(fast.value ?? {})).toEqual(Object.keys(full.value ?? {}));
+          for (const [k, v] of Object.entries(full.value ?? {}))
+            expect(Object.is(fast.value?.[k], v), k).toBe(true);
+        }),
+        { numRuns: 5000 },
+      );
+    },
+  );
+
+  it("the fast path leaves numbers with more digits than a double holds exactly to Number()", () => {
+    // Read digit by digit, each of these would come out one unit in the last place off (found by search).
+    for (const x of [
+      "0.9028188875159617",
+      "0.525954603503799899",
+      "0.15622756943062673",
+      "0.77207630761452329",
+    ])
+      expect(stimulusEvents.decode(`P 1 ${x}`)).toEqual({ tag: "P", deviceUs: 1, positionDeg: Number(x) });
+  });
+
+  it("the fast path takes plain sample lines (the general path is not asked)", () => {
+    const lines = ["S 4000005000 -0.2431", "S 12 3.5 -1.25 40", "S 0 0\r"];
+    const spied = vi.spyOn(eyeEvents, "decodeInFull");
+    try {
+      for (const line of lines) eyeEvents.decode(line);
+      expect(spied).not.toHaveBeenCalled();
+      eyeEvents.decode("S 12 nan");
+      expect(spied).toHaveBeenCalledTimes(1);
+    } finally {
+      spied.mockRestore();
+    }
+  });
 
   it("eye samples survive encode → decode exactly (at the wire's 0.0001° resolution)", () => {
     fc.assert(
