@@ -6,14 +6,12 @@ import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
 import { Observable, Subject, Subscription } from "rxjs";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
-import { FAULT_TEXT } from "../src/core/faults.ts";
+import { DeviceError, FAULT_TEXT } from "../src/core/faults.ts";
 import { onMicrosecondGrid } from "../src/core/samples.ts";
 import { type DeviceClock, DeviceClockSync } from "./clock-sync.ts";
 import { commandTable, type DeviceDescription, PING, rangeText } from "./description.ts";
 import { commandCodec, eventCodec, type MessageOf, type Table } from "./messages.ts";
 import { MAX_LINE_BYTES, type Reply, WireError } from "./wire.ts";
-
-export class DeviceError extends Error {}
 
 /** Every line-protocol device answers PING (devices/description.ts): the port sends it itself. */
 const pingCodec = commandCodec(commandTable({ PING }));

@@ -1,10 +1,11 @@
 // Host driver for a `hokr-drum` stimulus controller (and, with spatial frequency, `hokr-stripe`): the device
 // generates the sinusoid and reports its position; the host starts, stops and listens.
 import { map, type Observable, Subject, type Subscription } from "rxjs";
+import { DeviceError } from "../../src/core/faults.ts";
 import type { StimulusSample } from "../../src/core/samples.ts";
 import type { DeviceDescription } from "../description.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
-import { checkHello, DeviceError, eventsOf, type LinePort, type OkReply } from "../line-port.ts";
+import { checkHello, eventsOf, type LinePort, type OkReply } from "../line-port.ts";
 import type { DeviceFault, StimulusMotion, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 import { DRUM } from "./description.ts";

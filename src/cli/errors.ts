@@ -1,8 +1,14 @@
 // Errors a user can cause print as one clear message (file, place, fix) and exit 1; never a stack trace.
 import { InvalidArgumentError } from "commander";
-import { DeviceError } from "../../devices/line-port.ts";
 import { FileProblem } from "../config/json-file.ts";
-import { EXIT_CODES, FAULT_TEXT, isStopSignal, STOP_SIGNALS, StoppedBeforeStart } from "../core/faults.ts";
+import {
+  DeviceError,
+  EXIT_CODES,
+  FAULT_TEXT,
+  isStopSignal,
+  STOP_SIGNALS,
+  StoppedBeforeStart,
+} from "../core/faults.ts";
 import { GainTableError } from "../recording/gain-table.ts";
 
 export class UsageError extends Error {}

@@ -66,6 +66,9 @@ export const FAULT_TEXT = {
   stopping: (signal: string) => `hokr: ${signal}: stopping — lights off, saving the recording\n`,
 } as const;
 
+/** A device could not be reached or refused (a port missing or busy, no handshake, a command refused). */
+export class DeviceError extends Error {}
+
 /** A stop asked for (a signal) before the session could start: carries the signal's name. */
 export class StoppedBeforeStart extends Error {
   constructor(readonly signal: string) {

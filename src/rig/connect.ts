@@ -11,12 +11,12 @@ import type { FirmataBoard } from "../../devices/firmata-board/board.ts";
 import { FIRMATA_BAUD, servoTimerConflict } from "../../devices/firmata-board/standard-firmata.ts";
 import { LIGHT_EVENTS } from "../../devices/light-source/codec.ts";
 import { SerialLightSource } from "../../devices/light-source/driver.ts";
-import { DeviceError, isBootMessage, LinePort, openSerialStream } from "../../devices/line-port.ts";
+import { isBootMessage, LinePort, openSerialStream } from "../../devices/line-port.ts";
 import type { DeviceFault, DeviceNote, DeviceReport, Rig } from "../../devices/rig.ts";
 import { SerialStripeDisplay } from "../../devices/stripe-display/driver.ts";
 import type { PortRef, RigConfig, RigDevices } from "../config/rig-config.ts";
 import type { SessionClock } from "../core/clock.ts";
-import { FAULT_TEXT } from "../core/faults.ts";
+import { DeviceError, FAULT_TEXT } from "../core/faults.ts";
 
 const describeRef = (r: PortRef) =>
   [
