@@ -72,9 +72,13 @@ function drawTimeline(): void {
   const canvas = $("timeline") as HTMLCanvasElement;
   const w = canvas.clientWidth;
   const h = canvas.clientHeight;
-  canvas.width = w;
-  canvas.height = h;
+  // Resizing reallocates the canvas: only when its size changed; otherwise it is cleared and redrawn.
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
   const c = canvas.getContext("2d") as CanvasRenderingContext2D;
+  c.clearRect(0, 0, w, h);
   const s = session;
   if (!s) return;
   const x = (t: number) => (t / s.durationS) * w;
