@@ -30,8 +30,13 @@ const DRIFT_SLACK = 1e-4;
 const FIRST_BLOCK_TOLERANCE_MS = 1000;
 /** Block minima a line is fitted through; with fewer, the envelope is the quickest line yet. */
 const SETTLED_BLOCKS = 3;
-/** A line stamped before the device's previous line by more than this is out of order, ms. */
+/** A line stamped before the previous line of its stream by more than this is out of order, ms. */
 const BACKWARD_TOLERANCE_MS = 5;
+/**
+ * …and before the device's previous line of any kind by more than this, ms: how long after it happened a
+ * device may report an event (a camera's frame pipeline, a queued edge), while a reply is stamped when sent.
+ */
+const REPORTING_DELAY_MS = 250;
 /** A line later than this after being stamped is not transport delay but a wrong timestamp, ms. */
 const MAX_LATENCY_MS = 60_000;
 /** Rejected timestamps in a row, agreeing with one another, that mean the device clock really jumped. */
@@ -67,7 +72,12 @@ export type Placement =
 
 /** Maps one device's timestamps onto the session clock. */
 export interface DeviceClock {
-  place(deviceUs: number, hostMs: number): Placement;
+  /**
+   * `stream`: what the line is (an event's tag, or replies). Each stream's times run forward on their own: a
+   * device stamps a reply when it sends it but an event when it happened (a frame's exposure, an edge), so an
+   * event may rightly carry a time before a reply sent just ahead of it.
+   */
+  place(deviceUs: number, hostMs: number, stream?: string): Placement;
   /** Device time (ms) of a session time (ms), by the current relation: for commands timed in device time. */
   toDeviceMs(sessionMs: number): number;
   /** The device clock started again (reset, reconnect): forget the old relation. */
@@ -85,6 +95,8 @@ interface Point {
 export class DeviceClockSync implements DeviceClock {
   private lastT = Number.NaN;
   private lastHostMs = Number.NaN;
+  /** The last accepted device time of each stream, ms. */
+  private readonly lastOfStream = new Map<string, number>();
   private minima: Point[] = [];
   /** The minima the current fit rests on (outlying blocks left out). */
   private inliers: readonly Point[] = [];
@@ -95,7 +107,7 @@ export class DeviceClockSync implements DeviceClock {
   /** Device time of the newest block minimum in the fit, ms. */
   private fittedUpTo = Number.NaN;
   /** Rejected timestamps in a row: a candidate new clock relation. */
-  private run: { deviceUs: number; hostMs: number; t: number; d: number }[] = [];
+  private run: { deviceUs: number; hostMs: number; t: number; d: number; stream: string }[] = [];
   private rejected = 0;
   private restarts = 0;
   /** RMS residual of the current fit, ms (kept, as every timestamp is judged against it). */
@@ -117,12 +129,12 @@ export class DeviceClockSync implements DeviceClock {
     return (deviceUs + Math.round((expectedUs - deviceUs) / UINT32) * UINT32) / 1000;
   }
 
-  place(deviceUs: number, hostMs: number): Placement {
+  place(deviceUs: number, hostMs: number, stream = ""): Placement {
     const t = DeviceClockSync.unwrap(deviceUs, hostMs, this.lastT, this.lastHostMs);
-    const problem = this.judge(t, hostMs);
+    const problem = this.judge(t, hostMs, stream);
     if (problem === null) {
       this.run = [];
-      this.accept(t, hostMs);
+      this.accept(t, hostMs, stream);
       return { ok: true, deviceMs: t, tMs: this.toSessionMs(t) };
     }
     // Out of line: perhaps alone (a corrupted stamp), perhaps the first of a jumped clock.
@@ -134,7 +146,7 @@ export class DeviceClockSync implements DeviceClock {
       tRun >= prev.t - BACKWARD_TOLERANCE_MS &&
       Math.abs(d - (this.run[0] as { d: number }).d) <= JUMP_AGREEMENT_MS;
     if (!agrees) this.run = [];
-    this.run.push({ deviceUs, hostMs, t: tRun, d });
+    this.run.push({ deviceUs, hostMs, t: tRun, d, stream });
     if (this.run.length < JUMP_CONFIRM) {
       this.rejected++;
       return { ok: false, reason: problem };
@@ -143,15 +155,18 @@ export class DeviceClockSync implements DeviceClock {
     const oldPlace = this.toSessionMs(tRun);
     const run = this.run;
     this.restart();
-    for (const r of run) this.accept(r.t, r.hostMs);
+    for (const r of run) this.accept(r.t, r.hostMs, r.stream);
     const tMs = this.toSessionMs(tRun);
     return { ok: true, deviceMs: tRun, tMs, jumpMs: oldPlace - tMs };
   }
 
   /** Null if the timestamp is in line with the device clock, else what is wrong with it. */
-  private judge(t: number, hostMs: number): string | null {
+  private judge(t: number, hostMs: number, stream: string): string | null {
     if (Number.isNaN(this.lastT)) return null;
-    if (t < this.lastT - BACKWARD_TOLERANCE_MS)
+    const previous = this.lastOfStream.get(stream) ?? Number.NEGATIVE_INFINITY;
+    if (t < previous - BACKWARD_TOLERANCE_MS)
+      return `device time goes back ${(previous - t).toFixed(1)} ms from the previous line of its kind`;
+    if (t < this.lastT - REPORTING_DELAY_MS)
       return `device time goes back ${(this.lastT - t).toFixed(1)} ms from the previous line`;
     const r = hostMs - t - (this.a + this.b * t);
     const tolerance =
@@ -163,9 +178,10 @@ export class DeviceClockSync implements DeviceClock {
     return null;
   }
 
-  private accept(t: number, hostMs: number): void {
+  private accept(t: number, hostMs: number, stream: string): void {
     this.lastT = t;
     this.lastHostMs = hostMs;
+    this.lastOfStream.set(stream, t);
     const d = hostMs - t;
     if (Number.isNaN(this.a)) this.a = d;
     const block = Math.floor(t / this.blockMs);
@@ -183,6 +199,7 @@ export class DeviceClockSync implements DeviceClock {
     if (!Number.isNaN(this.lastT)) this.restarts++;
     this.lastT = Number.NaN;
     this.lastHostMs = Number.NaN;
+    this.lastOfStream.clear();
     this.minima = [];
     this.inliers = [];
     this.block = Number.NaN;

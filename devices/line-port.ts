@@ -209,7 +209,10 @@ export class LinePort<T extends Table> {
     // A line arrives no sooner than its own bytes have crossed the link: its arrival, less that, bounds the
     // device clock's relation from above as tightly as the link allows.
     const earliestMs = hostMs - (line.length + 1) * this.msPerByte;
-    const placed = typeof deviceUs === "number" ? this.sync.place(deviceUs, earliestMs) : undefined;
+    const placed =
+      typeof deviceUs === "number"
+        ? this.sync.place(deviceUs, earliestMs, "tag" in decoded ? decoded.tag : "reply")
+        : undefined;
     let tMs = hostMs;
     let byArrival = false;
     if (placed?.ok) {

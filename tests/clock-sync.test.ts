@@ -113,6 +113,29 @@ describe("DeviceClockSync, robust to wrong timestamps (issue #12)", () => {
       expect(sync.fit()).toMatchObject({ rejected: JUMP_CONFIRM - 1, restarts: 1 });
     });
 
+  it("each kind of line runs forward on its own: a frame stamped at its exposure may precede a reply sent before it", () => {
+    const sync = new DeviceClockSync();
+    // A camera whose frames leave 12 ms after exposure (stamped at exposure), and a reply every second
+    // stamped when sent: each frame after a reply carries a time up to 12 ms before the reply's.
+    const boot = 1e9;
+    const placed: { t: number; tMs: number }[] = [];
+    for (let t = 0; t < 5000; t += 5) {
+      if (t % 1000 === 0) expect(sync.place(boot + t * 1000, t + 0.3, "reply").ok).toBe(true);
+      const p = sync.place(boot + (t - 12) * 1000, t + 0.3, "S");
+      if (!p.ok) throw new Error(`frame at ${t} ms rejected: ${p.reason}`);
+      placed.push({ t: t - 12, tMs: p.tMs });
+    }
+    // Placed at their exposure: the replies' quick round trip sets the envelope.
+    expect(Math.max(...placed.slice(300).map((p) => Math.abs(p.tMs - p.t)))).toBeLessThan(1);
+    // Within a kind of line, a time going back is still out of order…
+    const back = sync.place(boot + 4900 * 1000, 5001, "S");
+    expect(back.ok === false && back.reason).toMatch(/goes back 83\.0 ms from the previous line of its kind/);
+    // …and so is any line more than the reporting delay (250 ms) before the device's latest line.
+    const stale = sync.place(boot + 4600 * 1000, 5001, "E");
+    expect(stale.ok === false && stale.reason).toMatch(/goes back 383\.0 ms from the previous line$/);
+    expect(sync.fit().rejected).toBe(2);
+  });
+
   it("restart() forgets the old relation (a reset device counts from 0 again)", () => {
     const sync = new DeviceClockSync();
     for (let t = 0; t < 5000; t += 10) sync.place(3e9 + t * 1000, t + 0.5);
