@@ -300,7 +300,6 @@ export class LinePort<T extends Table> {
    * session's record at what the device sent, however long its lines were in flight, not after a guessed wait.
    */
   async caughtUp(timeoutMs: number): Promise<void> {
-    if (this.isClosed) return;
     await this.request("PING", ping, timeoutMs).catch(() => {});
   }
 

@@ -64,20 +64,6 @@ function formatField(s: FieldSpec, v: unknown): string {
   return String(v);
 }
 
-/** How many fields a message takes after its tag: its required ones, and at most (a trailing text takes any). */
-const arities = new WeakMap<readonly FieldSpec[], { required: number; max: number }>();
-function arity(specs: readonly FieldSpec[]): { required: number; max: number } {
-  let a = arities.get(specs);
-  if (!a) {
-    a = {
-      required: specs.filter((s) => !s.optional).length,
-      max: specs.at(-1)?.kind === "text" ? Number.POSITIVE_INFINITY : specs.length,
-    };
-    arities.set(specs, a);
-  }
-  return a;
-}
-
 function decodeFields(
   out: Record<string, unknown>,
   line: string,
@@ -86,8 +72,9 @@ function decodeFields(
   specs: readonly FieldSpec[],
   from: number,
 ): Record<string, unknown> {
-  // Every sample line comes through here: the arity is worked out once per message, not once per line.
-  const { required, max } = arity(specs);
+  const required = specs.filter((s) => !s.optional).length;
+  const last = specs.at(-1);
+  const max = last?.kind === "text" ? Number.POSITIVE_INFINITY : specs.length;
   const n = f.length - from;
   if (n < required || n > max)
     throw new WireError(
