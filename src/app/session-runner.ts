@@ -76,9 +76,25 @@ const VIRTUAL_STEP_MS = 250;
 const CLOSE_TIMEOUT_MS = 3000;
 
 /**
- * Connects the rig. A virtual clock runs, 1 ms per event-loop turn, only while connecting needs simulated
- * time (a booting board, a handshake timeout); the real clock is restarted so that t = 0 is when the rig is
- * ready, not when we began.
+ * Waits for `work` on a virtual clock, which moves only when told: after a few event-loop turns in which the
+ * work did not settle (it waits on a device, a board that is booting, a reply, a timeout), time runs 1 ms per
+ * turn until it does. The emulated board runs only as time does, so closing it needs time too.
+ */
+async function letVirtualTimePass(clock: VirtualClock, work: Promise<unknown>): Promise<void> {
+  let done = false;
+  const settled = () => {
+    done = true;
+  };
+  work.then(settled, settled);
+  for (let turns = 0; !done; turns++) {
+    await yieldToEventLoop();
+    if (!done && turns >= 20) clock.advanceTo(clock.now() + 1);
+  }
+}
+
+/**
+ * Connects the rig. A virtual clock runs only while connecting needs simulated time (a booting board, a
+ * handshake timeout); the real clock is restarted so that t = 0 is when the rig is ready, not when we began.
  */
 async function connectWithin<R extends Rig>(
   clock: VirtualClock | RealClock,
@@ -86,14 +102,9 @@ async function connectWithin<R extends Rig>(
   signal: AbortSignal,
 ): Promise<R> {
   const pending = Promise.resolve().then(() => makeRig(clock, signal));
-  let done = false;
   const settled = pending.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
+    () => {},
+    () => {},
   );
   if (clock instanceof RealClock) {
     // A stop asked for while connecting ends the wait at once; the rig closes what it opened meanwhile.
@@ -102,11 +113,7 @@ async function connectWithin<R extends Rig>(
       signal.addEventListener("abort", () => resolve(), { once: true });
     });
     await Promise.race([settled, stopped]);
-  } else
-    for (let turns = 0; !done; turns++) {
-      await yieldToEventLoop();
-      if (!done && turns >= 20) clock.advanceTo(clock.now() + 1);
-    }
+  } else await letVirtualTimePass(clock, settled);
   if (signal.aborted) {
     // Whatever connected anyway is told lights off and closed; nothing is started. Wait (a bounded while) for
     // that, so the ALLOFF has left before the process exits.
@@ -121,7 +128,10 @@ async function connectWithin<R extends Rig>(
       .finally(() => {
         if (clock instanceof RealClock) clock.stop();
       });
-    await Promise.race([cleanup, sleep(CLOSE_TIMEOUT_MS)]);
+    await Promise.race([
+      clock instanceof VirtualClock ? letVirtualTimePass(clock, cleanup) : cleanup,
+      sleep(CLOSE_TIMEOUT_MS),
+    ]);
     throw new StoppedBeforeStart(String(signal.reason));
   }
   const rig = await pending;
@@ -272,8 +282,9 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
       o.hurry?.addEventListener("abort", () => resolve(), { once: true });
     });
     const closeTimeout = new AbortController();
+    const closed = rig.close();
     await Promise.race([
-      rig.close(),
+      clock instanceof VirtualClock ? letVirtualTimePass(clock, closed) : closed,
       sleep(CLOSE_TIMEOUT_MS, undefined, { signal: closeTimeout.signal }).catch(() => {}),
       hurried,
     ]);
