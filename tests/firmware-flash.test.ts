@@ -1,6 +1,5 @@
 // `hokr flash` without a board: the dry run, a stand-in avrdude that records how it was called, and the
 // errors a user can cause. Also the Intel HEX reader both flash and the simulator load the firmware with.
-import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,12 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { STANDARD_FIRMATA_HEX } from "../devices/firmata-board/standard-firmata.ts";
 import { FIRMWARE_HEX } from "../devices/firmware/firmware.ts";
 import { IntelHexError, parseIntelHex } from "../devices/firmware/intel-hex.ts";
+import { runCliSync } from "./helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hokr-flash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const hokr = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "flash", ...args], { encoding: "utf8" });
+const hokr = (...args: string[]) => runCliSync(["flash", ...args]);
 
 /** One Intel HEX record, its checksum computed here: two's complement of the byte sum. */
 const record = (type: number, address: number, data: number[]): string => {
@@ -68,7 +67,7 @@ describe("hokr flash", () => {
 
   it("--dry-run prints the avrdude command for the committed image, needing no board", () => {
     const run = hokr("--port", "/dev/ttyACM7", "--dry-run", "--json");
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out).toEqual({
       hex: FIRMWARE_HEX,
@@ -89,7 +88,7 @@ describe("hokr flash", () => {
       hokr("--port", port, "--avrdude", avrdude, "--baud", "57600", "--dry-run", "--json").stdout,
     );
     const run = hokr("--port", port, "--avrdude", avrdude, "--baud", "57600");
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^flashed: /);
     expect(readFileSync(`${avrdude}.args`, "utf8").trim().split("\n")).toEqual(dry.command.slice(1));
   });
@@ -105,7 +104,7 @@ describe("hokr flash", () => {
       ...["-U", `flash:w:${STANDARD_FIRMATA_HEX}:i`],
     ]);
     const run = hokr("--port", port, "--firmata", "--avrdude", avrdude);
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
     expect(readFileSync(`${avrdude}.args`, "utf8").trim().split("\n")).toEqual(dry.command.slice(1));
   });
 
@@ -134,7 +133,7 @@ describe("hokr flash", () => {
   ])("exits 1 with one message when %s", (_what, args, message) => {
     writeFileSync(join(dir, "bad.hex"), `${record(0, 0, [1, 2]).slice(0, -2)}00\n${record(1, 0, [])}\n`);
     const run = hokr("--port", port, ...args);
-    expect(run.status).toBe(1);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stdout).toBe("");

@@ -1,9 +1,7 @@
 // `hokr fit` end to end on session folders and bare gain.tsv files written here from simulated animals.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { GainBlock } from "../src/analysis/gain-block.ts";
@@ -12,14 +10,14 @@ import type { AnimalData } from "../src/fitting/model-fit.ts";
 import { STUDY_SCHEDULE_MIN, simulateAnimal } from "../src/fitting/synthetic.ts";
 import { LEARNING_MODELS } from "../src/models/learning/index.ts";
 import { formatGainRow, gainTableHeader } from "../src/recording/gain-table.ts";
+import { runCliSync } from "./helpers/cli.ts";
 
-const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "hokr-fit-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function hokrFit(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, "fit", ...args], { encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = runCliSync(["fit", ...args]);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 const PRETEST_S = 300;

@@ -1,20 +1,18 @@
 // One definition of online/offline learning (src/analysis/learning.ts): `hokr run` and `hokr fit` of one
 // session report the same learning; block selection by the session timeline, not by phase names.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { learningSummary, learningWindows, sessionLearning } from "../src/analysis/learning.ts";
+import { runCliSync } from "./helpers/cli.ts";
 
-const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "hokr-learning-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const hokr = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`hokr ${args.join(" ")}: ${r.stderr}`);
+  const r = runCliSync(args);
+  if (r.code !== 0) throw new Error(`hokr ${args.join(" ")}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 };
 

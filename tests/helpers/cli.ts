@@ -1,5 +1,5 @@
 // Runs the real `hokr` command line in a child process, as a user would.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 
 export interface CliResult {
   code: number | null;
@@ -25,6 +25,12 @@ export function startCli(args: string[]): { child: ChildProcess; done: Promise<C
 }
 
 export const runCli = (args: string[]): Promise<CliResult> => startCli(args).done;
+
+/** The same, waiting for it synchronously (its output is small). */
+export function runCliSync(args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ["src/cli/hokr.js", ...args], { encoding: "utf8" });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
 
 /** Waits until the command's stderr so far matches `pattern` (e.g. an address it prints); fails if it exits first. */
 export function stderrMatch(cli: ReturnType<typeof startCli>, pattern: RegExp): Promise<RegExpExecArray> {
