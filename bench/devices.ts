@@ -64,9 +64,11 @@ async function arrivalLatency(): Promise<void> {
   await tracker.connect(1000, 60_000);
   const sentAt = new Map<number, number>();
   const latency: number[] = [];
-  tracker.samples$.subscribe((s) => {
-    const t = sentAt.get(s.deviceUs);
-    if (t !== undefined) latency.push(performance.now() - t);
+  tracker.samples$.subscribe((b) => {
+    for (const deviceUs of b.deviceUs) {
+      const t = sentAt.get(deviceUs);
+      if (t !== undefined) latency.push(performance.now() - t);
+    }
   });
   // Reference: one bare event-loop hop (setImmediate) in the same process at the same moments.
   const hop: number[] = [];

@@ -13,6 +13,7 @@ import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from 
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
 import { sessionMeta } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
+import { batchOf } from "../src/core/samples.ts";
 import { epochsOf } from "../src/engine/session.ts";
 import { timelineEvents } from "../src/engine/timeline-events.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
@@ -57,9 +58,9 @@ export function writeSession(dir: string): number {
       if (!phase?.stimulus) continue;
       const s = (nextStimMs / 1000 - phase.startS) * phase.stimulus.frequencyHz;
       const positionDeg = Math.round(phase.stimulus.amplitudeDeg * Math.sin(2 * Math.PI * s) * 1e4) / 1e4;
-      const sample = { tMs: nextStimMs, deviceUs: nextStimMs * 1000, hostMs: nextStimMs, positionDeg };
-      recorder.stimulus(sample);
-      analysis.next({ kind: "stim", sample });
+      const batch = batchOf([{ tMs: nextStimMs, deg: positionDeg }]);
+      recorder.stimulus(batch);
+      analysis.next({ kind: "stim", batch });
     }
     for (; nextEdgeMs <= Math.min(tMs, 900_000); nextEdgeMs += 500) {
       const on = nextEdgeMs % 1000 === 0 && nextEdgeMs < 900_000;
@@ -72,14 +73,9 @@ export function writeSession(dir: string): number {
         powerMw: on ? 3 : 0,
       });
     }
-    const sample = {
-      tMs,
-      deviceUs: Math.round(tMs * 1000),
-      hostMs: tMs,
-      xDeg: Math.round((trace.x[i] as number) * 1e4) / 1e4,
-    };
-    recorder.eye(sample);
-    analysis.next({ kind: "eye", sample });
+    const batch = batchOf([{ tMs, deg: Math.round((trace.x[i] as number) * 1e4) / 1e4 }]);
+    recorder.eye(batch);
+    analysis.next({ kind: "eye", batch });
   }
   analysis.complete();
   recorder.finish(

@@ -7,7 +7,7 @@ import { SerialPortStream } from "@serialport/stream";
 import { Observable, Subject, Subscription } from "rxjs";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import { DeviceError, FAULT_TEXT } from "../src/core/faults.ts";
-import { onMicrosecondGrid } from "../src/core/samples.ts";
+import { BatchBuilder, onMicrosecondGrid, type SampleBatch } from "../src/core/samples.ts";
 import { type DeviceClock, DeviceClockSync } from "./clock-sync.ts";
 import { commandTable, type DeviceDescription, PING, rangeText } from "./description.ts";
 import { commandCodec, eventCodec, type MessageOf, type Table } from "./messages.ts";
@@ -96,6 +96,7 @@ export class LinePort<T extends Table> {
   /** Ids of handshake attempts answered by another attempt: their replies may still come. */
   private readonly superseded = new Set<number>();
   private readonly events = new Subject<Received<MessageOf<T>>>();
+  private readonly reads = new Subject<void>();
   private readonly rejections = new Subject<WireError>();
   private readonly notes = new Subject<PortNote>();
   private readonly closing = new Subject<Error | null>();
@@ -110,6 +111,8 @@ export class LinePort<T extends Table> {
   /** Tags of the identified devices' sample streams (EventSpec.sample). */
   private readonly sampleTags = new Set<string>();
   readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
+  /** Emits after the lines of each read of the port have gone out on events$. */
+  readonly reads$: Observable<void> = this.reads.asObservable();
   readonly rejected$ = this.rejections.asObservable();
   /** Rejected lines, device resets and clock jumps, as they happen. */
   readonly notes$: Observable<PortNote> = this.notes.asObservable();
@@ -138,8 +141,7 @@ export class LinePort<T extends Table> {
     // of everything after it, nor grow a buffer without bound.
     let partial = "";
     let discarding = false;
-    stream.on("data", (chunk: Buffer) => {
-      if (stream !== this.stream) return;
+    const split = (chunk: Buffer) => {
       const text = chunk.toString("latin1");
       let from = 0;
       for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
@@ -160,6 +162,12 @@ export class LinePort<T extends Table> {
         partial = "";
         discarding = true;
       }
+    };
+    stream.on("data", (chunk: Buffer) => {
+      if (stream !== this.stream) return;
+      split(chunk);
+      // The samples of this read go on as one batch (samplesOf).
+      this.reads.next();
     });
     stream.on("close", (err?: Error | null) => this.onClose(stream, err ?? null));
     stream.on("error", (err: Error) => this.onClose(stream, err));
@@ -451,6 +459,43 @@ export const eventsOf = <T extends Table, K extends keyof T & string>(port: Line
       complete: () => sub.complete(),
     }),
   );
+
+/**
+ * One port's samples of the given tags in batches: the samples of one read of the port in one batch, `deg`
+ * giving each one's position. An exception in `deg` reaches the subscriber's error path.
+ */
+export const samplesOf = <T extends Table, K extends keyof T & string>(
+  port: LinePort<T>,
+  tags: K[],
+  deg: (event: Extract<MessageOf<T>, { tag: K }>) => number,
+) =>
+  new Observable<SampleBatch>((sub) => {
+    const batch = new BatchBuilder();
+    const flush = () => {
+      const b = batch.take();
+      if (b) sub.next(b);
+    };
+    const lines = port.events$.subscribe({
+      next: (r) => {
+        if (!(tags as string[]).includes(r.event.tag)) return;
+        const event = r.event as Extract<MessageOf<T>, { tag: K }> & { deviceUs: number };
+        try {
+          batch.push(r.tMs, event.deviceUs, r.hostMs, deg(event));
+        } catch (e) {
+          sub.error(e);
+        }
+      },
+      complete: () => {
+        flush();
+        sub.complete();
+      },
+    });
+    const reads = port.reads$.subscribe(flush);
+    return () => {
+      lines.unsubscribe();
+      reads.unsubscribe();
+    };
+  });
 
 /**
  * Checks a HELLO reply (`<device> <version> <values…>`) against the descriptions the driver accepts: the

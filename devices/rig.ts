@@ -1,7 +1,7 @@
 // What the session engine needs from a rig's devices. Real drivers (serial, Firmata) and the simulated rig
 // implement these same interfaces; every stream is timestamped by the device (µs) and by the session clock (ms).
 import type { Observable } from "rxjs";
-import type { EyeSample, LightEdge, StimulusSample } from "../src/core/samples.ts";
+import type { LightEdge, SampleBatch } from "../src/core/samples.ts";
 import type { PulsePattern } from "./light-source/pulse-train.ts";
 
 /** The sinusoid a stimulus device is told to play (a protocol's stimulus settings are one). */
@@ -22,8 +22,8 @@ export interface VisualStimulus {
   /** Start a sinusoid of the given amplitude/frequency at position 0 moving rightward. */
   start(motion: StimulusMotion): void;
   stop(): void;
-  /** Position reports while running. */
-  readonly samples$: Observable<StimulusSample>;
+  /** Position reports while running (`deg`: the pattern's position), in batches as they arrived. */
+  readonly samples$: Observable<SampleBatch>;
   /**
    * Session time (ms) at which the device stopped, after its last position report: the analysis then knows
    * the stimulus stream is complete up to there.
@@ -48,7 +48,8 @@ export interface LightSource {
 }
 
 export interface EyeTracker {
-  readonly samples$: Observable<EyeSample>;
+  /** Frames (`deg`: horizontal eye position), in batches as they arrived. */
+  readonly samples$: Observable<SampleBatch>;
 }
 
 /** A device stopped working: unplugged, silent, or refusing commands. */

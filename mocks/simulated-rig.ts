@@ -12,15 +12,54 @@ import {
 import type { LightProgram, LightSource, Rig, StimulusMotion, VisualStimulus } from "../devices/rig.ts";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import {
+  BatchBuilder,
   type EyeSample,
   type LightEdge,
   onMicrosecondGrid,
   onPositionGrid,
+  type SampleBatch,
   type StimulusSample,
 } from "../src/core/samples.ts";
 import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
 
 const deviceUs = (tMs: number) => Math.round(tMs * 1000);
+
+/** An in-process device hands its samples on this many at a time (and whatever is pending when flushed). */
+const BATCH_SAMPLES = 64;
+
+/**
+ * A device model's samples, one at a time, as batches of BATCH_SAMPLES; `flush$` hands on what is pending (a
+ * stimulus stopping: its stop must come after its last report; the session draining the rig at its end).
+ */
+function inBatches<S extends { tMs: number; deviceUs: number; hostMs: number }>(
+  source: Observable<S>,
+  deg: (s: S) => number,
+  flush$: Observable<void>,
+): Observable<SampleBatch> {
+  return new Observable<SampleBatch>((sub) => {
+    const batch = new BatchBuilder(BATCH_SAMPLES);
+    const flush = () => {
+      const b = batch.take();
+      if (b) sub.next(b);
+    };
+    const samples = source.subscribe({
+      next: (s) => {
+        batch.push(s.tMs, s.deviceUs, s.hostMs, deg(s));
+        if (batch.length >= BATCH_SAMPLES) flush();
+      },
+      error: (e) => sub.error(e),
+      complete: () => {
+        flush();
+        sub.complete();
+      },
+    });
+    const flushes = flush$.subscribe(flush);
+    return () => {
+      samples.unsubscribe();
+      flushes.unsubscribe();
+    };
+  });
+}
 
 interface Edge {
   on: boolean;
@@ -32,8 +71,11 @@ interface Edge {
 export class SimulatedStimulus implements VisualStimulus {
   private running: { t0Ms: number; settings: StimulusMotion } | null = null;
   private ticks: Subscription | undefined;
-  private readonly samples = new Subject<StimulusSample>();
-  readonly samples$ = this.samples.asObservable();
+  private readonly reports = new Subject<StimulusSample>();
+  /** Each position report as the device makes it (what a simulated controller sends down its line). */
+  readonly reports$ = this.reports.asObservable();
+  private readonly flushes = new Subject<void>();
+  readonly samples$: Observable<SampleBatch> = inBatches(this.reports$, (s) => s.positionDeg, this.flushes);
   private readonly stops = new Subject<number>();
   readonly stopped$ = this.stops.asObservable();
 
@@ -58,7 +100,7 @@ export class SimulatedStimulus implements VisualStimulus {
     const t0Ms = this.clock.now();
     this.running = { t0Ms, settings };
     this.ticks = scheduleTicks(this.clock, t0Ms, 1000 / this.reportRateHz, (_k, tMs) =>
-      this.samples.next({
+      this.reports.next({
         tMs: onMicrosecondGrid(tMs),
         hostMs: onMicrosecondGrid(tMs),
         deviceUs: deviceUs(tMs),
@@ -69,8 +111,14 @@ export class SimulatedStimulus implements VisualStimulus {
 
   stop(): void {
     this.ticks?.unsubscribe();
+    this.flush();
     if (this.running) this.stops.next(onMicrosecondGrid(this.clock.now()));
     this.running = null;
+  }
+
+  /** Hands on the position reports not yet passed on in a batch. */
+  flush(): void {
+    this.flushes.next();
   }
 }
 
@@ -165,10 +213,13 @@ export class SimulatedLightSource implements LightSource {
 }
 
 export class SimulatedEyeTracker {
-  readonly samples$: Observable<EyeSample>;
+  /** Each frame as the camera takes it (what a simulated tracker sends down its line). */
+  readonly frames$: Observable<EyeSample>;
+  private readonly flushes = new Subject<void>();
+  readonly samples$: Observable<SampleBatch>;
 
   constructor(clock: SessionClock, mouse: VirtualMouse, sampleRateHz: number) {
-    this.samples$ = new Observable<EyeSample>((subscriber) => {
+    this.frames$ = new Observable<EyeSample>((subscriber) => {
       const ticks = scheduleTicks(clock, clock.now(), 1000 / sampleRateHz, (_k, tMs) =>
         subscriber.next({
           tMs: onMicrosecondGrid(tMs),
@@ -179,6 +230,12 @@ export class SimulatedEyeTracker {
       );
       return () => ticks.unsubscribe();
     }).pipe(share());
+    this.samples$ = inBatches(this.frames$, (s) => s.xDeg, this.flushes).pipe(share());
+  }
+
+  /** Hands on the frames not yet passed on in a batch. */
+  flush(): void {
+    this.flushes.next();
   }
 }
 
@@ -212,15 +269,19 @@ export function createSimulatedRig(
   const stimulus = new SimulatedStimulus(clock);
   const light = new SimulatedLightSource(clock, config.light);
   const mouse = makeMouse(worldOf(stimulus, light));
+  const eyeTracker = new SimulatedEyeTracker(clock, mouse, sampleRateHz);
   return {
     name: config.name,
     stimulus,
     light,
     mouse,
-    eyeTracker: new SimulatedEyeTracker(clock, mouse, sampleRateHz),
+    eyeTracker,
     faults$: NEVER,
     recovered$: NEVER,
-    drain: async () => {},
+    drain: async () => {
+      eyeTracker.flush();
+      stimulus.flush();
+    },
     report: () => ({}),
     close: async () => {
       light.allOff();

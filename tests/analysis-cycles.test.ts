@@ -4,6 +4,7 @@ import { map } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
+import { batchOf } from "../src/core/samples.ts";
 
 const epoch = (phase: string, startMs: number, endMs: number): AnalysisInput => ({
   kind: "epoch",
@@ -17,10 +18,7 @@ const epoch = (phase: string, startMs: number, endMs: number): AnalysisInput => 
     cyclesPerBlock: 2,
   } satisfies StimulusEpoch,
 });
-const eye = (tMs: number): AnalysisInput => ({
-  kind: "eye",
-  sample: { tMs, deviceUs: tMs * 1000, hostMs: tMs, xDeg: tMs },
-});
+const eye = (tMs: number): AnalysisInput => ({ kind: "eye", batch: batchOf([{ tMs, deg: tMs }]) });
 
 describe("assembleCycles with batched samples", () => {
   it("keeps an epoch waiting until the samples reach its start, and still emits the previous epoch's last cycle", () => {

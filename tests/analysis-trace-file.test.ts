@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { toArray } from "rxjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.ts";
+import { batchOf } from "../src/core/samples.ts";
 import { parseTrace, readTrace, traceSamples } from "../src/recording/trace-file.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-trace-"));
@@ -89,8 +90,8 @@ describe("reading a trace", () => {
     );
     expect(inputs).toEqual([
       { kind: "epoch", epoch },
-      { kind: "eye", sample: { tMs: 500, deviceUs: 500_000, hostMs: 500, xDeg: 1 } },
-      { kind: "stim", sample: { tMs: 500, deviceUs: 500_000, hostMs: 500, positionDeg: 2 } },
+      { kind: "eye", batch: batchOf([{ tMs: 500, deviceUs: 500_000, hostMs: 500, deg: 1 }]) },
+      { kind: "stim", batch: batchOf([{ tMs: 500, deviceUs: 500_000, hostMs: 500, deg: 2 }]) },
     ]);
   });
 });

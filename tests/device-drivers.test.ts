@@ -19,9 +19,9 @@ import {
 import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
 import { VirtualClock } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
-import type { EyeSample, LightEdge } from "../src/core/samples.ts";
+import type { LightEdge } from "../src/core/samples.ts";
 import { resolvePort } from "../src/rig/connect.ts";
-
+import { eachSample, type Sample } from "./helpers/batches.ts";
 import { settle } from "./helpers/virtual-time.ts";
 
 afterEach(() => resetSimulatedPorts());
@@ -69,8 +69,8 @@ describe("eye tracker stream", () => {
     const clock = new VirtualClock();
     const device = new ScriptedEye();
     const { port, tracker } = await openEye(clock, device);
-    const samples: EyeSample[] = [];
-    tracker.samples$.subscribe((s) => samples.push(s));
+    const samples: Sample[] = [];
+    tracker.samples$.subscribe(eachSample((s) => samples.push(s)));
     const good = Array.from(
       { length: 200 },
       (_, i) => `S ${1000 + i * 5000} ${(Math.sin(i / 10) * 5).toFixed(4)}`,
@@ -87,7 +87,7 @@ describe("eye tracker stream", () => {
     }
     await settle();
     expect(samples.map((s) => s.deviceUs)).toEqual(good.map((l) => Number(l.split(" ")[1])));
-    expect(samples.map((s) => s.xDeg)).toEqual(good.map((l) => Number(l.split(" ")[2])));
+    expect(samples.map((s) => s.deg)).toEqual(good.map((l) => Number(l.split(" ")[2])));
     expect(port.rejected).toBe(bad.length);
   });
 

@@ -20,7 +20,7 @@ import {
 import { VirtualClock } from "../src/core/clock.ts";
 import { FAULT_TEXT } from "../src/core/faults.ts";
 import type { LightEdge } from "../src/core/samples.ts";
-
+import { eachSample } from "./helpers/batches.ts";
 import { settle } from "./helpers/virtual-time.ts";
 
 afterEach(() => resetSimulatedPorts());
@@ -137,7 +137,7 @@ it("a 100 kB line without a newline is cut off, counted once, and the line after
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye");
   const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const xs: number[] = [];
-  tracker.samples$.subscribe((s) => xs.push(s.xDeg));
+  tracker.samples$.subscribe(eachSample((s) => xs.push(s.deg)));
   await tracker.connect(1000);
   for (let i = 0; i < 100; i++) device.bytes("x".repeat(1000));
   device.bytes("\nS 10 1.5\nS 20 2.5\n");
@@ -212,7 +212,7 @@ it("an eye frame stamped far in the future is dropped and counted: a sample is o
   const { device, port } = await open(clock, "hokr-eye 1 200 deg", EYE_EVENTS, "sim/eye-glitch");
   const tracker = new SerialEyeTracker(port as LinePort<typeof EYE_EVENTS>, undefined);
   const stamps: number[] = [];
-  tracker.samples$.subscribe((s) => stamps.push(s.deviceUs));
+  tracker.samples$.subscribe(eachSample((s) => stamps.push(s.deviceUs)));
   await tracker.connect(1000);
   device.bytes("S 1000 1.0\nS 2000 2.0\nS 30003000 3.0\nS 4000 4.0\n");
   await settle();

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
 import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
 import { scheduleTicks, VirtualClock } from "../src/core/clock.ts";
+import { batchOf } from "../src/core/samples.ts";
 import { playTimeline, timelineEvents } from "../src/engine/timeline-events.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { buildTimeline } from "../src/protocol/timeline.ts";
@@ -69,10 +70,7 @@ describe("assembleCycles", () => {
     amplitudeDeg: 10,
     cyclesPerBlock: 2,
   };
-  const eye = (tMs: number): AnalysisInput => ({
-    kind: "eye",
-    sample: { tMs, hostMs: tMs, deviceUs: tMs * 1000, xDeg: tMs },
-  });
+  const eye = (tMs: number): AnalysisInput => ({ kind: "eye", batch: batchOf([{ tMs, deg: tMs }]) });
 
   it("cuts the sample stream into whole stimulus cycles and ignores samples outside the epoch", () => {
     const ts = testScheduler();
@@ -106,14 +104,8 @@ describe("assembleCycles with eye and stimulus streams delivered in batches", ()
     amplitudeDeg: 10,
     cyclesPerBlock: 1,
   };
-  const eye = (tMs: number): AnalysisInput => ({
-    kind: "eye",
-    sample: { tMs, hostMs: tMs, deviceUs: tMs * 1000, xDeg: tMs },
-  });
-  const stim = (tMs: number): AnalysisInput => ({
-    kind: "stim",
-    sample: { tMs, hostMs: tMs, deviceUs: tMs * 1000, positionDeg: -tMs },
-  });
+  const eye = (tMs: number): AnalysisInput => ({ kind: "eye", batch: batchOf([{ tMs, deg: tMs }]) });
+  const stim = (tMs: number): AnalysisInput => ({ kind: "stim", batch: batchOf([{ tMs, deg: -tMs }]) });
   const run = (inputs: AnalysisInput[]) => {
     const out: string[] = [];
     new TestScheduler(() => {}).run(({ cold }) => {

@@ -8,13 +8,9 @@ import { FirmataStimulus } from "../devices/drum/firmata-servo.ts";
 import { connectBoardIo, type FirmataIo } from "../devices/firmata-board/board.ts";
 import { FirmataLightSource } from "../devices/light-source/firmata-led.ts";
 import { SessionClock, VirtualClock } from "../src/core/clock.ts";
-import {
-  type LightEdge,
-  onMicrosecondGrid,
-  onPositionGrid,
-  type StimulusSample,
-} from "../src/core/samples.ts";
+import { type LightEdge, onMicrosecondGrid, onPositionGrid, type SampleBatch } from "../src/core/samples.ts";
 import { StimulusSettings } from "../src/protocol/schema.ts";
+import { eachSample, type Sample } from "./helpers/batches.ts";
 
 type WriteMethod = "analogWrite" | "digitalWrite" | "servoWrite";
 type MockIo = FirmataIo & Record<WriteMethod, (pin: number, value: number) => void>;
@@ -66,6 +62,12 @@ function levels(pin: number): { tMs: number; value: number }[] {
 function collect<T>(source: { subscribe(f: (v: T) => void): Subscription }): T[] {
   const out: T[] = [];
   source.subscribe((v) => out.push(v));
+  return out;
+}
+
+function collectSamples(source: { subscribe(f: (b: SampleBatch) => void): Subscription }): Sample[] {
+  const out: Sample[] = [];
+  source.subscribe(eachSample((s) => out.push(s)));
   return out;
 }
 
@@ -258,7 +260,7 @@ describe("FirmataStimulus (drum on a servo)", () => {
 
   it("follows the sinusoid: centre + scale · A · sin(2π f t), one update every 20 ms at absolute times", () => {
     const stimulus = new FirmataStimulus(board, clock, drum);
-    const samples = collect<StimulusSample>(stimulus.samples$);
+    const samples = collectSamples(stimulus.samples$);
     clock.advanceTo(200);
     writes.length = 0;
     stimulus.start(settings);
@@ -281,7 +283,7 @@ describe("FirmataStimulus (drum on a servo)", () => {
     expect(samples).toEqual(
       Array.from({ length: 101 }, (_, k) => {
         const tMs = 200 + 20 * k;
-        return { tMs, deviceUs: tMs * 1000, hostMs: tMs, positionDeg: onPositionGrid(expectedPosition(tMs)) };
+        return { tMs, deviceUs: tMs * 1000, hostMs: tMs, deg: onPositionGrid(expectedPosition(tMs)) };
       }),
     );
   });
@@ -292,17 +294,17 @@ describe("FirmataStimulus (drum on a servo)", () => {
       degreesPerStimulusDegree: -1,
       updateRateHz: 100,
     });
-    const samples = collect<StimulusSample>(stimulus.samples$);
+    const samples = collectSamples(stimulus.samples$);
     stimulus.start(settings);
     clock.advanceTo(500);
     expect(samples.map((s) => s.tMs)).toEqual(Array.from({ length: 51 }, (_, k) => 10 * k));
     expect(angleOf(writes.filter((w) => w.method === "servoWrite").at(-1)?.value ?? Number.NaN)).toBe(80);
-    expect(samples.at(-1)?.positionDeg).toBe(10);
+    expect(samples.at(-1)?.deg).toBe(10);
   });
 
   it("stops: no more writes or samples, the servo holds its position", () => {
     const stimulus = new FirmataStimulus(board, clock, drum);
-    const samples = collect<StimulusSample>(stimulus.samples$);
+    const samples = collectSamples(stimulus.samples$);
     stimulus.start(settings);
     clock.advanceTo(1000);
     stimulus.stop();

@@ -40,7 +40,7 @@ it("connects StandardFirmata on an Uno that resets on open and a line-protocol e
     watch: [5, 9],
   });
   const frames = new Subject<EyeSample>();
-  plugSimulatedDevice(new SimulatedEyeTrackerDevice(clock, { samples$: frames }, 200), {
+  plugSimulatedDevice(new SimulatedEyeTrackerDevice(clock, { frames$: frames }, 200), {
     path: "/dev/ttyUSB0",
     serialNumber: "EYE-9",
   });

@@ -14,6 +14,7 @@ import {
 import { DEFAULT_ANALYSIS } from "../src/analysis/settings.ts";
 import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
+import { batchOf } from "../src/core/samples.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-errors-"));
@@ -29,9 +30,9 @@ const poisoned = <T extends object>(base: T, field: string): T =>
 
 describe("analysis stages", () => {
   it("assembleCycles passes an exception to the subscriber's error path", async () => {
-    const input = poisoned({ kind: "eye" } as AnalysisInput, "sample");
+    const input = poisoned({ kind: "eye" } as AnalysisInput, "batch");
     await expect(firstValueFrom(of(input).pipe(assembleCycles(), toArray()))).rejects.toThrow(
-      "poisoned sample",
+      "poisoned batch",
     );
   });
 
@@ -51,10 +52,7 @@ describe("analysis stages", () => {
       amplitudeDeg: 10,
       cyclesPerBlock: 1,
     };
-    const eye = (tMs: number): AnalysisInput => ({
-      kind: "eye",
-      sample: { tMs, deviceUs: tMs * 1000, hostMs: tMs, xDeg: 0 },
-    });
+    const eye = (tMs: number): AnalysisInput => ({ kind: "eye", batch: batchOf([{ tMs, deg: 0 }]) });
     const inputs: AnalysisInput[] = [{ kind: "epoch", epoch }, eye(0), eye(500), eye(1000), eye(1500)];
     const run = of(...inputs).pipe(
       assembleCycles({ stimulusReports: false }),

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.ts";
+import { batchOf } from "../src/core/samples.ts";
 import type { SessionMeta } from "../src/recording/session-folder.ts";
 import { SessionRecorder } from "../src/recording/session-recorder.ts";
 
@@ -58,8 +59,8 @@ describe("session recorder sample rows", () => {
     const dir = join(root, "rows");
     const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
     for (const [tMs, deviceUs, hostMs, v] of rows) {
-      recorder.eye({ tMs, deviceUs, hostMs, xDeg: v });
-      recorder.stimulus({ tMs, deviceUs, hostMs, positionDeg: -v });
+      recorder.eye(batchOf([{ tMs, deviceUs, hostMs, deg: v }]));
+      recorder.stimulus(batchOf([{ tMs, deviceUs, hostMs, deg: -v }]));
     }
     recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
     const eye = readFileSync(join(dir, "eye.tsv"), "latin1").split("\n").slice(1, -1);

@@ -12,8 +12,8 @@ import { SerialStripeDisplay } from "../devices/stripe-display/driver.ts";
 import { STRIPE_PAGE_PATH } from "../devices/stripe-display/page-binding.ts";
 import { pixelsPerDegree, ScreenGeometry, stripePeriodPx } from "../devices/stripe-display/screen.ts";
 import { RealClock } from "../src/core/clock.ts";
-import type { StimulusSample } from "../src/core/samples.ts";
 import { type StripePage, serveStripePage } from "../src/web/stripe-page.ts";
+import { eachSample, type Sample } from "./helpers/batches.ts";
 import { ARTIFACTS, describeInBrowser, launchChromium } from "./helpers/browser.ts";
 
 const SCREEN = ScreenGeometry.parse({
@@ -45,7 +45,7 @@ describeInBrowser("stripe display page in Chromium", () => {
   const clock = new RealClock(() => {});
   let port: LinePort<typeof STIMULUS_EVENTS>;
   let stripe: SerialStripeDisplay;
-  const reports: StimulusSample[] = [];
+  const reports: Sample[] = [];
 
   beforeAll(async () => {
     page = await serveStripePage({ screen: SCREEN });
@@ -60,7 +60,7 @@ describeInBrowser("stripe display page in Chromium", () => {
       STIMULUS_EVENTS,
     );
     stripe = new SerialStripeDisplay(port);
-    stripe.samples$.subscribe((s) => reports.push(s));
+    stripe.samples$.subscribe(eachSample((s) => reports.push(s)));
     await stripe.connect(100, 3000);
   });
 
@@ -107,13 +107,11 @@ describeInBrowser("stripe display page in Chromium", () => {
     const frameMotionDeg = 2 * Math.PI * FREQ * AMP * (log.intervalMs / 1000);
     const errors = reports.map((r) => {
       const t = (r.deviceUs - t0Us) / 1e6;
-      return Math.abs(r.positionDeg - AMP * Math.sin(2 * Math.PI * FREQ * t));
+      return Math.abs(r.deg - AMP * Math.sin(2 * Math.PI * FREQ * t));
     });
     const maxError = Math.max(...errors);
     // Successive reports are successive frames: one frame interval apart, or a whole number of them.
-    const steps = reports
-      .slice(1)
-      .map((r, i) => (r.deviceUs - (reports[i] as StimulusSample).deviceUs) / 1000);
+    const steps = reports.slice(1).map((r, i) => (r.deviceUs - (reports[i] as Sample).deviceUs) / 1000);
     const offGrid = steps.map((d) => Math.abs(d / log.intervalMs - Math.round(d / log.intervalMs)));
     writeFileSync(
       join(ARTIFACTS, "stripe-frame-log.json"),

@@ -1,11 +1,11 @@
 // Host driver for a `hokr-drum` stimulus controller (and, with spatial frequency, `hokr-stripe`): the device
 // generates the sinusoid and reports its position; the host starts, stops and listens.
-import { map, type Observable, Subject, type Subscription } from "rxjs";
+import { type Observable, Subject, type Subscription } from "rxjs";
 import { DeviceError } from "../../src/core/faults.ts";
-import type { StimulusSample } from "../../src/core/samples.ts";
+import type { SampleBatch } from "../../src/core/samples.ts";
 import type { DeviceDescription } from "../description.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
-import { checkHello, eventsOf, type LinePort, type OkReply } from "../line-port.ts";
+import { checkHello, type LinePort, type OkReply, samplesOf } from "../line-port.ts";
 import type { DeviceFault, StimulusMotion, VisualStimulus } from "../rig.ts";
 import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 import { DRUM } from "./description.ts";
@@ -22,7 +22,7 @@ export class SerialStimulus implements VisualStimulus {
   readonly faults$ = this.faults.asObservable();
   /** What the device answered to HELLO (kind, protocol version, largest amplitude), once connected. */
   identity: string[] | undefined;
-  readonly samples$: Observable<StimulusSample>;
+  readonly samples$: Observable<SampleBatch>;
   /** Position reports a second (RATE), once connected. */
   private reportRateHz = 0;
   private silence: Subscription | undefined;
@@ -31,14 +31,7 @@ export class SerialStimulus implements VisualStimulus {
     protected readonly port: StimulusPort,
     private readonly accepts: readonly DeviceDescription[] = [DRUM, RIG_CONTROLLER],
   ) {
-    this.samples$ = eventsOf(port, "P").pipe(
-      map(({ event, tMs, hostMs }) => ({
-        tMs,
-        hostMs,
-        deviceUs: event.deviceUs,
-        positionDeg: event.positionDeg,
-      })),
-    );
+    this.samples$ = samplesOf(port, ["P"], (event) => event.positionDeg);
   }
 
   /**

@@ -14,7 +14,7 @@ import five from "johnny-five";
 import { Subject, type Subscription } from "rxjs";
 import type { z } from "zod";
 import { type SessionClock, scheduleTicks } from "../../src/core/clock.ts";
-import { onMicrosecondGrid, onPositionGrid, type StimulusSample } from "../../src/core/samples.ts";
+import { batchOf, onMicrosecondGrid, onPositionGrid, type SampleBatch } from "../../src/core/samples.ts";
 import type { FirmataIo } from "../firmata-board/board.ts";
 import type { StimulusMotion, VisualStimulus } from "../rig.ts";
 import { FirmataServoConfig } from "./servo-config.ts";
@@ -26,7 +26,7 @@ export class FirmataStimulus implements VisualStimulus {
   private readonly config: z.output<typeof FirmataServoConfig>;
   private readonly servo: five.Servo;
   private ticks: Subscription | undefined;
-  private readonly samples = new Subject<StimulusSample>();
+  private readonly samples = new Subject<SampleBatch>();
   readonly samples$ = this.samples.asObservable();
   private readonly stops = new Subject<number>();
   readonly stopped$ = this.stops.asObservable();
@@ -75,12 +75,10 @@ export class FirmataStimulus implements VisualStimulus {
       const positionDeg = settings.amplitudeDeg * Math.sin(omega * (tMs - t0Ms));
       this.servo.to(centreDeg + scale * positionDeg);
       const t = onMicrosecondGrid(tMs);
-      this.samples.next({
-        tMs: t,
-        deviceUs: Math.round(t * 1000),
-        hostMs: t,
-        positionDeg: onPositionGrid(positionDeg),
-      });
+      // One sample per servo update: each is its own batch, as it happens.
+      this.samples.next(
+        batchOf([{ tMs: t, deviceUs: Math.round(t * 1000), deg: onPositionGrid(positionDeg) }]),
+      );
     };
     update();
     const periodMs = 1000 / updateRateHz;

@@ -1,9 +1,9 @@
 // Host driver for a `hokr-eye` tracker: streams frames in degrees (`S`), or in pixels (`R`) converted with
 // the rig's calibration. A tracker that goes silent while streaming is a fault.
-import { map, type Observable, Subject, type Subscription } from "rxjs";
+import { type Observable, Subject, type Subscription } from "rxjs";
 import { FAULT_TEXT } from "../../src/core/faults.ts";
-import { type EyeSample, onPositionGrid } from "../../src/core/samples.ts";
-import { checkHello, eventsOf, type LinePort } from "../line-port.ts";
+import { onPositionGrid, type SampleBatch } from "../../src/core/samples.ts";
+import { checkHello, eventsOf, type LinePort, samplesOf } from "../line-port.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
 import { type EyeCalibration, pixelsToDegrees } from "./calibration.ts";
 import { type EYE_EVENTS, eyeCommands } from "./codec.ts";
@@ -17,23 +17,19 @@ export class SerialEyeTracker implements EyeTracker {
   readonly faults$ = this.faults.asObservable();
   /** What the tracker answered to HELLO (kind, protocol version, frame rate, units), once connected. */
   identity: string[] | undefined;
-  readonly samples$: Observable<EyeSample>;
+  readonly samples$: Observable<SampleBatch>;
   readonly status$;
 
   constructor(
     private readonly port: EyePort,
     private readonly calibration: EyeCalibration | undefined,
   ) {
-    this.samples$ = eventsOf(port, "S", "R").pipe(
-      map(({ event, tMs, hostMs }) => {
-        const xDeg =
-          event.tag === "S"
-            ? event.xDeg
-            : calibration
-              ? onPositionGrid(pixelsToDegrees(event.pupilXPx, event.crXPx, calibration))
-              : Number.NaN;
-        return { tMs, hostMs, deviceUs: event.deviceUs, xDeg };
-      }),
+    this.samples$ = samplesOf(port, ["S", "R"], (event) =>
+      event.tag === "S"
+        ? event.xDeg
+        : calibration
+          ? onPositionGrid(pixelsToDegrees(event.pupilXPx, event.crXPx, calibration))
+          : Number.NaN,
     );
     this.status$ = eventsOf(port, "T");
   }

@@ -12,7 +12,7 @@ export class SimulatedEyeTrackerDevice extends LineDevice {
 
   constructor(
     clock: SessionClock,
-    private readonly samples: { samples$: import("rxjs").Observable<EyeSample> },
+    private readonly camera: { frames$: import("rxjs").Observable<EyeSample> },
     private readonly rateHz: number,
     /** Stream raw pixels through the inverse of this calibration instead of degrees. */
     private readonly pixels?: { calibration: EyeCalibration; crPx: number },
@@ -49,7 +49,7 @@ export class SimulatedEyeTrackerDevice extends LineDevice {
       case "HELLO":
         return ["hokr-eye", 1, this.rateHz, this.pixels ? "px" : "deg"];
       case "START":
-        this.streaming ??= this.samples.samples$.subscribe((s) => this.emit(this.frame(s)));
+        this.streaming ??= this.camera.frames$.subscribe((s) => this.emit(this.frame(s)));
         return [];
       case "STOP":
         this.onDetach();

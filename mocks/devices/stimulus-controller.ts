@@ -17,7 +17,7 @@ export class SimulatedStimulusController extends LineDevice {
     private readonly maxAmplitudeDeg: number = DRUM_LIMITS.maxAmplitudeDeg,
   ) {
     super(clock, 2_000_000_000);
-    stimulus.samples$.subscribe((s) =>
+    stimulus.reports$.subscribe((s) =>
       this.emit(
         stimulusEvents.encode({ tag: "P", deviceUs: this.deviceUsAt(s.tMs), positionDeg: s.positionDeg }),
       ),

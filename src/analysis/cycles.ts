@@ -1,10 +1,10 @@
 // Streaming stages from samples to gain blocks, as small pure RxJS operators:
-//   AnalysisInput (eye and stimulus samples in time order; stimulus epochs announced by their start)
+//   AnalysisInput (batches of eye and stimulus samples; stimulus epochs announced by their start)
 //     → assembleCycles()  → one Cycle per complete stimulus cycle
 //     → map(analyzeCycle) → CycleResult (gain, phase lag, fit quality)
 //     → collectBlocks()   → GainBlock every `cyclesPerBlock` cycles of a phase
 import { concatAll, concatWith, defer, filter, map, type OperatorFunction, of } from "rxjs";
-import type { EyeSample, StimulusSample } from "../core/samples.ts";
+import type { SampleBatch } from "../core/samples.ts";
 import { type CycleGain, type CycleSamples, cycleGain } from "./cycle-fit.ts";
 import type { GainBlock } from "./gain-block.ts";
 import type { AnalysisSettings } from "./settings.ts";
@@ -21,8 +21,10 @@ export interface StimulusEpoch {
 
 export type AnalysisInput =
   | { kind: "epoch"; epoch: StimulusEpoch }
-  | { kind: "eye"; sample: EyeSample }
-  | { kind: "stim"; sample: StimulusSample }
+  /** Eye samples (`deg`: horizontal eye position), in time order within the stream. */
+  | { kind: "eye"; batch: SampleBatch }
+  /** Stimulus position reports (`deg`: the pattern's position), in time order within the stream. */
+  | { kind: "stim"; batch: SampleBatch }
   /** The stimulus stopped at `tMs`: its reports are complete up to there. */
   | { kind: "stim-stop"; tMs: number };
 
@@ -135,16 +137,24 @@ class CycleAssembler {
       this.stopMark = Math.max(this.stopMark, input.tMs);
       return this.release();
     }
-    const tMs = input.sample.tMs;
-    const c = this.cycleAt(tMs);
-    if (input.kind === "eye") {
-      this.eyeMark = Math.max(this.eyeMark, tMs);
-      if (c) c.eye.push((tMs - c.startMs) / 1000, input.sample.xDeg);
-    } else {
-      this.stimMark = Math.max(this.stimMark, tMs);
-      if (c) c.stim.push((tMs - c.startMs) / 1000, input.sample.positionDeg);
+    // Sample by sample, each releasing what it completes: a batch gives what its samples one at a time would.
+    const { batch } = input;
+    const eye = input.kind === "eye";
+    let done: Cycle[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const tMs = batch.tMs[i] as number;
+      const c = this.cycleAt(tMs);
+      if (eye) {
+        this.eyeMark = Math.max(this.eyeMark, tMs);
+        if (c) c.eye.push((tMs - c.startMs) / 1000, batch.deg[i] as number);
+      } else {
+        this.stimMark = Math.max(this.stimMark, tMs);
+        if (c) c.stim.push((tMs - c.startMs) / 1000, batch.deg[i] as number);
+      }
+      const released = this.release();
+      if (released.length > 0) done = done ? done.concat(released) : [...released];
     }
-    return this.release();
+    return done ?? CycleAssembler.NONE;
   }
 
   /** The session's last cycles end with the session: those whose eye samples reached their end. */

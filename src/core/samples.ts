@@ -39,3 +39,83 @@ export interface LightEdge {
    */
   pwmDuty?: number;
 }
+
+/**
+ * Samples of one stream as they travel from a device to the recorder and the analysis: columns of the fields
+ * of EyeSample or StimulusSample, in the order the device sent them. A batch is what one read of a port
+ * delivered (or one stretch of a simulated device's reports); no result depends on where a stream was cut.
+ */
+export interface SampleBatch {
+  readonly length: number;
+  /** Session clock, ms. */
+  readonly tMs: Float64Array;
+  /** Device clock, µs. */
+  readonly deviceUs: Float64Array;
+  /** Session clock when the host received it, ms. */
+  readonly hostMs: Float64Array;
+  /** The eye's horizontal position (NaN: pupil not tracked) or the pattern's position, degrees. */
+  readonly deg: Float64Array;
+}
+
+/** Collects samples one at a time and hands them on as a SampleBatch. */
+export class BatchBuilder {
+  private tMs: Float64Array;
+  private deviceUs: Float64Array;
+  private hostMs: Float64Array;
+  private deg: Float64Array;
+  /** Samples collected since the last `take`. */
+  length = 0;
+
+  constructor(private capacity = 64) {
+    this.tMs = new Float64Array(capacity);
+    this.deviceUs = new Float64Array(capacity);
+    this.hostMs = new Float64Array(capacity);
+    this.deg = new Float64Array(capacity);
+  }
+
+  push(tMs: number, deviceUs: number, hostMs: number, deg: number): void {
+    if (this.length === this.capacity) this.grow();
+    const i = this.length++;
+    this.tMs[i] = tMs;
+    this.deviceUs[i] = deviceUs;
+    this.hostMs[i] = hostMs;
+    this.deg[i] = deg;
+  }
+
+  /** The samples collected so far as one batch (undefined if none); the builder starts empty again. */
+  take(): SampleBatch | undefined {
+    const n = this.length;
+    if (n === 0) return undefined;
+    this.length = 0;
+    return {
+      length: n,
+      tMs: this.tMs.slice(0, n),
+      deviceUs: this.deviceUs.slice(0, n),
+      hostMs: this.hostMs.slice(0, n),
+      deg: this.deg.slice(0, n),
+    };
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const bigger = (a: Float64Array) => {
+      const b = new Float64Array(this.capacity);
+      b.set(a);
+      return b;
+    };
+    this.tMs = bigger(this.tMs);
+    this.deviceUs = bigger(this.deviceUs);
+    this.hostMs = bigger(this.hostMs);
+    this.deg = bigger(this.deg);
+  }
+}
+
+/** A batch of the given samples (a file's rows, a test's few samples). */
+export function batchOf(
+  samples: readonly { tMs: number; deviceUs?: number; hostMs?: number; deg: number }[],
+): SampleBatch {
+  const b = new BatchBuilder(Math.max(1, samples.length));
+  for (const s of samples) b.push(s.tMs, s.deviceUs ?? Math.round(s.tMs * 1000), s.hostMs ?? s.tMs, s.deg);
+  return b.take() ?? { length: 0, tMs: EMPTY, deviceUs: EMPTY, hostMs: EMPTY, deg: EMPTY };
+}
+const EMPTY = new Float64Array(0);

@@ -9,6 +9,7 @@ import { map } from "rxjs/operators";
 import { type AnalysisInput, analyzeCycle, assembleCycles, type CycleResult } from "../analysis/cycles.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
 import { readJsonFile } from "../config/json-file.ts";
+import { BatchBuilder } from "../core/samples.ts";
 import { epochsOf } from "../engine/session.ts";
 import { timelineEvents } from "../engine/timeline-events.ts";
 import { buildTimeline, type Timeline } from "../protocol/timeline.ts";
@@ -128,23 +129,18 @@ export class SessionFollower {
     const stops = this.stops;
     this.stops = [];
     this.readEvents();
-    this.readSamples("eye", "x_deg", this.eye, (tMs, x, row) =>
-      this.inputs.next({
-        kind: "eye",
-        sample: { tMs, hostMs: (row.host_us as number) / 1000, deviceUs: row.device_us as number, xDeg: x },
-      }),
-    );
-    this.readSamples("stimulus", "position_deg", this.stimulus, (tMs, x, row) =>
-      this.inputs.next({
-        kind: "stim",
-        sample: {
-          tMs,
-          hostMs: (row.host_us as number) / 1000,
-          deviceUs: row.device_us as number,
-          positionDeg: x,
-        },
-      }),
-    );
+    // The rows read now go to the analysis as one batch per file.
+    const read = (file: "eye" | "stimulus", column: string, window: Window) => {
+      const batch = new BatchBuilder();
+      this.readSamples(file, column, window, (tMs, x, row) =>
+        batch.push(tMs, row.device_us as number, (row.host_us as number) / 1000, x),
+      );
+      return batch.take();
+    };
+    const eye = read("eye", "x_deg", this.eye);
+    if (eye) this.inputs.next({ kind: "eye", batch: eye });
+    const stimulus = read("stimulus", "position_deg", this.stimulus);
+    if (stimulus) this.inputs.next({ kind: "stim", batch: stimulus });
     for (const tMs of stops) this.inputs.next({ kind: "stim-stop", tMs });
     const gainLines = this.files.gain.newLines();
     if (gainLines.length > 0) {

@@ -7,7 +7,7 @@ import { type AnalysisInput, analyzeCycle, assembleCycles, collectBlocks } from 
 import type { GainBlock } from "../analysis/gain-block.ts";
 import type { AnalysisSettings } from "../analysis/settings.ts";
 import type { SessionClock } from "../core/clock.ts";
-import { type EyeSample, type LightEdge, onMicrosecondGrid, type StimulusSample } from "../core/samples.ts";
+import { type LightEdge, onMicrosecondGrid, type SampleBatch } from "../core/samples.ts";
 import type { LightPattern, StimulusSettings } from "../protocol/schema.ts";
 import type { Timeline } from "../protocol/timeline.ts";
 import { playTimeline, type TimelineEvent, timelineEvents } from "./timeline-events.ts";
@@ -44,8 +44,10 @@ export type SessionStatus = "complete" | "interrupted" | "failed";
 /** Where a session's data goes (the recorder, a progress display, a test). */
 export interface SessionSink {
   event(e: SessionEvent): void;
-  eye(s: EyeSample): void;
-  stimulus(s: StimulusSample): void;
+  /** Eye samples, a batch at a time as the tracker delivered them. */
+  eye(b: SampleBatch): void;
+  /** Stimulus position reports, a batch at a time. */
+  stimulus(b: SampleBatch): void;
   block(b: GainBlock): void;
 }
 
@@ -162,8 +164,8 @@ export function startSession(o: {
     merge(
       // Every epoch is known from the start: announcing them all at once means no sample is early for its epoch.
       from(events.flatMap(epochsOf)),
-      eye$.pipe(map((sample): AnalysisInput => ({ kind: "eye", sample }))),
-      stim$.pipe(map((sample): AnalysisInput => ({ kind: "stim", sample }))),
+      eye$.pipe(map((batch): AnalysisInput => ({ kind: "eye", batch }))),
+      stim$.pipe(map((batch): AnalysisInput => ({ kind: "stim", batch }))),
       rig.stimulus.stopped$.pipe(map((tMs): AnalysisInput => ({ kind: "stim-stop", tMs }))),
     )
       .pipe(

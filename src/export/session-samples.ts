@@ -12,6 +12,7 @@ import {
   collectBlocks,
 } from "../analysis/cycles.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
+import type { SampleBatch } from "../core/samples.ts";
 import { epochsOf } from "../engine/session.ts";
 import { timelineEvents } from "../engine/timeline-events.ts";
 import { buildTimeline } from "../protocol/timeline.ts";
@@ -41,6 +42,13 @@ const seconds = (tUs: Float64Array, rows: number) => {
   return s;
 };
 
+/** Recorded rows (times in µs) as the analysis takes them; it reads only session times and positions. */
+function analysisBatch(tUs: Float64Array, deg: Float64Array): SampleBatch {
+  const tMs = tUs.map((t) => t / 1000);
+  const none = new Float64Array(tMs.length);
+  return { length: tMs.length, tMs, deviceUs: none, hostMs: none, deg: deg.slice() };
+}
+
 /**
  * Reads the folder's samples into `sink` and the analysis. Synchronous: when it returns the pipeline has
  * finished, and an error anywhere in it (a bad row) is thrown here.
@@ -59,11 +67,13 @@ export function readSessionSamples(dir: string, meta: SessionMeta, sink: SampleS
     /** Feeds stimulus samples up to `untilUs` (all with Infinity), handing on each batch as it is read. */
     const feedStimulus = (untilUs: number) => {
       for (;;) {
-        for (; stimAt < stimT.length && (stimT[stimAt] as number) <= untilUs; stimAt++) {
-          const tMs = (stimT[stimAt] as number) / 1000;
-          const positionDeg = stimX[stimAt] as number;
-          out.next({ kind: "stim", sample: { tMs, deviceUs: 0, hostMs: 0, positionDeg } });
-        }
+        const from = stimAt;
+        while (stimAt < stimT.length && (stimT[stimAt] as number) <= untilUs) stimAt++;
+        if (stimAt > from)
+          out.next({
+            kind: "stim",
+            batch: analysisBatch(stimT.subarray(from, stimAt), stimX.subarray(from, stimAt)),
+          });
         if (stimAt < stimT.length) return;
         const next = stimBatches.next();
         if (next.done) return;
@@ -78,10 +88,7 @@ export function readSessionSamples(dir: string, meta: SessionMeta, sink: SampleS
     for (const { rows, columns } of tsvColumns(join(dir, SESSION_FILES.eye), ["t_us", "x_deg"], BATCH)) {
       const t = columns.t_us;
       const x = columns.x_deg;
-      for (let i = 0; i < rows; i++) {
-        const tMs = (t[i] as number) / 1000;
-        out.next({ kind: "eye", sample: { tMs, deviceUs: 0, hostMs: 0, xDeg: x[i] as number } });
-      }
+      out.next({ kind: "eye", batch: analysisBatch(t.subarray(0, rows), x.subarray(0, rows)) });
       sink.eye(seconds(t, rows), x.slice(0, rows));
       eyeSamples += rows;
       feedStimulus(t[rows - 1] as number);

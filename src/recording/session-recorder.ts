@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { GainBlock } from "../analysis/gain-block.ts";
-import type { EyeSample, StimulusSample } from "../core/samples.ts";
+import type { SampleBatch } from "../core/samples.ts";
 import type { SessionEvent, SessionSink, SessionStatus } from "../engine/session.ts";
 import { formatGainRow, gainTableHeader } from "./gain-table.ts";
 import { SESSION_FILES, type SessionMeta } from "./session-folder.ts";
@@ -45,8 +45,14 @@ class AppendFile {
     this.pos += this.buf.write(text, this.pos);
   }
 
+  /** A batch's sample rows. */
+  rows(b: SampleBatch): void {
+    for (let i = 0; i < b.length; i++)
+      this.row(b.tMs[i] as number, b.deviceUs[i] as number, b.hostMs[i] as number, b.deg[i] as number);
+  }
+
   /** One sample row `t_us  device_us  host_us  value`: as `${micros}\t${deviceUs}\t${micros}\t${fixed4}\n`. */
-  row(tMs: number, deviceUs: number, hostMs: number, value: number): void {
+  private row(tMs: number, deviceUs: number, hostMs: number, value: number): void {
     this.reserve(4 * 24 + 4);
     this.integer(micros(tMs));
     this.buf[this.pos++] = TAB;
@@ -175,12 +181,12 @@ export class SessionRecorder implements SessionSink {
     this.events.write(`${JSON.stringify({ t_s: tMs / 1000, ...rest })}\n`);
   }
 
-  eye(s: EyeSample): void {
-    this.eyeFile.row(s.tMs, s.deviceUs, s.hostMs, s.xDeg);
+  eye(b: SampleBatch): void {
+    this.eyeFile.rows(b);
   }
 
-  stimulus(s: StimulusSample): void {
-    this.stimulusFile.row(s.tMs, s.deviceUs, s.hostMs, s.positionDeg);
+  stimulus(b: SampleBatch): void {
+    this.stimulusFile.rows(b);
   }
 
   block(b: GainBlock): void {

@@ -9,6 +9,7 @@ import { Observable } from "rxjs";
 import { z } from "zod";
 import type { AnalysisInput, StimulusEpoch } from "../analysis/cycles.ts";
 import { FileProblem } from "../config/json-file.ts";
+import type { SampleBatch } from "../core/samples.ts";
 
 /** Which header names hold time, eye position and (optionally) stimulus position. */
 export const TraceColumns = z.strictObject({
@@ -352,24 +353,25 @@ export function medianIntervalMs(trace: Pick<Trace, "tMs">): number {
 }
 
 /**
- * The trace as analysis input, typed as the rig's devices deliver samples: the given stimulus epochs, then per
- * row an eye sample and, when the trace has a stimulus column, a stimulus sample. Device time is trace time in
- * µs. Emitted synchronously on subscribe (one loop, no per-sample scheduling: 10⁶ samples take milliseconds).
+ * The trace as analysis input, typed as the rig's devices deliver samples: the given stimulus epochs, then its
+ * eye samples in one batch and, when the trace has a stimulus column, its stimulus samples in another (the
+ * analysis does not depend on how streams are cut or interleaved). Device time is trace time in µs. Emitted
+ * synchronously on subscribe.
  */
 export function traceSamples(trace: Trace, epochs: readonly StimulusEpoch[] = []): Observable<AnalysisInput> {
   return new Observable<AnalysisInput>((out) => {
     for (const epoch of epochs) out.next({ kind: "epoch", epoch });
     const { tMs, xDeg, stimDeg } = trace;
-    for (let i = 0; i < tMs.length && !out.closed; i++) {
-      const t = tMs[i] as number;
-      const deviceUs = Math.round(t * 1000);
-      out.next({ kind: "eye", sample: { tMs: t, deviceUs, hostMs: t, xDeg: xDeg[i] as number } });
-      if (stimDeg)
-        out.next({
-          kind: "stim",
-          sample: { tMs: t, deviceUs, hostMs: t, positionDeg: stimDeg[i] as number },
-        });
-    }
+    const deviceUs = tMs.map((t) => Math.round(t * 1000));
+    const batch = (deg: Float64Array): SampleBatch => ({
+      length: tMs.length,
+      tMs,
+      deviceUs,
+      hostMs: tMs,
+      deg,
+    });
+    out.next({ kind: "eye", batch: batch(xDeg) });
+    if (stimDeg && !out.closed) out.next({ kind: "stim", batch: batch(stimDeg) });
     out.complete();
   });
 }

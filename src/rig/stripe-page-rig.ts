@@ -29,10 +29,12 @@ let rigCount = 0;
 function reportedSinusoid(stimulus: VisualStimulus) {
   let commanded: StimulusMotion | null = null;
   let state: { t0S: number; amplitudeDeg: number; frequencyHz: number } | null = null;
-  stimulus.samples$.subscribe((s) => {
+  stimulus.samples$.subscribe((batch) => {
     if (!commanded || state) return;
     const { amplitudeDeg: a, frequencyHz: f } = commanded;
-    const t0S = s.tMs / 1000 - Math.asin(Math.max(-1, Math.min(1, s.positionDeg / a))) / (2 * Math.PI * f);
+    const tMs = batch.tMs[0] as number;
+    const deg = batch.deg[0] as number;
+    const t0S = tMs / 1000 - Math.asin(Math.max(-1, Math.min(1, deg / a))) / (2 * Math.PI * f);
     state = { t0S, amplitudeDeg: a, frequencyHz: f };
   });
   return {
