@@ -1,6 +1,7 @@
-// Start a worker thread on a TypeScript module. On Node 20 `execArgv: ["--import", "tsx"]` does not reach
-// a worker's entry module (it fails with "Unknown file extension .ts"), so the worker first registers
-// tsx's ESM hooks itself, then imports the module.
+// Start a worker thread on a TypeScript module: from the sources' cached bundle (src/core/bundle.js), which
+// starts in a fraction of the time, or else through tsx. On Node 20 `execArgv: ["--import", "tsx"]` does not
+// reach a worker's entry module (it fails with "Unknown file extension .ts"), so such a worker registers tsx's
+// ESM hooks itself, then imports the module.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
@@ -8,8 +9,12 @@ import { Worker } from "node:worker_threads";
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
 const tsxApi = import.meta.resolve("tsx/esm/api");
+const bundle = new URL("../../core/bundle.js", import.meta.url).href;
 
 export function tsWorker(entry: URL, workerData: unknown): Worker {
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  const source = JSON.stringify(entry.href);
+  const code =
+    `import(${JSON.stringify(bundle)}).then((b) => b.bundledEntry(${source})).then((js) => js ? import(js) : ` +
+    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${source}); }));`;
   return new Worker(code, { eval: true, workerData });
 }
