@@ -54,14 +54,29 @@ class AppendFile {
   /** One sample row `t_us  device_us  host_us  value`: as `${micros}\t${deviceUs}\t${micros}\t${fixed4}\n`. */
   private row(tMs: number, deviceUs: number, hostMs: number, value: number): void {
     this.reserve(4 * 24 + 4);
-    this.integer(micros(tMs));
+    const tUs = micros(tMs);
+    const from = this.pos;
+    this.integer(tUs);
+    const to = this.pos;
     this.buf[this.pos++] = TAB;
-    this.integer(deviceUs);
+    // A simulated device's clock and the host's arrival often read the session time itself: copy its digits.
+    if (deviceUs === tUs) this.repeat(from, to);
+    else this.integer(deviceUs);
     this.buf[this.pos++] = TAB;
-    this.integer(micros(hostMs));
+    const hostUs = micros(hostMs);
+    if (hostUs === tUs) this.repeat(from, to);
+    else this.integer(hostUs);
     this.buf[this.pos++] = TAB;
     this.fixed4(value);
     this.buf[this.pos++] = LF;
+  }
+
+  /** The bytes from..to written again. */
+  private repeat(from: number, to: number): void {
+    const buf = this.buf;
+    let at = this.pos;
+    for (let i = from; i < to; i++) buf[at++] = buf[i] as number;
+    this.pos = at;
   }
 
   /** `String(n)`, written as digits for safe integers (what the devices report), through String otherwise. */
