@@ -98,3 +98,45 @@ describe("assembleCycles and a late sample (issue #12)", () => {
     expect(cycles.reduce((n, c) => n + c.eyeT.length, 0)).toBe(601);
   });
 });
+
+describe("assembleCycles and where streams are cut", () => {
+  it("gives the same cycles whatever the batches and however the streams interleave", async () => {
+    const { from, lastValueFrom, toArray } = await import("rxjs");
+    const { Random } = await import("../src/core/random.ts");
+    const { BatchBuilder } = await import("../src/core/samples.ts");
+    // Two epochs at 100 Hz (10 ms cycles), an eye at 1 kHz and a stimulus at 400 Hz with a few dropped samples.
+    const random = new Random(5);
+    const eyeT = Array.from({ length: 900 }, (_, i) => i + 0.25).filter(() => random.uniform() > 0.02);
+    const stimT = Array.from({ length: 360 }, (_, i) => 2.5 * i).filter(() => random.uniform() > 0.02);
+    const epochs = [epoch("A", 20, 400), epoch("B", 450, 880)];
+    /** The streams cut into batches at random places and interleaved at random; `cut`: chance of a cut per sample. */
+    const inputs = (cut: number): AnalysisInput[] => {
+      const out: AnalysisInput[] = [...epochs];
+      const streams = [
+        { kind: "eye" as const, t: eyeT, at: 0, deg: (t: number) => Math.sin(t / 7) },
+        { kind: "stim" as const, t: stimT, at: 0, deg: (t: number) => -t / 100 },
+      ];
+      for (;;) {
+        const open = streams.filter((s) => s.at < s.t.length);
+        if (open.length === 0) return out;
+        const s = open[Math.floor(random.uniform() * open.length)] as (typeof open)[number];
+        const b = new BatchBuilder(1);
+        do {
+          const t = s.t[s.at++] as number;
+          b.push(t, t * 1000, t, s.deg(t));
+        } while (s.at < s.t.length && random.uniform() > cut);
+        out.push({ kind: s.kind, batch: b.take() as NonNullable<ReturnType<BatchBuilder["take"]>> });
+      }
+    };
+    const cyclesOf = async (cut: number) =>
+      (await lastValueFrom(from(inputs(cut)).pipe(assembleCycles(), toArray()))).map((c) => ({
+        epoch: c.epoch.phase,
+        index: c.index,
+        eye: [...c.eyeT].map((t, i) => [t, c.eyeX[i]]),
+        stim: [...c.stimT].map((t, i) => [t, c.stimX[i]]),
+      }));
+    const oneByOne = await cyclesOf(1);
+    expect(oneByOne.map((c) => c.epoch)).toEqual([...Array(38).fill("A"), ...Array(43).fill("B")]);
+    for (const cut of [0.5, 0.1, 0.01, 0]) expect(await cyclesOf(cut), `cut ${cut}`).toEqual(oneByOne);
+  });
+});
