@@ -87,12 +87,18 @@ export class BatchBuilder {
     const n = this.length;
     if (n === 0) return undefined;
     this.length = 0;
+    // The four columns share one buffer: allocating a typed array costs far more than filling it.
+    const all = new Float64Array(4 * n);
+    all.set(this.tMs.subarray(0, n));
+    all.set(this.deviceUs.subarray(0, n), n);
+    all.set(this.hostMs.subarray(0, n), 2 * n);
+    all.set(this.deg.subarray(0, n), 3 * n);
     return {
       length: n,
-      tMs: this.tMs.slice(0, n),
-      deviceUs: this.deviceUs.slice(0, n),
-      hostMs: this.hostMs.slice(0, n),
-      deg: this.deg.slice(0, n),
+      tMs: all.subarray(0, n),
+      deviceUs: all.subarray(n, 2 * n),
+      hostMs: all.subarray(2 * n, 3 * n),
+      deg: all.subarray(3 * n),
     };
   }
 
