@@ -1,7 +1,7 @@
 // An in-process simulated rig on the session clock: a drum that generates its sinusoid, a light source with
 // device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
 // sit behind the real serial codecs; here they implement the device interfaces directly.
-import { NEVER, Observable, Subject, type Subscription, share } from "rxjs";
+import { NEVER, Observable, Subject, type Subscription } from "rxjs";
 import { LIGHT_LIMITS } from "../devices/light-source/description.ts";
 import {
   type TrainSpec,
@@ -28,37 +28,32 @@ const deviceUs = (tMs: number) => Math.round(tMs * 1000);
 const BATCH_SAMPLES = 64;
 
 /**
- * A device model's samples, one at a time, as batches of BATCH_SAMPLES; `flush$` hands on what is pending (a
- * stimulus stopping: its stop must come after its last report; the session draining the rig at its end).
+ * What a simulated device reports, handed on two ways: each report as it is made (to a simulated controller,
+ * which sends it down its line at that moment) and in batches of BATCH_SAMPLES (to an in-process rig). Only
+ * the ways being watched cost anything. `flush` hands on the batch's pending reports (a stimulus stopping: its
+ * stop must come after its last report; the session draining the rig at its end).
  */
-function inBatches<S extends { tMs: number; deviceUs: number; hostMs: number }>(
-  source: Observable<S>,
-  deg: (s: S) => number,
-  flush$: Observable<void>,
-): Observable<SampleBatch> {
-  return new Observable<SampleBatch>((sub) => {
-    const batch = new BatchBuilder(BATCH_SAMPLES);
-    const flush = () => {
-      const b = batch.take();
-      if (b) sub.next(b);
-    };
-    const samples = source.subscribe({
-      next: (s) => {
-        batch.push(s.tMs, s.deviceUs, s.hostMs, deg(s));
-        if (batch.length >= BATCH_SAMPLES) flush();
-      },
-      error: (e) => sub.error(e),
-      complete: () => {
-        flush();
-        sub.complete();
-      },
-    });
-    const flushes = flush$.subscribe(flush);
-    return () => {
-      samples.unsubscribe();
-      flushes.unsubscribe();
-    };
-  });
+class Reports<S> {
+  private readonly each = new Subject<S>();
+  private readonly batches = new Subject<SampleBatch>();
+  private readonly batch = new BatchBuilder(BATCH_SAMPLES);
+  readonly each$ = this.each.asObservable();
+  readonly batches$ = this.batches.asObservable();
+
+  constructor(private readonly single: (tMs: number, deviceUs: number, deg: number) => S) {}
+
+  /** A report at session time `tMs` (its arrival too: the device is in this process). */
+  report(tMs: number, deviceUs: number, deg: number): void {
+    if (this.each.observed) this.each.next(this.single(tMs, deviceUs, deg));
+    if (!this.batches.observed) return;
+    this.batch.push(tMs, deviceUs, tMs, deg);
+    if (this.batch.length >= BATCH_SAMPLES) this.flush();
+  }
+
+  flush(): void {
+    const b = this.batch.take();
+    if (b) this.batches.next(b);
+  }
 }
 
 interface Edge {
@@ -71,11 +66,15 @@ interface Edge {
 export class SimulatedStimulus implements VisualStimulus {
   private running: { t0Ms: number; settings: StimulusMotion } | null = null;
   private ticks: Subscription | undefined;
-  private readonly reports = new Subject<StimulusSample>();
+  private readonly reports = new Reports<StimulusSample>((tMs, deviceUs, positionDeg) => ({
+    tMs,
+    hostMs: tMs,
+    deviceUs,
+    positionDeg,
+  }));
   /** Each position report as the device makes it (what a simulated controller sends down its line). */
-  readonly reports$ = this.reports.asObservable();
-  private readonly flushes = new Subject<void>();
-  readonly samples$: Observable<SampleBatch> = inBatches(this.reports$, (s) => s.positionDeg, this.flushes);
+  readonly reports$ = this.reports.each$;
+  readonly samples$ = this.reports.batches$;
   private readonly stops = new Subject<number>();
   readonly stopped$ = this.stops.asObservable();
 
@@ -100,12 +99,7 @@ export class SimulatedStimulus implements VisualStimulus {
     const t0Ms = this.clock.now();
     this.running = { t0Ms, settings };
     this.ticks = scheduleTicks(this.clock, t0Ms, 1000 / this.reportRateHz, (_k, tMs) =>
-      this.reports.next({
-        tMs: onMicrosecondGrid(tMs),
-        hostMs: onMicrosecondGrid(tMs),
-        deviceUs: deviceUs(tMs),
-        positionDeg: onPositionGrid(this.positionAt(tMs)),
-      }),
+      this.reports.report(onMicrosecondGrid(tMs), deviceUs(tMs), onPositionGrid(this.positionAt(tMs))),
     );
   }
 
@@ -118,7 +112,7 @@ export class SimulatedStimulus implements VisualStimulus {
 
   /** Hands on the position reports not yet passed on in a batch. */
   flush(): void {
-    this.flushes.next();
+    this.reports.flush();
   }
 }
 
@@ -213,29 +207,44 @@ export class SimulatedLightSource implements LightSource {
 }
 
 export class SimulatedEyeTracker {
+  private readonly reports = new Reports<EyeSample>((tMs, deviceUs, xDeg) => ({
+    tMs,
+    hostMs: tMs,
+    deviceUs,
+    xDeg,
+  }));
+  private filming: Subscription | undefined;
+  private watchers = 0;
   /** Each frame as the camera takes it (what a simulated tracker sends down its line). */
   readonly frames$: Observable<EyeSample>;
-  private readonly flushes = new Subject<void>();
+  /** The frames in batches (an in-process rig's eye tracker). */
   readonly samples$: Observable<SampleBatch>;
 
   constructor(clock: SessionClock, mouse: VirtualMouse, sampleRateHz: number) {
-    this.frames$ = new Observable<EyeSample>((subscriber) => {
-      const ticks = scheduleTicks(clock, clock.now(), 1000 / sampleRateHz, (_k, tMs) =>
-        subscriber.next({
-          tMs: onMicrosecondGrid(tMs),
-          hostMs: onMicrosecondGrid(tMs),
-          deviceUs: deviceUs(tMs),
-          xDeg: onPositionGrid(mouse.sample(tMs / 1000)),
-        }),
-      );
-      return () => ticks.unsubscribe();
-    }).pipe(share());
-    this.samples$ = inBatches(this.frames$, (s) => s.xDeg, this.flushes).pipe(share());
+    // The camera films from the first watcher to the last; each frame is taken once, however it is watched.
+    const watched = <T>(source: Observable<T>) =>
+      new Observable<T>((subscriber) => {
+        const watching = source.subscribe(subscriber);
+        if (this.watchers++ === 0)
+          this.filming = scheduleTicks(clock, clock.now(), 1000 / sampleRateHz, (_k, tMs) =>
+            this.reports.report(
+              onMicrosecondGrid(tMs),
+              deviceUs(tMs),
+              onPositionGrid(mouse.sample(tMs / 1000)),
+            ),
+          );
+        return () => {
+          watching.unsubscribe();
+          if (--this.watchers === 0) this.filming?.unsubscribe();
+        };
+      });
+    this.frames$ = watched(this.reports.each$);
+    this.samples$ = watched(this.reports.batches$);
   }
 
   /** Hands on the frames not yet passed on in a batch. */
   flush(): void {
-    this.flushes.next();
+    this.reports.flush();
   }
 }
 

@@ -4,7 +4,8 @@ import { map } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
-import { batchOf } from "../src/core/samples.ts";
+import { Random } from "../src/core/random.ts";
+import { BatchBuilder, batchOf, type SampleBatch } from "../src/core/samples.ts";
 
 const epoch = (phase: string, startMs: number, endMs: number): AnalysisInput => ({
   kind: "epoch",
@@ -102,8 +103,6 @@ describe("assembleCycles and a late sample (issue #12)", () => {
 describe("assembleCycles and where streams are cut", () => {
   it("gives the same cycles whatever the batches and however the streams interleave", async () => {
     const { from, lastValueFrom, toArray } = await import("rxjs");
-    const { Random } = await import("../src/core/random.ts");
-    const { BatchBuilder } = await import("../src/core/samples.ts");
     // Two epochs at 100 Hz (10 ms cycles), an eye at 1 kHz and a stimulus at 400 Hz with a few dropped samples.
     const random = new Random(5);
     const eyeT = Array.from({ length: 900 }, (_, i) => i + 0.25).filter(() => random.uniform() > 0.02);
@@ -125,7 +124,7 @@ describe("assembleCycles and where streams are cut", () => {
           const t = s.t[s.at++] as number;
           b.push(t, t * 1000, t, s.deg(t));
         } while (s.at < s.t.length && random.uniform() > cut);
-        out.push({ kind: s.kind, batch: b.take() as NonNullable<ReturnType<BatchBuilder["take"]>> });
+        out.push({ kind: s.kind, batch: b.take() as SampleBatch });
       }
     };
     const cyclesOf = async (cut: number) =>
