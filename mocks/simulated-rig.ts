@@ -24,8 +24,11 @@ import type { MouseWorld, VirtualMouse } from "./virtual-mouse.ts";
 
 const deviceUs = (tMs: number) => Math.round(tMs * 1000);
 
-/** An in-process device hands its samples on this many at a time (and whatever is pending when flushed). */
-const BATCH_SAMPLES = 64;
+/**
+ * An in-process device (a cohort's, on the virtual clock) hands its samples on this many at a time, and whatever
+ * is pending when flushed.
+ */
+const BATCH_SAMPLES = 256;
 
 /**
  * What a simulated device reports, handed on two ways: each report as it is made (to a simulated controller,
