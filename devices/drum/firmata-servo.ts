@@ -76,9 +76,7 @@ export class FirmataStimulus implements VisualStimulus {
       this.servo.to(centreDeg + scale * positionDeg);
       const t = onMicrosecondGrid(tMs);
       // One sample per servo update: each is its own batch, as it happens.
-      this.samples.next(
-        batchOf([{ tMs: t, deviceUs: Math.round(t * 1000), deg: onPositionGrid(positionDeg) }]),
-      );
+      this.samples.next(batchOf([{ tMs: t, deg: onPositionGrid(positionDeg) }]));
     };
     update();
     const periodMs = 1000 / updateRateHz;

@@ -13,7 +13,10 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Folders whose files the bundle is built from (every package under node_modules stays external). */
 const SOURCES = ["src", "devices", "mocks"];
 const CACHE = join(ROOT, "node_modules", ".cache", "hokr-cli");
-/** A bundle another key left behind is removed once it is this old (a process may still be running it). */
+/**
+ * A bundle another key left behind is removed once it is this much older than the new one (a process may
+ * still be running it).
+ */
 const STALE_MS = 24 * 3600 * 1000;
 
 /** The source files, relative to the root: any file added, removed or changed gives another key. */
@@ -78,8 +81,9 @@ async function bundleFolder() {
   } catch {
     rmSync(tmp, { recursive: true, force: true });
   }
+  const builtMs = statSync(out).mtimeMs;
   for (const old of readdirSync(CACHE))
-    if (join(CACHE, old) !== out && Date.now() - statSync(join(CACHE, old)).mtimeMs > STALE_MS)
+    if (join(CACHE, old) !== out && builtMs - statSync(join(CACHE, old)).mtimeMs > STALE_MS)
       rmSync(join(CACHE, old), { recursive: true, force: true });
   return out;
 }

@@ -116,12 +116,23 @@ export class BatchBuilder {
   }
 }
 
-/** A batch of the given samples (a file's rows, a test's few samples). */
+/** Where a sample says nothing else: its device time is its session time in µs, and it arrived at that time. */
+const deviceUsOf = (tMs: number): number => Math.round(tMs * 1000);
+
+/** A batch of the given samples (a servo update, a test's few samples). */
 export function batchOf(
   samples: readonly { tMs: number; deviceUs?: number; hostMs?: number; deg: number }[],
 ): SampleBatch {
   const b = new BatchBuilder(Math.max(1, samples.length));
-  for (const s of samples) b.push(s.tMs, s.deviceUs ?? Math.round(s.tMs * 1000), s.hostMs ?? s.tMs, s.deg);
-  return b.take() ?? { length: 0, tMs: EMPTY, deviceUs: EMPTY, hostMs: EMPTY, deg: EMPTY };
+  for (const s of samples) b.push(s.tMs, s.deviceUs ?? deviceUsOf(s.tMs), s.hostMs ?? s.tMs, s.deg);
+  return b.take() ?? columnBatch(new Float64Array(0), new Float64Array(0));
 }
-const EMPTY = new Float64Array(0);
+
+/** A batch of whole columns (a file's rows), device time and arrival as in `batchOf`; the arrays are kept. */
+export const columnBatch = (tMs: Float64Array, deg: Float64Array): SampleBatch => ({
+  length: tMs.length,
+  tMs,
+  deviceUs: tMs.map(deviceUsOf),
+  hostMs: tMs,
+  deg,
+});

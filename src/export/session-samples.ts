@@ -12,7 +12,7 @@ import {
   collectBlocks,
 } from "../analysis/cycles.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
-import type { SampleBatch } from "../core/samples.ts";
+import { columnBatch } from "../core/samples.ts";
 import { epochsOf } from "../engine/session.ts";
 import { timelineEvents } from "../engine/timeline-events.ts";
 import { buildTimeline } from "../protocol/timeline.ts";
@@ -42,12 +42,12 @@ const seconds = (tUs: Float64Array, rows: number) => {
   return s;
 };
 
-/** Recorded rows (times in µs) as the analysis takes them; it reads only session times and positions. */
-function analysisBatch(tUs: Float64Array, deg: Float64Array): SampleBatch {
-  const tMs = tUs.map((t) => t / 1000);
-  const none = new Float64Array(tMs.length);
-  return { length: tMs.length, tMs, deviceUs: none, hostMs: none, deg: deg.slice() };
-}
+/** Recorded rows (session times in µs) as the analysis takes them: it reads their times and positions only. */
+const analysisBatch = (tUs: Float64Array, deg: Float64Array) =>
+  columnBatch(
+    tUs.map((t) => t / 1000),
+    deg.slice(),
+  );
 
 /**
  * Reads the folder's samples into `sink` and the analysis. Synchronous: when it returns the pipeline has

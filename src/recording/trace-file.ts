@@ -9,7 +9,7 @@ import { Observable } from "rxjs";
 import { z } from "zod";
 import type { AnalysisInput, StimulusEpoch } from "../analysis/cycles.ts";
 import { FileProblem } from "../config/json-file.ts";
-import type { SampleBatch } from "../core/samples.ts";
+import { columnBatch } from "../core/samples.ts";
 
 /** Which header names hold time, eye position and (optionally) stimulus position. */
 export const TraceColumns = z.strictObject({
@@ -362,16 +362,8 @@ export function traceSamples(trace: Trace, epochs: readonly StimulusEpoch[] = []
   return new Observable<AnalysisInput>((out) => {
     for (const epoch of epochs) out.next({ kind: "epoch", epoch });
     const { tMs, xDeg, stimDeg } = trace;
-    const deviceUs = tMs.map((t) => Math.round(t * 1000));
-    const batch = (deg: Float64Array): SampleBatch => ({
-      length: tMs.length,
-      tMs,
-      deviceUs,
-      hostMs: tMs,
-      deg,
-    });
-    out.next({ kind: "eye", batch: batch(xDeg) });
-    if (stimDeg && !out.closed) out.next({ kind: "stim", batch: batch(stimDeg) });
+    out.next({ kind: "eye", batch: columnBatch(tMs, xDeg) });
+    if (stimDeg && !out.closed) out.next({ kind: "stim", batch: columnBatch(tMs, stimDeg) });
     out.complete();
   });
 }

@@ -8,8 +8,10 @@ export interface CliResult {
   stderr: string;
 }
 
+const HOKR = "src/cli/hokr.js";
+
 export function startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ["src/cli/hokr.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [HOKR, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {
@@ -28,7 +30,7 @@ export const runCli = (args: string[]): Promise<CliResult> => startCli(args).don
 
 /** The same, waiting for it synchronously (its output is small). */
 export function runCliSync(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ["src/cli/hokr.js", ...args], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [HOKR, ...args], { encoding: "utf8" });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
