@@ -62,6 +62,23 @@ export const numberOption =
   };
 
 /**
+ * Ends the process with a finished session's exit code. Left to end by itself, Node closes its signal handlers
+ * while it tears down, and a signal arriving in that moment (a second Ctrl-C as hokr ends) kills the process,
+ * replacing the exit code the ending chose (seen: 1 run in 7 of the SIGTERM-then-SIGINT test). Called once the
+ * recording is closed and the lights are off; stdout and stderr are drained first (pipes are asynchronous on
+ * macOS).
+ */
+export async function exitWith(code: number): Promise<never> {
+  const drained = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      if (stream.destroyed || !stream.writable) return resolve();
+      stream.write("", () => resolve());
+    });
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+}
+
+/**
  * Ends a running session cleanly on any way out: SIGINT/SIGTERM/SIGHUP interrupt it; an exception or
  * rejection nobody handled fails it. Either way the session's own ending turns every light off and flushes
  * the recording. A second signal does not kill hokr mid-ending: it only shortens the waits (`hurry`).

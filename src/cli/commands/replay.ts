@@ -7,7 +7,7 @@ import { loadProtocol } from "../../protocol/load.ts";
 import { TraceColumns } from "../../recording/trace-file.ts";
 import { replayTrace } from "../../replay/foreign.ts";
 import { replaySession } from "../../replay/replay.ts";
-import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
+import { exitWith, guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { columnMapping } from "./analyze.ts";
 import { printOutcome, progressBar } from "./run.ts";
 
@@ -113,7 +113,7 @@ export function registerReplay(program: Command): void {
             `${JSON.stringify({ status: outcome.status, session: outcome.dir, replayOf: path, blocks: outcome.blocks, onlineLearning: outcome.summary.onlineLearning, offlineLearning: outcome.summary.offlineLearning, summary: outcome.summary })}\n`,
           );
         else printOutcome(outcome);
-        process.exitCode = outcome.exitCode;
+        await exitWith(outcome.exitCode);
       }),
     );
 }

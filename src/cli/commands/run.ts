@@ -14,7 +14,7 @@ import { loadProtocol } from "../../protocol/load.ts";
 import { SESSION_FILES } from "../../recording/session-folder.ts";
 import { stripePageForRun } from "../../web/stripe-page.ts";
 import { startDashboardProcess } from "../dashboard-process.ts";
-import { guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
+import { exitWith, guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
 import { hostOption, listenProblem, portOption, type ServeOptions } from "./dashboard.ts";
 import { addExportOptions, type ExportCliOptions, exportSessions, exportSettings } from "./export.ts";
@@ -237,7 +237,6 @@ export function registerRun(program: Command): void {
             );
           else printOutcome(outcome);
           if (opts.json) process.stderr.write(rejectedLinesNotice(outcome));
-          process.exitCode = outcome.exitCode;
           if (opts.nwb) {
             // --out is the session folder here; the file goes to --nwb FILE, else beside the folder.
             const { out: _folder, nwb, json: _json, ...described } = opts;
@@ -249,6 +248,7 @@ export function registerRun(program: Command): void {
             const [r] = await exportSessions([outcome.dir], exportOptions, new Date());
             if (r && !opts.json) process.stdout.write(`NWB file ${r.file}\n`);
           }
+          await exitWith(outcome.exitCode);
         },
       ),
     );
