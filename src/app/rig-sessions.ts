@@ -45,6 +45,8 @@ export function sessionMeta(
 interface CommonRunOptions {
   loaded: LoadedProtocol;
   outDir: string;
+  /** See RunOptions.durable. */
+  durable?: boolean;
   signal?: AbortSignal;
   /** A second stop: the ending waits less for the devices (lights are still commanded off, data flushed). */
   hurry?: AbortSignal;
@@ -105,6 +107,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
     },
     outDir: o.outDir,
+    ...(o.durable === undefined ? {} : { durable: o.durable }),
     meta: sessionMeta(o.loaded, rig, subject, new Date()),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hurry ? { hurry: o.hurry } : {}),

@@ -45,6 +45,11 @@ export interface RunOptions<R extends Rig> {
   /** Session folder and the metadata written into it (status is set here). */
   outDir: string;
   meta: Omit<SessionMeta, "status" | "clock">;
+  /**
+   * false: the folder is scratch, read back and removed straight after (a temporary cohort's animal), so its
+   * files are not forced to disk at the end. Default true: a record survives a crash or power loss once closed.
+   */
+  durable?: boolean;
   signal?: AbortSignal;
   /** A second stop was asked for: the ending still turns lights off and flushes, but waits less for devices. */
   hurry?: AbortSignal;
@@ -155,7 +160,11 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
           stopper.abort("fault");
         });
   const rig = await connectWithin(clock, o.makeRig, stopper.signal);
-  const recorder = new SessionRecorder(o.outDir, { ...o.meta, status: "running", clock: o.clock });
+  const recorder = new SessionRecorder(
+    o.outDir,
+    { ...o.meta, status: "running", clock: o.clock },
+    { durable: o.durable ?? true },
+  );
   const durationMs = o.timeline.durationS * 1000;
   let phase = o.timeline.phases[0]?.name ?? "";
   let lastGain: number | null = null;

@@ -1,5 +1,6 @@
 // One virtual animal of a cohort: a full session through the same engine and analysis as a live run,
 // recorded to its own session folder, read back as the fitter reads any session.
+import { rmSync } from "node:fs";
 import type { SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
 import { learningSummary } from "../analysis/learning.ts";
@@ -18,6 +19,12 @@ export interface AnimalJob {
   readonly flags: readonly SubjectFlag[];
   /** Session folder to create. */
   readonly outDir: string;
+  /**
+   * false: the folder only carries the session to its read-back (a cohort without --out), so it is written
+   * without forcing it to disk and removed once read: a 76-min animal writes ~40 MB, which then never has to
+   * reach the disk.
+   */
+  readonly keepFolder: boolean;
   readonly throughSerial: boolean;
 }
 
@@ -54,12 +61,14 @@ export async function simulateAnimal(job: AnimalJob): Promise<AnimalResult> {
     flags: [...job.flags],
     subjectId: `${job.group}-${job.index}`,
     outDir: job.outDir,
+    durable: job.keepFolder,
     throughSerial: job.throughSerial,
   });
   if (outcome.status !== "complete")
     throw new AnimalFailed(`${job.group} animal ${job.index}: session ${outcome.status} (${outcome.reason})`);
   // The fitter's reading of the folder: blocks with a finite gain and quality "ok", schedule from session.json.
   const [animal] = loadAnimals(job.outDir, { weights: "none" });
+  if (!job.keepFolder) rmSync(job.outDir, { recursive: true, force: true });
   if (!animal) throw new AnimalFailed(`${job.group} animal ${job.index}: no gain blocks recorded`);
   const summary = learningSummary(animal.blocks, animal.windows);
   return {

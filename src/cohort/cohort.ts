@@ -1,7 +1,8 @@
 // A virtual cohort: N animals per group through the group's protocol, each a full simulated session with
 // its own folder, run in parallel; then the cohort report and, if asked, a power analysis.
 //
-// Cohort folder (--out DIR, or a temporary folder removed at the end):
+// Cohort folder (--out DIR, or a temporary folder removed at the end, whose animals' folders go as soon as
+// each is read back):
 //   cohort.json            status "running" until the cohort is done ("complete", with the whole report),
 //                          "interrupted" or "failed": a folder not "complete" is incomplete
 //   <group>/<group>-NN/    one session folder per animal (its session.json has its own status)
@@ -116,6 +117,7 @@ export async function simulateCohort(o: CohortOptions): Promise<CohortRun> {
       protocolFile: protocolFile(group),
       flags: GROUPS[group].flags,
       outDir: join(root, animalFolder(group, index)),
+      keepFolder: !temporary,
       throughSerial: o.throughSerial,
     });
     const jobs = o.groups.flatMap((g) => Array.from({ length: o.n }, (_, i) => job(g, i)));

@@ -28,7 +28,11 @@ class AppendFile {
   private buf = Buffer.allocUnsafe(1 << 16);
   private pos = 0;
 
-  constructor(path: string, header: string) {
+  constructor(
+    path: string,
+    header: string,
+    private readonly durable: boolean,
+  ) {
     this.fd = openSync(path, "a");
     this.write(header);
   }
@@ -141,7 +145,7 @@ class AppendFile {
 
   close(): void {
     this.flush();
-    fsyncSync(this.fd);
+    if (this.durable) fsyncSync(this.fd);
     closeSync(this.fd);
   }
 }
@@ -167,6 +171,7 @@ export class SessionRecorder implements SessionSink {
   constructor(
     readonly dir: string,
     private meta: SessionMeta,
+    { durable }: { durable: boolean } = { durable: true },
   ) {
     mkdirSync(dir, { recursive: true });
     if (readdirSync(dir).length > 0)
@@ -174,13 +179,14 @@ export class SessionRecorder implements SessionSink {
         `${dir}: folder is not empty; choose a new --out folder so no recording is overwritten`,
       );
     this.writeMeta();
-    this.events = new AppendFile(join(dir, SESSION_FILES.events), "");
-    this.eyeFile = new AppendFile(join(dir, SESSION_FILES.eye), "t_us\tdevice_us\thost_us\tx_deg\n");
+    this.events = new AppendFile(join(dir, SESSION_FILES.events), "", durable);
+    this.eyeFile = new AppendFile(join(dir, SESSION_FILES.eye), "t_us\tdevice_us\thost_us\tx_deg\n", durable);
     this.stimulusFile = new AppendFile(
       join(dir, SESSION_FILES.stimulus),
       "t_us\tdevice_us\thost_us\tposition_deg\n",
+      durable,
     );
-    this.gain = new AppendFile(join(dir, SESSION_FILES.gain), gainTableHeader());
+    this.gain = new AppendFile(join(dir, SESSION_FILES.gain), gainTableHeader(), durable);
     this.timer = setInterval(() => this.flush(), 250);
     this.timer.unref();
   }
