@@ -41,6 +41,9 @@ describe("live dashboard", () => {
   itInBrowser(
     "draws a --sim session live; closing, stalling or killing it changes nothing in the record",
     async () => {
+      // The browser first: it is ready when the session starts, so the page sees training however busy the machine.
+      const browser = await launchChromium({ width: 1150, height: 960 });
+      cleanup.push(() => browser.close());
       const watched = join(work, "watched");
       const run = startCli([
         "run",
@@ -64,8 +67,6 @@ describe("live dashboard", () => {
       (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
       stalled.send("@1 ALLOFF"); // pages cannot talk to the rig: whatever they send is ignored
 
-      const browser = await launchChromium({ width: 1150, height: 960 });
-      cleanup.push(() => browser.close());
       const page = await browser.context.newPage();
       await page.goto(url);
       // (page code as strings: the tests are type-checked without the DOM library)
