@@ -24,6 +24,8 @@ const small = (o: { seed: number; throughSerial?: boolean; out?: string }) =>
   });
 
 describe("a simulated cohort", () => {
+  // The second and third cohorts run on the first one's worker threads (kept between cohorts): nothing an
+  // animal leaves in a worker changes the next cohort.
   it("is the same JSON for the same seed, and different for another", async () => {
     const a = await small({ seed: 7 });
     const b = await small({ seed: 7 });

@@ -1,6 +1,6 @@
 // One virtual animal of a cohort: a full session through the same engine and analysis as a live run,
 // recorded to its own session folder, read back as the fitter reads any session.
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import type { SubjectFlag } from "../../mocks/mouse-parameters.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
 import { learningSummary } from "../analysis/learning.ts";
@@ -47,13 +47,16 @@ export interface AnimalResult extends AnimalMetrics {
 
 export class AnimalFailed extends Error {}
 
+/** Protocols loaded by this worker, by file and version: a worker serves one cohort after another. */
 const protocols = new Map<string, LoadedProtocol>();
 
 export async function simulateAnimal(job: AnimalJob): Promise<AnimalResult> {
-  let loaded = protocols.get(job.protocolFile);
+  const { size, mtimeMs } = statSync(job.protocolFile);
+  const version = `${job.protocolFile}\0${size}\0${mtimeMs}`;
+  let loaded = protocols.get(version);
   if (!loaded) {
     loaded = loadProtocol(job.protocolFile, SIMULATED_RIG);
-    protocols.set(job.protocolFile, loaded);
+    protocols.set(version, loaded);
   }
   const outcome = await runSimulated({
     loaded,

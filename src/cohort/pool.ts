@@ -13,6 +13,41 @@ export interface PoolOptions {
 
 export class CohortAborted extends Error {}
 
+/**
+ * Workers whose cohort finished, kept for the next cohort of this process (they do not keep it alive). A
+ * worker's first animal costs about twice a warm one (loading and compiling the pipeline), so a process that
+ * simulates several cohorts pays that once per worker. A cohort that fails or is aborted ends its workers.
+ */
+const idle: Worker[] = [];
+
+/**
+ * Listeners are removed by event name only: a Worker's own 'newListener' hooks start its message port when a
+ * 'message' listener is added, and a worker without them never delivers a message again.
+ */
+const forget = (worker: Worker) => {
+  for (const event of ["message", "error", "exit"]) worker.removeAllListeners(event);
+};
+
+function takeWorker(): Worker {
+  const kept = idle.pop();
+  if (!kept) return tsWorker(new URL("./animal.worker.ts", import.meta.url), undefined);
+  forget(kept);
+  kept.ref();
+  return kept;
+}
+
+function keep(worker: Worker): void {
+  forget(worker);
+  worker.unref();
+  const gone = () => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  };
+  worker.once("exit", gone);
+  worker.once("error", gone);
+  idle.push(worker);
+}
+
 export async function runAnimals(jobs: readonly AnimalJob[], o: PoolOptions): Promise<AnimalResult[]> {
   const results: AnimalResult[] = new Array(jobs.length);
   if (jobs.length === 0) return results;
@@ -42,20 +77,23 @@ export async function runAnimals(jobs: readonly AnimalJob[], o: PoolOptions): Pr
       });
       feed();
     });
+  let finished = false;
   try {
     await Promise.race([
       stop,
       Promise.all(
         Array.from({ length: Math.min(o.workers, jobs.length) }, () => {
-          const worker = tsWorker(new URL("./animal.worker.ts", import.meta.url), undefined);
+          const worker = takeWorker();
           workers.push(worker);
           return one(worker);
         }),
       ),
     ]);
+    finished = true;
   } finally {
     o.signal?.removeEventListener("abort", abort);
-    await Promise.all(workers.map((w) => w.removeAllListeners("exit").terminate()));
+    if (finished) for (const w of workers) keep(w);
+    else await Promise.all(workers.map((w) => w.removeAllListeners("exit").terminate()));
   }
   return results;
 }
