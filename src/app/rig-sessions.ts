@@ -90,6 +90,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
   // The AVR emulator is loaded only for --firmware (before the clock starts: loading takes real time).
   const firmwareRig = o.firmware ? await import("../rig/firmware-simulated-rig.ts") : undefined;
   const pageRig = o.stripePage ? await import("../rig/stripe-page-rig.ts") : undefined;
+  const inProcess = !firmwareRig && !pageRig && o.throughSerial === false;
   const rig = o.rig ?? SIMULATED_RIG;
   const flags = o.flags ?? [];
   const params = o.mouse ?? MouseParameters.parse({});
@@ -104,15 +105,13 @@ export async function runSimulated(o: SimulatedRunOptions) {
     ...(o.speed === undefined ? {} : { speed: o.speed }),
     // The emulated board needs simulated time to boot and answer its handshake.
     ...(o.firmware ? { setupMs: 2000, virtualStepMs: FIRMWARE_STEP_MS } : {}),
-    ...(!o.firmware && !o.stripePage && o.throughSerial === false && o.speed === undefined
-      ? { virtualStepMs: IN_PROCESS_STEP_MS }
-      : {}),
+    ...(inProcess && o.speed === undefined ? { virtualStepMs: IN_PROCESS_STEP_MS } : {}),
     makeRig: (c) => {
       const makeMouse = (world: MouseWorld) => new VirtualMouse(individual, params, world, random.fork());
       if (firmwareRig) return firmwareRig.createFirmwareSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
       if (pageRig && o.stripePage)
         return pageRig.createStripePageRig(c, rig, params.sampleRateHz, makeMouse, o.stripePage);
-      return o.throughSerial === false
+      return inProcess
         ? createSimulatedRig(c, rig, params.sampleRateHz, makeMouse)
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
     },

@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** Folders whose files the bundle is built from (every package under node_modules stays external). */
+/** Folders whose files the bundle is built from (packages: see INLINE). */
 const SOURCES = ["src", "devices", "mocks"];
 const CACHE = join(ROOT, "node_modules", ".cache", "hokr-cli");
 /**
