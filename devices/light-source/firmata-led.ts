@@ -1,6 +1,6 @@
 // Light channels on a StandardFirmata board: each channel an LED driver on a PWM pin, power set as PWM
 // brightness. StandardFirmata cannot time pulses, so pulse trains are host-timed: every edge is an action at
-// its absolute deadline on the session clock (on the rig, the RealClock's spin-to-deadline), written to the
+// its absolute deadline on the session clock (on the rig, the RealClock's wait to the deadline), written to the
 // board at once. If the host stalls (GC, a busy machine) past a whole pulse, that pulse is dropped rather than
 // played late; the edges on `edges$` are the ones that happened.
 //

@@ -1,6 +1,6 @@
 // A device's own free-running clock, for a simulated device running as its own process behind a real serial
-// port. Unlike the rig's RealClock it never spins before a deadline: a device process streaming at 1 kHz must
-// not burn a core the host needs. Its lines are stamped when they leave (as a device stamps them), so a late
+// port. Unlike the rig's RealClock it never blocks before a deadline: a device process streaming at 1 kHz must
+// not hold a core the host needs. Its lines are stamped when they leave (as a device stamps them), so a late
 // timer moves a stamp by that lateness, never the clock itself.
 import { SessionClock } from "../../src/core/clock.ts";
 
