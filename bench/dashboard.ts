@@ -38,7 +38,7 @@ const PROTOCOL = Protocol.parse({
     pattern: { kind: "pulses", pulseWidthMs: 20, periodMs: 50 },
   })),
 });
-const ROUNDS = 4;
+const ROUNDS = 8;
 
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(0.99 * (xs.length - 1))] as number;
 

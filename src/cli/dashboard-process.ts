@@ -1,9 +1,9 @@
 // `hokr run --dashboard`: the dashboard runs as its own process, reading the session folder the recorder
 // flushes. The session never waits for it, never hears from it, and carries on if it dies.
 import { type ChildProcess, spawn } from "node:child_process";
-import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { lowerPriority } from "./priority.ts";
 
 const HOKR = fileURLToPath(new URL("./hokr.js", import.meta.url));
 
@@ -22,12 +22,8 @@ export function startDashboardProcess(
   if (o.host) args.push("--host", o.host);
   // Its own process group, so a Ctrl-C meant for the session does not reach it first; stopped below.
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
-  // The session comes first when the CPU is busy: the viewer runs at a lower priority (nice 10).
-  try {
-    if (child.pid !== undefined) setPriority(child.pid, 10);
-  } catch {
-    // Not permitted on this system: it runs at the session's priority.
-  }
+  // The session comes first when the CPU is busy: the viewer runs at a lower priority.
+  if (child.pid !== undefined) lowerPriority(child.pid);
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
     child.once("exit", (code) =>
