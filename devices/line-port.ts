@@ -4,13 +4,13 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
-import { Observable, Subject, Subscription } from "rxjs";
+import { Observable, Subject, type Subscriber, Subscription } from "rxjs";
 import { type SessionClock, scheduleTicks } from "../src/core/clock.ts";
 import { DeviceError, FAULT_TEXT } from "../src/core/faults.ts";
 import { BatchBuilder, onMicrosecondGrid, type SampleBatch } from "../src/core/samples.ts";
 import { type DeviceClock, DeviceClockSync } from "./clock-sync.ts";
 import { commandTable, type DeviceDescription, PING, rangeText } from "./description.ts";
-import { commandCodec, eventCodec, type MessageOf, type Table } from "./messages.ts";
+import { commandCodec, eventCodec, MAX_FIELDS, type MessageOf, type Table } from "./messages.ts";
 import { MAX_LINE_BYTES, type Reply, WireError } from "./wire.ts";
 
 /** Every line-protocol device answers PING (devices/description.ts): the port sends it itself. */
@@ -96,7 +96,12 @@ export class LinePort<T extends Table> {
   /** Ids of handshake attempts answered by another attempt: their replies may still come. */
   private readonly superseded = new Set<number>();
   private readonly events = new Subject<Received<MessageOf<T>>>();
-  private readonly reads = new Subject<void>();
+  /** Where each sample tag's lines go instead of events$, by tag (see `samples`). */
+  private readonly sinks = new Map<string, SampleSink[]>();
+  /** Session clock when a line of each sample tag with a sink last arrived, ms (watchSilence). */
+  private readonly heardMs = new Map<string, number>();
+  /** The fields of the line being read, as the codec's fast path decodes them. */
+  private readonly fields = new Float64Array(MAX_FIELDS);
   private readonly rejections = new Subject<WireError>();
   private readonly notes = new Subject<PortNote>();
   private readonly closing = new Subject<Error | null>();
@@ -110,9 +115,8 @@ export class LinePort<T extends Table> {
   private msPerByte = 0;
   /** Tags of the identified devices' sample streams (EventSpec.sample). */
   private readonly sampleTags = new Set<string>();
+  /** Every decoded event but the samples that go to a `samples` stream. */
   readonly events$: Observable<Received<MessageOf<T>>> = this.events.asObservable();
-  /** Emits after the lines of each read of the port have gone out on events$. */
-  readonly reads$: Observable<void> = this.reads.asObservable();
   readonly rejected$ = this.rejections.asObservable();
   /** Rejected lines, device resets and clock jumps, as they happen. */
   readonly notes$: Observable<PortNote> = this.notes.asObservable();
@@ -138,25 +142,25 @@ export class LinePort<T extends Table> {
 
   private attach(stream: SerialPortStream): void {
     // Lines split here, not by a readline parser: a device that never sends a newline must not make one line
-    // of everything after it, nor grow a buffer without bound.
+    // of everything after it, nor grow a buffer without bound. A line within one read is decoded from the
+    // read's bytes (no string unless the general decoder is needed); one cut by a read boundary, as text.
     let partial = "";
     let discarding = false;
     const split = (chunk: Buffer) => {
-      const text = chunk.toString("latin1");
       let from = 0;
-      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+      for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
         if (discarding) discarding = false;
-        else {
-          const line = partial === "" ? text.slice(from, nl) : partial + text.slice(from, nl);
+        else if (partial !== "") {
+          const line = partial + chunk.toString("latin1", from, nl);
           partial = "";
-          if (line.length > this.maxLineBytes + 1)
-            this.reject(line, `longer than ${this.maxLineBytes} bytes`);
-          else this.onLine(line);
-        }
+          this.onText(line);
+        } else if (nl - from > this.maxLineBytes + 1)
+          this.reject(chunk.toString("latin1", from, nl), `longer than ${this.maxLineBytes} bytes`);
+        else this.onBytes(chunk, from, nl);
         from = nl + 1;
       }
-      if (discarding || from === text.length) return;
-      partial += text.slice(from);
+      if (discarding || from === chunk.length) return;
+      partial += chunk.toString("latin1", from);
       if (partial.length > this.maxLineBytes + 1) {
         this.reject(partial, `no newline within ${this.maxLineBytes} bytes; skipped to the next newline`);
         partial = "";
@@ -166,8 +170,8 @@ export class LinePort<T extends Table> {
     stream.on("data", (chunk: Buffer) => {
       if (stream !== this.stream) return;
       split(chunk);
-      // The samples of this read go on as one batch (samplesOf).
-      this.reads.next();
+      // The samples of this read go on as one batch.
+      for (const sinks of this.sinks.values()) for (const sink of sinks) sink.flush();
     });
     stream.on("close", (err?: Error | null) => this.onClose(stream, err ?? null));
     stream.on("error", (err: Error) => this.onClose(stream, err));
@@ -199,16 +203,79 @@ export class LinePort<T extends Table> {
     });
   }
 
-  private onLine(line: string): void {
-    const hostMs = this.clock.now();
+  /** A line cut by a read boundary (or too long): as text. */
+  private onText(line: string): void {
+    if (line.length > this.maxLineBytes + 1) this.reject(line, `longer than ${this.maxLineBytes} bytes`);
+    else this.onLine(line);
+  }
+
+  /** The line `chunk[from..to)`: a plain numeric event straight from its bytes, anything else as text. */
+  private onBytes(chunk: Buffer, from: number, to: number): void {
+    const f = this.fields;
+    const e = this.codec.decodeBytes(chunk, from, to, f);
+    if (!e) this.onLine(chunk.toString("latin1", from, to), this.codec.decodeInFull);
+    else {
+      const sinks = this.sinks.get(e.tag);
+      if (sinks) this.onSample(sinks, e.tag, f, to - from, chunk, from, to);
+      else this.onDecoded(this.codec.message(e, f), to - from, () => chunk.toString("latin1", from, to));
+    }
+  }
+
+  /** A line as text, decoded by `decode` (the general decoder where the fast path has already said no). */
+  private onLine(line: string, decode = this.codec.decode): void {
     let decoded: ReturnType<typeof this.codec.decode>;
     try {
-      decoded = this.codec.decode(line);
+      decoded = decode(line);
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
       this.reject(line, e.reason);
       return;
     }
+    const sinks = "tag" in decoded ? this.sinks.get(decoded.tag) : undefined;
+    if (sinks) {
+      // A sample the fast path left to the general one (`nan` while the pupil is lost): to its sinks all the same.
+      const f = this.fields;
+      this.codec.specs((decoded as { tag: string }).tag).forEach((s, k) => {
+        const v = (decoded as Record<string, unknown>)[s.name];
+        f[k] = typeof v === "number" ? v : Number.NaN;
+      });
+      this.onSample(sinks, (decoded as { tag: string }).tag, f, line.length, line, 0, line.length);
+    } else this.onDecoded(decoded, line.length, () => line);
+  }
+
+  /**
+   * A sample line for the `samples` streams (fields `f`, device time first): placed on the session clock and
+   * added to their batches. `text[from..to)` is the line, made a string only if it is rejected.
+   */
+  private onSample(
+    sinks: readonly SampleSink[],
+    tag: string,
+    f: Float64Array,
+    bytes: number,
+    text: Buffer | string,
+    from: number,
+    to: number,
+  ): void {
+    const hostMs = this.clock.now();
+    const deviceUs = f[0] as number;
+    const earliestMs = hostMs - (bytes + 1) * this.msPerByte;
+    const placed = this.sync.place(deviceUs, earliestMs, tag);
+    let tMs: number;
+    if (placed.ok) {
+      tMs = onMicrosecondGrid(placed.tMs);
+      if (placed.jumpMs !== undefined)
+        this.notes.next({ kind: "clock-jump", hostMs, tMs, jumpMs: placed.jumpMs });
+    } else if (this.sampleTags.has(tag)) {
+      this.reject(typeof text === "string" ? text : text.toString("latin1", from, to), placed.reason);
+      return;
+    } else tMs = onMicrosecondGrid(earliestMs);
+    this.heardMs.set(tag, hostMs);
+    for (const sink of sinks) sink.add(tag, f, tMs, deviceUs, hostMs);
+  }
+
+  /** Any other decoded line (`bytes` long; `line` gives its text for a rejection). */
+  private onDecoded(decoded: Reply | MessageOf<T>, bytes: number, line: () => string): void {
+    const hostMs = this.clock.now();
     const deviceUs = "deviceUs" in decoded ? decoded.deviceUs : undefined;
     // A device that has just started has a new clock: the old relation no longer holds.
     const boot =
@@ -216,7 +283,7 @@ export class LinePort<T extends Table> {
     if (boot) this.sync.restart();
     // A line arrives no sooner than its own bytes have crossed the link: its arrival, less that, bounds the
     // device clock's relation from above as tightly as the link allows.
-    const earliestMs = hostMs - (line.length + 1) * this.msPerByte;
+    const earliestMs = hostMs - (bytes + 1) * this.msPerByte;
     const placed =
       typeof deviceUs === "number"
         ? this.sync.place(deviceUs, earliestMs, "tag" in decoded ? decoded.tag : "reply")
@@ -231,20 +298,25 @@ export class LinePort<T extends Table> {
       // A stamp out of line with the device's clock moves nothing (the fit counts it). A sample with it is
       // dropped; any other event (a light edge, a watchdog trip) did happen: it is kept, placed by its arrival.
       if (this.sampleTags.has(decoded.tag)) {
-        this.reject(line, placed.reason);
+        this.reject(line(), placed.reason);
         return;
       }
       tMs = onMicrosecondGrid(earliestMs);
       byArrival = true;
     }
     if (boot)
-      this.notes.next({ kind: "reset", hostMs, tMs, text: String((decoded as { text: string }).text) });
+      this.notes.next({
+        kind: "reset",
+        hostMs,
+        tMs,
+        text: String((decoded as unknown as { text: string }).text),
+      });
     if ("kind" in decoded) {
       const waiter = this.pending.get(decoded.id);
       // A handshake asked again gets more than one answer: the late ones are expected, not malformed.
       if (!waiter && this.superseded.delete(decoded.id)) return;
       if (!waiter) {
-        this.reject(line, `reply to unknown command id ${decoded.id}`);
+        this.reject(line(), `reply to unknown command id ${decoded.id}`);
         return;
       }
       this.pending.delete(decoded.id);
@@ -260,6 +332,30 @@ export class LinePort<T extends Table> {
     );
   }
 
+  /**
+   * The port's samples of the given tags in batches: those of one read of the port in one batch, `deg` giving
+   * each one's position from its fields (in its description's order, the device time first). Their lines go
+   * to these streams instead of events$ while one is subscribed. An exception in `deg` reaches the
+   * subscriber's error path.
+   */
+  samples(tags: readonly string[], deg: (f: Float64Array, tag: string) => number): Observable<SampleBatch> {
+    return new Observable<SampleBatch>((sub) => {
+      const sink = new SampleSink(deg, sub);
+      for (const tag of tags) {
+        if (this.codec.specs(tag)[0]?.kind !== "time")
+          throw new Error(`samples: '${tag}' is not a sample event (device time first)`);
+        this.sinks.set(tag, [...(this.sinks.get(tag) ?? []), sink]);
+      }
+      return () => {
+        for (const tag of tags) {
+          const left = (this.sinks.get(tag) ?? []).filter((x) => x !== sink);
+          if (left.length > 0) this.sinks.set(tag, left);
+          else this.sinks.delete(tag);
+        }
+      };
+    });
+  }
+
   /** A port that went away emits its error on closed$; only close() ends the port for good. */
   private onClose(stream: SerialPortStream, err: Error | null): void {
     if (this.isClosed || stream !== this.stream) return;
@@ -272,6 +368,7 @@ export class LinePort<T extends Table> {
     if (err === null) {
       this.closing.complete();
       this.events.complete();
+      for (const sinks of this.sinks.values()) for (const sink of sinks) sink.complete();
     }
   }
 
@@ -323,7 +420,6 @@ export class LinePort<T extends Table> {
    */
   watchSilence(tags: readonly string[], silenceMs: number, silent: () => void): Subscription {
     let lastMs = this.clock.now();
-    const quiet = () => this.clock.now() - lastMs > silenceMs;
     const port = this;
     const watch = new Subscription();
     watch.add(
@@ -331,6 +427,11 @@ export class LinePort<T extends Table> {
         if (tags.includes(r.event.tag)) lastMs = r.hostMs;
       }),
     );
+    // Samples go to their streams instead of events$: when the last of them arrived.
+    const quiet = () => {
+      for (const tag of tags) lastMs = Math.max(lastMs, this.heardMs.get(tag) ?? lastMs);
+      return this.clock.now() - lastMs > silenceMs;
+    };
     watch.add(
       this.clock.schedule(function () {
         if (!quiet()) {
@@ -460,42 +561,43 @@ export const eventsOf = <T extends Table, K extends keyof T & string>(port: Line
     }),
   );
 
-/**
- * One port's samples of the given tags in batches: the samples of one read of the port in one batch, `deg`
- * giving each one's position. An exception in `deg` reaches the subscriber's error path.
- */
-export const samplesOf = <T extends Table, K extends keyof T & string>(
-  port: LinePort<T>,
-  tags: K[],
-  deg: (event: Extract<MessageOf<T>, { tag: K }>) => number,
-) =>
-  new Observable<SampleBatch>((sub) => {
-    const batch = new BatchBuilder();
-    const flush = () => {
-      const b = batch.take();
-      if (b) sub.next(b);
-    };
-    const lines = port.events$.subscribe({
-      next: (r) => {
-        if (!(tags as string[]).includes(r.event.tag)) return;
-        const event = r.event as Extract<MessageOf<T>, { tag: K }> & { deviceUs: number };
-        try {
-          batch.push(r.tMs, event.deviceUs, r.hostMs, deg(event));
-        } catch (e) {
-          sub.error(e);
-        }
-      },
-      complete: () => {
-        flush();
-        sub.complete();
-      },
-    });
-    const reads = port.reads$.subscribe(flush);
-    return () => {
-      lines.unsubscribe();
-      reads.unsubscribe();
-    };
-  });
+/** A `samples` stream's batch in the making. */
+class SampleSink {
+  private readonly batch = new BatchBuilder();
+  private failed = false;
+
+  constructor(
+    private readonly deg: (f: Float64Array, tag: string) => number,
+    private readonly sub: Subscriber<SampleBatch>,
+  ) {}
+
+  add(tag: string, f: Float64Array, tMs: number, deviceUs: number, hostMs: number): void {
+    if (this.failed) return;
+    try {
+      this.batch.push(tMs, deviceUs, hostMs, this.deg(f, tag));
+    } catch (e) {
+      this.failed = true;
+      this.sub.error(e);
+    }
+  }
+
+  flush(): void {
+    const b = this.batch.take();
+    if (b && !this.failed) this.sub.next(b);
+  }
+
+  complete(): void {
+    this.flush();
+    this.sub.complete();
+  }
+}
+
+/** The index of field `name` among a table's `tag` fields: for reading a sample's fields (`LinePort.samples`). */
+export function fieldIndex<T extends Table>(table: T, tag: keyof T & string, name: string): number {
+  const i = (table[tag] ?? []).findIndex((s) => s.name === name);
+  if (i < 0) throw new Error(`no field ${name} in ${tag}`);
+  return i;
+}
 
 /**
  * Checks a HELLO reply (`<device> <version> <values…>`) against the descriptions the driver accepts: the

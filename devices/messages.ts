@@ -112,77 +112,129 @@ const FAST_DIGITS = 15;
 
 /**
  * The decoder's fast path, for the lines that stream — a tag followed only by numbers (samples, edges): each
- * field read from the line's character codes, with no field strings and no Number(). It takes only a line that
+ * field read from the line's bytes, with no line or field strings and no Number(). It takes only a line that
  * is plain in every way: exactly one space between fields, each `-?digits(.digits)?` (no `.` in an integer)
- * with at most FAST_DIGITS digits and within its range, optional fields left out only at the end. For anything
- * else (a reply, `nan`, a malformed or out-of-range field) it returns undefined, and the general path decodes
- * the line or rejects it with its reason. The values are the general path's: m / 10^k, for a whole m < 2^53
- * and k ≤ 22, is the decimal correctly rounded, which is what Number() gives (Clinger's fast path).
+ * with at most FAST_DIGITS digits and within its range, optional fields left out only at the end. It writes
+ * the fields, in the table's order, into `out` (NaN for an optional field left out: `nan` itself never takes
+ * this path) and returns true; for anything else (a reply, `nan`, a malformed or out-of-range field) it
+ * returns false, and the general path decodes the line or rejects it with its reason. The values are the
+ * general path's: m / 10^k, for a whole m < 2^53 and k ≤ 22, is the decimal correctly rounded, which is what
+ * Number() gives (Clinger's fast path). `from` is the first byte after the tag's space, `to` the line's end.
  */
 function decodeNumeric(
-  line: string,
-  tag: string,
+  b: Uint8Array,
+  from: number,
+  to: number,
   specs: readonly FieldSpec[],
-): Record<string, unknown> | undefined {
-  const n = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
-  if (n > MAX_LINE_BYTES) return undefined;
-  const out: Record<string, unknown> = { tag };
-  let i = tag.length + 1;
+  out: Float64Array,
+): boolean {
+  const n = to > from && b[to - 1] === 13 ? to - 1 : to;
+  let i = from;
   let k = 0;
   for (;;) {
-    const s = specs[k++] as FieldSpec;
-    const negative = line.charCodeAt(i) === 45;
+    const s = specs[k] as FieldSpec;
+    const negative = b[i] === 45;
     if (negative) i++;
-    const from = i;
+    const first = i;
     let m = 0;
-    let c = line.charCodeAt(i);
-    for (; i < n && c >= 48 && c <= 57; c = line.charCodeAt(++i)) m = m * 10 + (c - 48);
-    if (i === from) return undefined;
+    let c = b[i] as number;
+    for (; i < n && c >= 48 && c <= 57; c = b[++i] as number) m = m * 10 + (c - 48);
+    if (i === first) return false;
     let decimals = 0;
     if (i < n && c === 46) {
-      if (s.kind !== "dec") return undefined;
+      if (s.kind !== "dec") return false;
       const fracFrom = ++i;
-      c = line.charCodeAt(i);
-      for (; i < n && c >= 48 && c <= 57; c = line.charCodeAt(++i)) m = m * 10 + (c - 48);
+      c = b[i] as number;
+      for (; i < n && c >= 48 && c <= 57; c = b[++i] as number) m = m * 10 + (c - 48);
       decimals = i - fracFrom;
-      if (decimals === 0) return undefined;
+      if (decimals === 0) return false;
     }
-    if (i - from - (decimals > 0 ? 1 : 0) > FAST_DIGITS) return undefined;
+    if (i - first - (decimals > 0 ? 1 : 0) > FAST_DIGITS) return false;
     const magnitude = decimals === 0 ? m : m / (POW10[decimals] as number);
     const v = negative ? -magnitude : magnitude;
     const lo = s.kind === "time" ? 0 : (s.min ?? Number.NEGATIVE_INFINITY);
     const hi = s.kind === "time" ? UINT32 - 1 : (s.max ?? Number.POSITIVE_INFINITY);
-    if (v < lo || v > hi) return undefined;
-    out[s.name] = v;
+    if (v < lo || v > hi) return false;
+    out[k++] = v;
     if (i === n) break;
-    if (k === specs.length || line.charCodeAt(i) !== 32) return undefined;
+    if (k === specs.length || b[i] !== 32) return false;
     i++;
   }
-  // Fields left out at the end: optional ones only, present as undefined as the general path has them.
+  // Fields left out at the end: optional ones only.
   for (; k < specs.length; k++) {
-    const s = specs[k] as FieldSpec;
-    if (!s.optional) return undefined;
-    out[s.name] = undefined;
+    if (!(specs[k] as FieldSpec).optional) return false;
+    out[k] = Number.NaN;
   }
-  return out;
+  return true;
 }
+
+/** A line's bytes as the wire carries them (Latin-1; codecs run in browsers too, where there is no Buffer). */
+function latin1(line: string): Uint8Array | undefined {
+  if (line.length > MAX_LINE_BYTES) return undefined;
+  const b = new Uint8Array(line.length);
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c > 255) return undefined; // not a wire byte: the general path says why
+    b[i] = c;
+  }
+  return b;
+}
+
+/** An event whose fields are all numbers (a sample, an edge): what the fast path can take. */
+export interface NumericEvent {
+  readonly tag: string;
+  readonly specs: readonly FieldSpec[];
+  /** The tag's bytes and the space after it. */
+  readonly head: Uint8Array;
+}
+
+/** The most fields any event has: the size of the array the fast path decodes into. */
+export const MAX_FIELDS = 16;
 
 /** Events (device → host): `TAG field…`. */
 export function eventCodec<T extends Table>(table: T) {
-  // The events whose fields are all numbers, by tag: the ones decodeNumeric can take.
-  const numeric = new Map(
-    Object.entries(table).filter(([, specs]) => specs.length > 0 && specs.every(isNumeric)),
-  );
+  const numeric: NumericEvent[] = Object.entries(table)
+    .filter(([, specs]) => specs.length > 0 && specs.length <= MAX_FIELDS && specs.every(isNumeric))
+    .map(([tag, specs]) => ({ tag, specs, head: latin1(`${tag} `) ?? new Uint8Array() }));
+  /** The numeric event whose tag line `b[from..to)` starts with. */
+  const numericAt = (b: Uint8Array, from: number, to: number): NumericEvent | undefined => {
+    search: for (const e of numeric) {
+      const h = e.head;
+      if (to - from <= h.length) continue;
+      for (let j = 0; j < h.length; j++) if (b[from + j] !== h[j]) continue search;
+      return e;
+    }
+    return undefined;
+  };
+  const scratch = new Float64Array(MAX_FIELDS);
   const codec = {
     encode: (e: MessageOf<T>): string =>
       encodeFields(e.tag, table[e.tag] ?? [], e as Record<string, unknown>),
+    /**
+     * The fast path on the line `b[from..to)` (no newline): its numeric event, with the fields in `out`, or
+     * undefined where the general path has to decode it.
+     */
+    decodeBytes(b: Uint8Array, from: number, to: number, out: Float64Array): NumericEvent | undefined {
+      if (to - from > MAX_LINE_BYTES) return undefined;
+      const e = numericAt(b, from, to);
+      return e && decodeNumeric(b, from + e.head.length, to, e.specs, out) ? e : undefined;
+    },
+    /** The fields of event `tag`. */
+    specs: (tag: string): readonly FieldSpec[] => (Object.hasOwn(table, tag) ? (table[tag] ?? []) : []),
+    /** The message of fields the fast path decoded. */
+    message(e: NumericEvent, f: Float64Array): MessageOf<T> {
+      const out: Record<string, unknown> = { tag: e.tag };
+      e.specs.forEach((s, k) => {
+        const v = f[k] as number;
+        out[s.name] = Number.isNaN(v) ? undefined : v;
+      });
+      return out as MessageOf<T>;
+    },
     /** A reply or an event; throws WireError naming the line for anything else. */
     decode(line: string): Reply | MessageOf<T> {
-      const space = line.indexOf(" ");
-      const tag = space > 0 ? line.slice(0, space) : "";
-      const specs = numeric.get(tag);
-      const fast = specs && decodeNumeric(line, tag, specs);
-      return fast ? (fast as MessageOf<T>) : codec.decodeInFull(line);
+      const b = latin1(line);
+      const fast = b && codec.decodeBytes(b, 0, b.length, scratch);
+      return fast ? codec.message(fast, scratch) : codec.decodeInFull(line);
     },
     /** `decode` without its fast path: the reference that path is tested against. */
     decodeInFull(line: string): Reply | MessageOf<T> {

@@ -91,6 +91,46 @@ describe("eye tracker stream", () => {
     expect(port.rejected).toBe(bad.length);
   });
 
+  it("gives the same samples and rejections whether a read holds whole lines or cuts them anywhere", async () => {
+    // Whole lines are decoded from the read's bytes, lines cut by a read as text: both must agree, for plain
+    // samples, a lost pupil (`nan`, left to the general decoder), CR LF endings and malformed lines.
+    const stream = `${[
+      "S 1000 1.5",
+      "S 6000 nan",
+      "S 11000 -2.25 0.5 41\r",
+      "S 16000 1e3",
+      "S 21000 -0.0001",
+      "T 22000 lost",
+      "S 26000 90.0001",
+      "S 31000 3",
+    ].join("\n")}\n`;
+    const run = async (chunk: number) => {
+      const clock = new VirtualClock();
+      const device = new ScriptedEye();
+      const { port, tracker } = await openEye(clock, device, `sim/eye-${chunk}`);
+      const samples: Sample[] = [];
+      tracker.samples$.subscribe(eachSample((s) => samples.push(s)));
+      for (let at = 0; at < stream.length; at += chunk) {
+        device.bytes(stream.slice(at, at + chunk));
+        await tick();
+      }
+      await settle();
+      return { samples: samples.map((s) => [s.deviceUs, s.deg]), rejected: port.rejected };
+    };
+    const whole = await run(stream.length);
+    expect(whole).toEqual({
+      samples: [
+        [1000, 1.5],
+        [6000, Number.NaN],
+        [11000, -2.25],
+        [21000, -0.0001],
+        [31000, 3],
+      ],
+      rejected: 2, // 1e3 is no decimal of the wire; 90.0001° is out of range
+    });
+    for (const chunk of [1, 2, 3, 7]) expect(await run(chunk), `cut every ${chunk} bytes`).toEqual(whole);
+  });
+
   it("reports an unplug as the port closing with an error, and a silent tracker as a fault", async () => {
     const clock = new VirtualClock();
     const device = new ScriptedEye();

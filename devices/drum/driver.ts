@@ -5,9 +5,9 @@ import { DeviceError } from "../../src/core/faults.ts";
 import type { SampleBatch } from "../../src/core/samples.ts";
 import type { DeviceDescription } from "../description.ts";
 import { RIG_CONTROLLER } from "../firmware/description.ts";
-import { checkHello, type LinePort, type OkReply, samplesOf } from "../line-port.ts";
+import { checkHello, fieldIndex, type LinePort, type OkReply } from "../line-port.ts";
 import type { DeviceFault, StimulusMotion, VisualStimulus } from "../rig.ts";
-import { type STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
+import { STIMULUS_EVENTS, type StimulusCommand, stimulusCommands } from "./codec.ts";
 import { DRUM } from "./description.ts";
 
 type StimulusPort = LinePort<typeof STIMULUS_EVENTS>;
@@ -31,7 +31,8 @@ export class SerialStimulus implements VisualStimulus {
     protected readonly port: StimulusPort,
     private readonly accepts: readonly DeviceDescription[] = [DRUM, RIG_CONTROLLER],
   ) {
-    this.samples$ = samplesOf(port, ["P"], (event) => event.positionDeg);
+    const position = fieldIndex(STIMULUS_EVENTS, "P", "positionDeg");
+    this.samples$ = port.samples(["P"], (f) => f[position] as number);
   }
 
   /**

@@ -3,10 +3,10 @@
 import { type Observable, Subject, type Subscription } from "rxjs";
 import { FAULT_TEXT } from "../../src/core/faults.ts";
 import { onPositionGrid, type SampleBatch } from "../../src/core/samples.ts";
-import { checkHello, eventsOf, type LinePort, samplesOf } from "../line-port.ts";
+import { checkHello, eventsOf, fieldIndex, type LinePort } from "../line-port.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
 import { type EyeCalibration, pixelsToDegrees } from "./calibration.ts";
-import { type EYE_EVENTS, eyeCommands } from "./codec.ts";
+import { EYE_EVENTS, eyeCommands } from "./codec.ts";
 import { EYE_TRACKER } from "./description.ts";
 
 type EyePort = LinePort<typeof EYE_EVENTS>;
@@ -24,11 +24,14 @@ export class SerialEyeTracker implements EyeTracker {
     private readonly port: EyePort,
     private readonly calibration: EyeCalibration | undefined,
   ) {
-    this.samples$ = samplesOf(port, ["S", "R"], (event) =>
-      event.tag === "S"
-        ? event.xDeg
+    const x = fieldIndex(EYE_EVENTS, "S", "xDeg");
+    const pupilX = fieldIndex(EYE_EVENTS, "R", "pupilXPx");
+    const crX = fieldIndex(EYE_EVENTS, "R", "crXPx");
+    this.samples$ = port.samples(["S", "R"], (f, tag) =>
+      tag === "S"
+        ? (f[x] as number)
         : calibration
-          ? onPositionGrid(pixelsToDegrees(event.pupilXPx, event.crXPx, calibration))
+          ? onPositionGrid(pixelsToDegrees(f[pupilX] as number, f[crX] as number, calibration))
           : Number.NaN,
     );
     this.status$ = eventsOf(port, "T");
