@@ -16,7 +16,6 @@ import { stripePageForRun } from "../../web/stripe-page.ts";
 import { startDashboardProcess } from "../dashboard-process.ts";
 import { exitWith, guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
-import { raiseOwnPriority } from "../priority.ts";
 import { hostOption, listenProblem, portOption, type ServeOptions } from "./dashboard.ts";
 import { addExportOptions, type ExportCliOptions, exportSessions, exportSettings } from "./export.ts";
 
@@ -206,8 +205,6 @@ export function registerRun(program: Command): void {
               throw new UsageError(e.message);
             });
           }
-          // Deadlines on the real clock are kept by this process: it goes ahead of the rest of the computer.
-          if (opts.realtime || stripe || !opts.sim) process.stderr.write(`${raiseOwnPriority()}\n`);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
