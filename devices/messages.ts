@@ -1,6 +1,7 @@
 // Table-driven codecs: a device description (description.ts) lists its commands and events as fields with
 // kinds and ranges, and these two functions turn such a table into the encoder and the validating decoder —
 // one definition, both directions, so host drivers, simulated devices and firmware tests never disagree.
+import { MAX_NUMBER_BYTES, writeFixed4, writeInteger, writeText } from "../src/core/digits.ts";
 import type { FieldSpec } from "./description.ts";
 import {
   decimal,
@@ -191,6 +192,32 @@ export interface NumericEvent {
 /** The most fields any event has: the size of the array the fast path decodes into. */
 export const MAX_FIELDS = 16;
 
+/** The most bytes `encodeNumeric` writes for event `e`. */
+export const numericBytes = (e: NumericEvent): number =>
+  e.head.length + e.specs.length * (MAX_NUMBER_BYTES + 1);
+
+/**
+ * `encode` straight into bytes, for a device that streams numeric events (a simulated camera, a replay): the
+ * line `TAG field…` (no newline) written at `at`, its fields in the table's order taken from `f`; NaN in an
+ * optional field leaves it and those after it out, as the fast decoder reads them back. The text is encode's
+ * (tested). Returns the end; the caller leaves `numericBytes(e)` of room.
+ */
+export function encodeNumeric(e: NumericEvent, f: ArrayLike<number>, out: Uint8Array, at: number): number {
+  out.set(e.head, at);
+  at += e.head.length - 1; // the head's space goes before each field
+  const specs = e.specs;
+  for (let k = 0; k < specs.length; k++) {
+    const s = specs[k] as FieldSpec;
+    const v = f[k] as number;
+    if (Number.isNaN(v) && s.optional) break;
+    out[at++] = 32;
+    // formatField's spelling (wireNumber for a decimal): a whole number as String(), a fraction as toFixed(4)
+    if (s.kind !== "dec" || Number.isInteger(v)) at = writeInteger(out, at, v);
+    else at = Number.isNaN(v) ? writeText(out, at, "nan") : writeFixed4(out, at, v);
+  }
+  return at;
+}
+
 /** Events (device → host): `TAG field…`. */
 export function eventCodec<T extends Table>(table: T) {
   const numeric: NumericEvent[] = Object.entries(table)
@@ -218,6 +245,12 @@ export function eventCodec<T extends Table>(table: T) {
       if (to - from > MAX_LINE_BYTES) return undefined;
       const e = numericAt(b, from, to);
       return e && decodeNumeric(b, from + e.head.length, to, e.specs, out) ? e : undefined;
+    },
+    /** The numeric event `tag`, for `encodeNumeric`. */
+    numeric(tag: keyof T & string): NumericEvent {
+      const e = numeric.find((n) => n.tag === tag);
+      if (!e) throw new Error(`event ${tag} has a field that is not a number`);
+      return e;
     },
     /** The fields of event `tag`. */
     specs: (tag: string): readonly FieldSpec[] => (Object.hasOwn(table, tag) ? (table[tag] ?? []) : []),

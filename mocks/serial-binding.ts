@@ -9,7 +9,10 @@ import { QueuedPort } from "../devices/queued-port.ts";
 export interface SimulatedSerialDevice {
   /** Bytes from the host, as written. */
   receive(bytes: Uint8Array): void;
-  /** Called when the host opens the port: the device sends its bytes through `send` until `detach`. */
+  /**
+   * Called when the host opens the port: the device sends its bytes through `send` until `detach`. The bytes
+   * are lent for the call (the device reuses its buffer): `send` copies what it keeps.
+   */
   attach(send: (bytes: Uint8Array) => void): void;
   detach(): void;
 }

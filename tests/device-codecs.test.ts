@@ -7,6 +7,7 @@ import { STIMULUS_EVENTS, stimulusCommands, stimulusEvents } from "../devices/dr
 import { pixelsToDegrees } from "../devices/eye-tracker/calibration.ts";
 import { EYE_EVENTS, eyeCommands, eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { LIGHT_EVENTS, lightCommands, lightEvents } from "../devices/light-source/codec.ts";
+import { encodeNumeric, numericBytes } from "../devices/messages.ts";
 import { parseCommand, WireError } from "../devices/wire.ts";
 
 const decoders = { light: lightEvents, stimulus: stimulusEvents, eye: eyeEvents };
@@ -263,6 +264,64 @@ describe("decoders under arbitrary input (property-based)", () => {
       spied.mockRestore();
     }
   });
+
+  it.each(Object.entries(decoders))(
+    "%s: a numeric event written straight into bytes is encode's line",
+    (name, codec) => {
+      const table = tables[name as keyof typeof tables];
+      const numericTags = Object.entries(table as Record<string, readonly FieldSpec[]>)
+        .filter(([, specs]) => specs.every((f) => ["time", "int", "dec"].includes(f.kind)))
+        .map(([tag]) => tag);
+      expect(numericTags.length).toBeGreaterThan(0);
+      const value = (f: FieldSpec) =>
+        f.kind === "dec"
+          ? fc.oneof(
+              fc.double({ min: f.min ?? -1e6, max: f.max ?? 1e6, noNaN: true }),
+              fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1e4),
+              fc.integer({ min: -1e9, max: 1e9 }),
+              ...(f.nan ? [fc.constant(Number.NaN)] : []),
+            )
+          : fc.integer({ min: f.min ?? 0, max: f.kind === "time" ? 2 ** 32 - 1 : (f.max ?? 2 ** 31) });
+      const bytes = new Uint8Array(256);
+      fc.assert(
+        fc.property(
+          fc
+            .constantFrom(...numericTags)
+            .chain((tag) =>
+              fc.tuple(
+                fc.constant(tag),
+                fc.tuple(...(table[tag as keyof typeof table] as readonly FieldSpec[]).map(value)),
+                fc.integer({ min: 0, max: 4 }),
+              ),
+            ),
+          ([tag, values, leaveOut]) => {
+            const specs = table[tag as keyof typeof table] as readonly FieldSpec[];
+            // Optional fields at the end left out: undefined for encode, NaN for the byte encoder.
+            const kept = Math.max(
+              specs.length - leaveOut,
+              specs.findLastIndex((f: FieldSpec) => !f.optional) + 1,
+            );
+            const message: Record<string, unknown> = { tag };
+            specs.forEach((f, k) => {
+              message[f.name] = k < kept ? values[k] : undefined;
+            });
+            const fields = values.map((v, k) => (k < kept ? v : Number.NaN));
+            // A NaN in a kept optional field reads as left out: encode is given undefined there too.
+            const cut = fields.findIndex((v, k) => Number.isNaN(v) && specs[k]?.optional);
+            if (cut >= 0)
+              for (let k = cut; k < specs.length; k++) message[(specs[k] as FieldSpec).name] = undefined;
+            const e = codec.numeric(tag as never);
+            const end = encodeNumeric(e, fields, bytes, 3);
+            expect(end - 3).toBeLessThanOrEqual(numericBytes(e));
+            expect(Buffer.from(bytes.subarray(3, end)).toString("latin1")).toBe(
+              codec.encode(message as never),
+            );
+          },
+        ),
+        { numRuns: 3000 },
+      );
+    },
+  );
 
   it("eye samples survive encode → decode exactly (at the wire's 0.0001° resolution)", () => {
     fc.assert(

@@ -146,7 +146,8 @@ function withTransportJitter(device: SimulatedSerialDevice, random: Random): Sim
     receive: (bytes) => device.receive(bytes),
     detach: () => device.detach(),
     attach: (send) =>
-      device.attach((bytes) => {
+      device.attach((lent) => {
+        const bytes = lent.slice(); // the device reuses its buffer (SimulatedSerialDevice.attach)
         due = Math.max(due, performance.now()) + random.uniform() * 1.5;
         setTimeout(() => send(bytes), due - performance.now());
       }),

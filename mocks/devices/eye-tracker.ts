@@ -2,13 +2,20 @@
 // protocol, streaming degrees (`S`) or, for calibration tests, raw pupil/corneal-reflection pixels (`R`).
 import type { Subscription } from "rxjs";
 import type { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
-import { eyeCommands, eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { EYE_EVENTS, eyeCommands, eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { fieldIndex } from "../../devices/line-port.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { EyeSample } from "../../src/core/samples.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
 
+const S = eyeEvents.numeric("S");
+const S_TIME = fieldIndex(EYE_EVENTS, "S", "deviceUs");
+const S_X = fieldIndex(EYE_EVENTS, "S", "xDeg");
+
 export class SimulatedEyeTrackerDevice extends LineDevice {
   private streaming: Subscription | undefined;
+  /** An `S` line's fields; the optional ones (y, pupil) left out. */
+  private readonly sample = new Float64Array(S.specs.length).fill(Number.NaN);
 
   constructor(
     clock: SessionClock,
@@ -20,21 +27,28 @@ export class SimulatedEyeTrackerDevice extends LineDevice {
     super(clock, 4_000_000_000);
   }
 
-  private frame(s: EyeSample): string {
+  private frame(s: EyeSample): void {
     const deviceUs = this.deviceUsAt(s.tMs);
-    if (!this.pixels)
-      return eyeEvents.encode({ tag: "S", deviceUs, xDeg: s.xDeg, yDeg: undefined, pupilPx: undefined });
+    if (!this.pixels) {
+      // `S deviceUs xDeg`: the stream every session runs on, written without a string per sample
+      this.sample[S_TIME] = deviceUs;
+      this.sample[S_X] = s.xDeg;
+      this.emitNumeric(S, this.sample);
+      return;
+    }
     const { calibration: c, crPx } = this.pixels;
     const d =
       c.method === "pixels-per-degree" ? s.xDeg * c.pxPerDeg : c.rpPx * Math.sin((s.xDeg * Math.PI) / 180);
-    return eyeEvents.encode({
-      tag: "R",
-      deviceUs,
-      pupilXPx: crPx + d,
-      crXPx: crPx,
-      pupilYPx: undefined,
-      crYPx: undefined,
-    });
+    this.emit(
+      eyeEvents.encode({
+        tag: "R",
+        deviceUs,
+        pupilXPx: crPx + d,
+        crXPx: crPx,
+        pupilYPx: undefined,
+        crYPx: undefined,
+      }),
+    );
   }
 
   protected override onDetach(): void {
@@ -49,7 +63,7 @@ export class SimulatedEyeTrackerDevice extends LineDevice {
       case "HELLO":
         return ["hokr-eye", 1, this.rateHz, this.pixels ? "px" : "deg"];
       case "START":
-        this.streaming ??= this.camera.frames$.subscribe((s) => this.emit(this.frame(s)));
+        this.streaming ??= this.camera.frames$.subscribe((s) => this.frame(s));
         return [];
       case "STOP":
         this.onDetach();

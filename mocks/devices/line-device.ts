@@ -2,11 +2,15 @@
 // answers each with OK/ERR, and stamps everything with a 32-bit µs device clock that started before the
 // session (so the host's unwrapping and clock alignment are exercised).
 
+import { encodeNumeric, type NumericEvent, numericBytes } from "../../devices/messages.ts";
 import { formatErr, formatOk, parseCommand, UINT32, WireError } from "../../devices/wire.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
+import { writeText } from "../../src/core/digits.ts";
 import type { SimulatedSerialDevice } from "../serial-binding.ts";
 
 /** A command the device refuses: `ERR <code> <text>`. */
+const LF = 10;
+
 export class Refusal extends Error {
   constructor(
     readonly code: 1 | 2 | 3,
@@ -19,7 +23,9 @@ export class Refusal extends Error {
 export abstract class LineDevice implements SimulatedSerialDevice {
   private send: ((bytes: Uint8Array) => void) | undefined;
   private partial = "";
-  private outgoing = "";
+  /** Lines queued for the next write: `outgoing[0..pos)`. */
+  private outgoing = new Uint8Array(1 << 12);
+  private pos = 0;
 
   constructor(
     protected readonly clock: SessionClock,
@@ -55,7 +61,7 @@ export abstract class LineDevice implements SimulatedSerialDevice {
 
   detach(): void {
     this.send = undefined;
-    this.outgoing = "";
+    this.pos = 0;
     this.onDetach();
   }
 
@@ -66,15 +72,35 @@ export abstract class LineDevice implements SimulatedSerialDevice {
    * device ships lines in packets (and far cheaper than a Buffer per line).
    */
   protected emit(line: string): void {
-    if (!this.send) return;
-    if (this.outgoing === "") queueMicrotask(() => this.flush());
-    this.outgoing += `${line}\n`;
+    if (!this.room(line.length + 1)) return;
+    this.pos = writeText(this.outgoing, this.pos, line);
+    this.outgoing[this.pos++] = LF;
+  }
+
+  /** `emit(codec.encode(…))` for a numeric event, with its fields written straight into the outgoing bytes. */
+  protected emitNumeric(e: NumericEvent, fields: ArrayLike<number>): void {
+    if (!this.room(numericBytes(e) + 1)) return;
+    this.pos = encodeNumeric(e, fields, this.outgoing, this.pos);
+    this.outgoing[this.pos++] = LF;
+  }
+
+  /** Room for `n` more outgoing bytes, the write queued; false when detached (nothing is sent). */
+  private room(n: number): boolean {
+    if (!this.send) return false;
+    if (this.pos === 0) queueMicrotask(() => this.flush());
+    if (this.pos + n > this.outgoing.length) {
+      const grown = new Uint8Array(Math.max(2 * this.outgoing.length, this.pos + n));
+      grown.set(this.outgoing.subarray(0, this.pos));
+      this.outgoing = grown;
+    }
+    return true;
   }
 
   private flush(): void {
-    const text = this.outgoing;
-    this.outgoing = "";
-    if (text !== "") this.send?.(Buffer.from(text, "latin1"));
+    const n = this.pos;
+    this.pos = 0;
+    // The receiver copies what it keeps (SimulatedSerialDevice.attach): the buffer is reused.
+    if (n > 0) this.send?.(this.outgoing.subarray(0, n));
   }
 
   receive(bytes: Uint8Array): void {

@@ -1,11 +1,17 @@
 // Simulated `hokr-drum` / `hokr-stripe` controller: the device model (SimulatedStimulus, which generates the
 // sinusoid) behind the real wire protocol.
-import { stimulusCommands, stimulusEvents } from "../../devices/drum/codec.ts";
+import { STIMULUS_EVENTS, stimulusCommands, stimulusEvents } from "../../devices/drum/codec.ts";
 import { DRUM, DRUM_LIMITS } from "../../devices/drum/description.ts";
+import { fieldIndex } from "../../devices/line-port.ts";
 import { STRIPE_DISPLAY } from "../../devices/stripe-display/description.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedStimulus } from "../simulated-rig.ts";
 import { LineDevice, Refusal } from "./line-device.ts";
+
+/** `P deviceUs positionDeg`, the position report streamed through the session. */
+const P = stimulusEvents.numeric("P");
+const P_TIME = fieldIndex(STIMULUS_EVENTS, "P", "deviceUs");
+const P_POSITION = fieldIndex(STIMULUS_EVENTS, "P", "positionDeg");
 
 export class SimulatedStimulusController extends LineDevice {
   private spatialFrequencyCpd: number | undefined;
@@ -17,11 +23,12 @@ export class SimulatedStimulusController extends LineDevice {
     private readonly maxAmplitudeDeg: number = DRUM_LIMITS.maxAmplitudeDeg,
   ) {
     super(clock, 2_000_000_000);
-    stimulus.reports$.subscribe((s) =>
-      this.emit(
-        stimulusEvents.encode({ tag: "P", deviceUs: this.deviceUsAt(s.tMs), positionDeg: s.positionDeg }),
-      ),
-    );
+    const report = new Float64Array(P.specs.length);
+    stimulus.reports$.subscribe((s) => {
+      report[P_TIME] = this.deviceUsAt(s.tMs);
+      report[P_POSITION] = s.positionDeg;
+      this.emitNumeric(P, report);
+    });
   }
 
   protected command(verb: string, args: string[], line: string): (string | number)[] {

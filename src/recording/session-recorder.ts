@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { GainBlock } from "../analysis/gain-block.ts";
+import { MAX_NUMBER_BYTES, writeFixed4, writeInteger, writeText } from "../core/digits.ts";
 import type { SampleBatch } from "../core/samples.ts";
 import type { SessionEvent, SessionSink, SessionStatus } from "../engine/session.ts";
 import { formatGainRow, gainTableHeader } from "./gain-table.ts";
@@ -57,84 +58,22 @@ class AppendFile {
 
   /** One sample row `t_us  device_us  host_us  value`: as `${micros}\t${deviceUs}\t${micros}\t${fixed4}\n`. */
   private row(tMs: number, deviceUs: number, hostMs: number, value: number): void {
-    this.reserve(4 * 24 + 4);
+    this.reserve(4 * MAX_NUMBER_BYTES + 4);
+    const buf = this.buf;
     const tUs = micros(tMs);
     const from = this.pos;
-    this.integer(tUs);
-    const to = this.pos;
-    this.buf[this.pos++] = TAB;
+    let at = writeInteger(buf, from, tUs);
+    const to = at;
+    buf[at++] = TAB;
     // A simulated device's clock and the host's arrival often read the session time itself: copy its digits.
-    if (deviceUs === tUs) this.repeat(from, to);
-    else this.integer(deviceUs);
-    this.buf[this.pos++] = TAB;
+    at = deviceUs === tUs ? repeat(buf, at, from, to) : writeInteger(buf, at, deviceUs);
+    buf[at++] = TAB;
     const hostUs = micros(hostMs);
-    if (hostUs === tUs) this.repeat(from, to);
-    else this.integer(hostUs);
-    this.buf[this.pos++] = TAB;
-    this.fixed4(value);
-    this.buf[this.pos++] = LF;
-  }
-
-  /** The bytes from..to written again. */
-  private repeat(from: number, to: number): void {
-    const buf = this.buf;
-    let at = this.pos;
-    for (let i = from; i < to; i++) buf[at++] = buf[i] as number;
+    at = hostUs === tUs ? repeat(buf, at, from, to) : writeInteger(buf, at, hostUs);
+    buf[at++] = TAB;
+    at = Number.isNaN(value) ? writeText(buf, at, "NaN") : writeFixed4(buf, at, value);
+    buf[at++] = LF;
     this.pos = at;
-  }
-
-  /** `String(n)`, written as digits for safe integers (what the devices report), through String otherwise. */
-  private integer(n: number): void {
-    if (!Number.isSafeInteger(n)) {
-      this.pos += this.buf.write(String(n), this.pos, "latin1");
-      return;
-    }
-    let v = n;
-    if (v < 0) {
-      this.buf[this.pos++] = MINUS;
-      v = -v;
-    }
-    let length = 1;
-    while (length < 16 && v >= (POW10[length] as number)) length++;
-    let at = this.pos + length - 1;
-    this.pos += length;
-    // Two digits per division, from the right.
-    for (; v >= 100; at -= 2) {
-      const q = Math.floor(v / 100);
-      const pair = 2 * (v - q * 100);
-      this.buf[at] = DIGIT_PAIRS[pair + 1] as number;
-      this.buf[at - 1] = DIGIT_PAIRS[pair] as number;
-      v = q;
-    }
-    if (v >= 10) {
-      this.buf[at] = DIGIT_PAIRS[2 * v + 1] as number;
-      this.buf[at - 1] = DIGIT_PAIRS[2 * v] as number;
-    } else this.buf[at] = ZERO + v;
-  }
-
-  /**
-   * `x.toFixed(4)` ("NaN" for NaN). Digit by digit when |x|·10⁴ is well clear of a rounding tie and small
-   * enough that computing it is exact to 10⁻⁴ (always, for positions on the recording's 0.0001° grid);
-   * through toFixed otherwise, so the text is toFixed's in every case.
-   */
-  private fixed4(x: number): void {
-    const scaled = Math.abs(x) * 1e4;
-    const n = Math.round(scaled);
-    if (!(scaled < 1e9) || Math.abs(scaled - n) > 0.499) {
-      this.pos += this.buf.write(Number.isNaN(x) ? "NaN" : x.toFixed(4), this.pos, "latin1");
-      return;
-    }
-    if (x < 0) this.buf[this.pos++] = MINUS;
-    const whole = Math.floor(n / 1e4);
-    let frac = n - whole * 1e4;
-    this.integer(whole);
-    this.buf[this.pos++] = DOT;
-    for (let i = 3; i >= 0; i--) {
-      const q = Math.floor(frac / 10);
-      this.buf[this.pos + i] = ZERO + frac - q * 10;
-      frac = q;
-    }
-    this.pos += 4;
   }
 
   flush(): void {
@@ -150,13 +89,12 @@ class AppendFile {
   }
 }
 
-const [TAB, LF, MINUS, DOT, ZERO] = [9, 10, 45, 46, 48];
-const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
-/** "00", "01", … "99" as bytes. */
-const DIGIT_PAIRS = Uint8Array.from(
-  { length: 200 },
-  (_, i) => ZERO + (i % 2 ? (i >> 1) % 10 : Math.floor(i / 20)),
-);
+const [TAB, LF] = [9, 10];
+/** The bytes from..to written again at `at`; returns the end. */
+function repeat(buf: Uint8Array, at: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) buf[at++] = buf[i] as number;
+  return at;
+}
 const micros = (tMs: number) => Math.round(tMs * 1000);
 
 export class SessionRecorder implements SessionSink {

@@ -2,8 +2,10 @@
 // hokr eye tracker's stream, the protocol drives a simulated drum and light source as on the simulated rig,
 // and everything goes through the same drivers, codecs and pipeline as a live run.
 import { basename } from "node:path";
-import { stimulusEvents } from "../../devices/drum/codec.ts";
-import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { STIMULUS_EVENTS, stimulusEvents } from "../../devices/drum/codec.ts";
+import { EYE_EVENTS, eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { fieldIndex } from "../../devices/line-port.ts";
+import type { NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
 import { SimulatedStimulusController } from "../../mocks/devices/stimulus-controller.ts";
@@ -16,7 +18,7 @@ import { type RigConfig, SIMULATED_RIG } from "../config/rig-config.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
 import { medianIntervalMs, readTrace, type TraceFormat } from "../recording/trace-file.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
+import { type RecordedBatch, RecordedStreamDevice } from "./replay-devices.ts";
 
 export interface TraceReplayOptions {
   file: string;
@@ -38,14 +40,23 @@ export async function replayTrace(o: TraceReplayOptions) {
   const trace = readTrace(o.file, o.format);
   const unitMs = { s: 1000, ms: 1, us: 0.001 }[o.format.timeUnit ?? "s"];
   const originMs = o.traceStart === undefined ? (trace.tMs[0] ?? 0) : o.traceStart * unitMs;
-  // Device time = trace time on the session clock, µs, as a 32-bit counter.
-  const lines = function* (make: (i: number, deviceUs: number) => string): Generator<RecordedLine> {
-    for (let i = 0; i < trace.tMs.length; i++) {
-      const tMs = (trace.tMs[i] as number) - originMs;
-      if (tMs < 0) continue;
-      const deviceUs = Math.round(tMs * 1000) % UINT32;
-      yield { hostMs: tMs, line: make(i, deviceUs) };
-    }
+  // The samples from session time 0 on, as the lines a hokr device would have sent: received when taken (the
+  // trace's time is the session clock), device time = trace time, µs, as a 32-bit counter.
+  const kept: number[] = [];
+  trace.tMs.forEach((t, i) => {
+    if (t - originMs >= 0) kept.push(i);
+  });
+  const hostMs = Float64Array.from(kept, (i) => (trace.tMs[i] as number) - originMs);
+  const deviceUs = hostMs.map((t) => Math.round(t * 1000) % UINT32);
+  const batch = (
+    event: NumericEvent,
+    values: ArrayLike<number>,
+    valueField: number,
+  ): Iterator<RecordedBatch> => {
+    const fields: (ArrayLike<number> | undefined)[] = event.specs.map(() => undefined);
+    fields[event.specs.findIndex((f) => f.kind === "time")] = deviceUs;
+    fields[valueField] = Float64Array.from(kept, (i) => values[i] as number);
+    return [{ rows: kept.length, hostMs, lines: { event, fields } }].values();
   };
   const n = ++count;
   const paths = { light: `trace/${n}/light`, stimulus: `trace/${n}/drum`, eyeTracker: `trace/${n}/eye` };
@@ -66,9 +77,7 @@ export async function replayTrace(o: TraceReplayOptions) {
                 clock,
                 0,
                 ["hokr-drum", 1, 90],
-                lines((i, deviceUs) =>
-                  stimulusEvents.encode({ tag: "P", deviceUs, positionDeg: stim[i] as number }),
-                ),
+                batch(stimulusEvents.numeric("P"), stim, fieldIndex(STIMULUS_EVENTS, "P", "positionDeg")),
               )
             : new SimulatedStimulusController(clock, new SimulatedStimulus(clock)),
           { path: paths.stimulus },
@@ -78,15 +87,7 @@ export async function replayTrace(o: TraceReplayOptions) {
             clock,
             0,
             ["hokr-eye", 1, Math.round(1000 / medianIntervalMs(trace)), "deg"],
-            lines((i, deviceUs) =>
-              eyeEvents.encode({
-                tag: "S",
-                deviceUs,
-                xDeg: trace.xDeg[i] as number,
-                yDeg: undefined,
-                pupilPx: undefined,
-              }),
-            ),
+            batch(eyeEvents.numeric("S"), trace.xDeg, fieldIndex(EYE_EVENTS, "S", "xDeg")),
           ),
           { path: paths.eyeTracker },
         );

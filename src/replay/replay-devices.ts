@@ -2,17 +2,26 @@
 // sends the recorded lines at the session time the host first received them, with the recorded device
 // timestamps — so the real drivers, codecs, clock alignment and pipeline see exactly what they saw live.
 import type { ClockFit, DeviceClock, Placement } from "../../devices/clock-sync.ts";
+import { MAX_FIELDS, type NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { LineDevice } from "../../mocks/devices/line-device.ts";
 import type { SessionClock } from "../core/clock.ts";
 
-export interface RecordedLine {
-  /** Session time the host received it live, ms. */
-  hostMs: number;
-  line: string;
-  /** Its device time, µs, and the session time the live run placed it at, µs (when it has one). */
-  deviceUs?: number;
-  tUs?: number;
+/**
+ * A run of recorded lines, column by column, as a recording is read (in large chunks, no object per line). Its
+ * arrays may be reused for the next batch: a device reads a batch to its end before it asks for the next.
+ */
+export interface RecordedBatch {
+  rows: number;
+  /** Session time the host received each line live, ms. */
+  hostMs: ArrayLike<number>;
+  /** Each line's device time, µs, and the session time the live run placed it at, µs (absent: not known). */
+  placed?: { deviceUs: ArrayLike<number>; tUs: ArrayLike<number> };
+  /**
+   * The lines: a numeric event with its fields column by column in the event's order (undefined: left out),
+   * written straight into the outgoing bytes; or, for the few others (light edges), their text.
+   */
+  lines: { event: NumericEvent; fields: readonly (ArrayLike<number> | undefined)[] } | readonly string[];
 }
 
 /**
@@ -22,12 +31,15 @@ export interface RecordedLine {
  * offset of the last recorded one. So replay does not fit the clock again: it reproduces the live alignment.
  */
 export class RecordedClock implements DeviceClock {
-  private readonly queue: { deviceUs: number; tUs: number }[] = [];
+  /** Placements sent and not yet taken: device µs and session µs, from `head` on (two arrays, no object each). */
+  private readonly deviceUs: number[] = [];
+  private readonly tUs: number[] = [];
   private head = 0;
   private last: { deviceUs: number; tUs: number } | undefined;
 
   sent(deviceUs: number, tUs: number): void {
-    this.queue.push({ deviceUs, tUs });
+    this.deviceUs.push(deviceUs);
+    this.tUs.push(tUs);
   }
 
   toDeviceMs(sessionMs: number): number {
@@ -35,15 +47,15 @@ export class RecordedClock implements DeviceClock {
   }
 
   place(deviceUs: number, hostMs: number): Placement {
-    const next = this.queue[this.head];
-    if (next !== undefined && next.deviceUs === deviceUs) {
-      this.head++;
+    if (this.head < this.deviceUs.length && this.deviceUs[this.head] === deviceUs) {
+      const tUs = this.tUs[this.head++] as number;
       if (this.head > 4096) {
-        this.queue.splice(0, this.head);
+        this.deviceUs.splice(0, this.head);
+        this.tUs.splice(0, this.head);
         this.head = 0;
       }
-      this.last = next;
-      return { ok: true, deviceMs: deviceUs / 1000, tMs: next.tUs / 1000 };
+      this.last = { deviceUs, tUs };
+      return { ok: true, deviceMs: deviceUs / 1000, tMs: tUs / 1000 };
     }
     if (!this.last) return { ok: true, deviceMs: deviceUs / 1000, tMs: hostMs };
     // Signed difference of two wrapping 32-bit µs counts.
@@ -62,14 +74,18 @@ export class RecordedClock implements DeviceClock {
 }
 
 export class RecordedStreamDevice extends LineDevice {
-  private next: RecordedLine | undefined;
+  /** The batch being played and its next row; undefined when all is sent. */
+  private batch: RecordedBatch | undefined;
+  private row = 0;
+  /** A numeric line's fields (left-out ones NaN). */
+  private readonly fields = new Float64Array(MAX_FIELDS);
   private playing = false;
 
   constructor(
     clock: SessionClock,
     bootUs: number,
     private readonly hello: (string | number)[],
-    private readonly lines: Iterator<RecordedLine>,
+    private readonly batches: Iterator<RecordedBatch>,
     /** Told each recorded line's placement as it is sent. */
     private readonly placements?: RecordedClock,
     /** Verbs whose reply must follow what the device did before it got them (see `command`). */
@@ -82,26 +98,55 @@ export class RecordedStreamDevice extends LineDevice {
     super.attach(send);
     if (this.playing) return;
     this.playing = true;
-    this.next = this.lines.next().value;
+    this.nextBatch();
     const clock = this.clock;
     const self = this;
-    if (this.next)
+    const first = this.nextMs();
+    if (first !== undefined)
       clock.schedule(
         function () {
-          for (let r = self.next; r !== undefined && r.hostMs <= clock.now(); r = self.next) {
-            self.sendNext(r);
-          }
-          if (self.next) this.schedule(undefined, self.next.hostMs - clock.now());
+          const now = clock.now();
+          let next = self.nextMs();
+          for (; next !== undefined && next <= now; next = self.nextMs()) self.sendNext();
+          if (next !== undefined) this.schedule(undefined, next - now);
         },
-        Math.max(0, this.next.hostMs - clock.now()),
+        Math.max(0, first - clock.now()),
       );
   }
 
-  /** Sends recorded line `r` (the next one), telling the clock where the live run placed it. */
-  private sendNext(r: RecordedLine): void {
-    if (r.deviceUs !== undefined && r.tUs !== undefined) this.placements?.sent(r.deviceUs, r.tUs);
-    this.emit(r.line);
-    this.next = this.lines.next().value;
+  /** When the next line was received live, ms; undefined when all is sent. */
+  private nextMs(): number | undefined {
+    return this.batch?.hostMs[this.row];
+  }
+
+  private nextBatch(): void {
+    this.row = 0;
+    for (let b = this.batches.next(); ; b = this.batches.next()) {
+      this.batch = b.done ? undefined : b.value;
+      if (!this.batch || this.batch.rows > 0) break;
+    }
+    const lines = this.batch?.lines;
+    if (lines && "event" in lines)
+      lines.fields.forEach((column, k) => {
+        if (!column) this.fields[k] = Number.NaN;
+      });
+  }
+
+  /** Sends the next recorded line, telling the clock where the live run placed it. */
+  private sendNext(): void {
+    const b = this.batch as RecordedBatch;
+    const i = this.row;
+    if (b.placed) this.placements?.sent(b.placed.deviceUs[i] as number, b.placed.tUs[i] as number);
+    const lines = b.lines;
+    if ("event" in lines) {
+      const columns = lines.fields;
+      for (let k = 0; k < columns.length; k++) {
+        const column = columns[k];
+        if (column) this.fields[k] = column[i] as number;
+      }
+      this.emitNumeric(lines.event, this.fields);
+    } else this.emit(lines[i] as string);
+    if (++this.row === b.rows) this.nextBatch();
   }
 
   /**
@@ -109,9 +154,7 @@ export class RecordedStreamDevice extends LineDevice {
    * the protocol's end (on the real clock that is after the timeline's last moment, which replay never reaches).
    */
   sendRest(): void {
-    for (let r = this.next; r !== undefined; r = this.next) {
-      this.sendNext(r);
-    }
+    while (this.batch) this.sendNext();
   }
 
   /**
@@ -125,8 +168,7 @@ export class RecordedStreamDevice extends LineDevice {
     if (verb === "HELLO") return this.hello;
     if (this.inOrderAfter.has(verb)) {
       const nowUs = this.clock.now() * 1000;
-      for (let r = this.next; r !== undefined && (r.tUs ?? Number.POSITIVE_INFINITY) <= nowUs; r = this.next)
-        this.sendNext(r);
+      while (this.batch?.placed && (this.batch.placed.tUs[this.row] as number) <= nowUs) this.sendNext();
     }
     return [];
   }

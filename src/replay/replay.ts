@@ -2,9 +2,11 @@
 // pipeline as the live run, on the virtual clock. Replaying a simulated session reproduces its gain.tsv
 // exactly; a real rig's recording replays the same way, so a changed analysis can be re-run over old data.
 import { join } from "node:path";
-import { stimulusEvents } from "../../devices/drum/codec.ts";
-import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { STIMULUS_EVENTS, stimulusEvents } from "../../devices/drum/codec.ts";
+import { EYE_EVENTS, eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import { lightEvents } from "../../devices/light-source/codec.ts";
+import { fieldIndex } from "../../devices/line-port.ts";
+import type { NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
 import { AnalysisSettings } from "../analysis/settings.ts";
@@ -17,7 +19,7 @@ import type { Protocol } from "../protocol/schema.ts";
 import { jsonlRows, tsvColumns } from "../recording/recorded-rows.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { RecordedClock, type RecordedLine, RecordedStreamDevice } from "./replay-devices.ts";
+import { type RecordedBatch, RecordedClock, RecordedStreamDevice } from "./replay-devices.ts";
 
 export interface ReplayOptions {
   dir: string;
@@ -55,28 +57,62 @@ function peek<T>(items: Iterator<T>): { first: T | undefined; all: Iterator<T> }
 const bootUs = (deviceUs: number, sessionUs: number) =>
   (((deviceUs - Math.round(sessionUs)) % UINT32) + UINT32) % UINT32;
 
-type TimedLine = RecordedLine & { deviceUs: number; tUs: number };
-
-/** A recorded sample file (eye.tsv, stimulus.tsv) as the wire lines its device sent. */
+/**
+ * A recorded sample file (eye.tsv, stimulus.tsv) as the lines its device sent: `event` with its device time
+ * and `value` from the file, the rest of its fields left out — in the reader's column batches.
+ */
 function* recordedSamples(
   file: string,
   value: "x_deg" | "position_deg",
-  encode: (deviceUs: number, value: number) => string,
-): Generator<TimedLine> {
-  // Straight from the reader's column batches (no record per row in between).
+  event: NumericEvent,
+  fields: { time: number; value: number },
+): Generator<RecordedBatch> {
   for (const { rows, columns } of tsvColumns(file, ["t_us", "device_us", "host_us", value] as const)) {
-    const { t_us: tUs, device_us: deviceUs, host_us: hostUs } = columns;
-    const values = columns[value];
-    for (let i = 0; i < rows; i++) {
-      const device = deviceUs[i] as number;
-      yield {
-        hostMs: (hostUs[i] as number) / 1000,
-        deviceUs: device,
-        tUs: tUs[i] as number,
-        line: encode(device, values[i] as number),
-      };
+    const { t_us: tUs, device_us: deviceUs, host_us: hostMs } = columns;
+    for (let i = 0; i < rows; i++) hostMs[i] = (hostMs[i] as number) / 1000; // µs → ms, in place
+    const lineFields: (Float64Array | undefined)[] = event.specs.map(() => undefined);
+    lineFields[fields.time] = deviceUs;
+    lineFields[fields.value] = columns[value];
+    yield { rows, hostMs, placed: { deviceUs, tUs }, lines: { event, fields: lineFields } };
+  }
+}
+
+/** The light edges of events.jsonl as the light source's `E` lines, in batches. */
+function* recordedEdges(file: string, channelIndex: ReadonlyMap<string, number>): Generator<RecordedBatch> {
+  const size = 4096;
+  let batch = {
+    hostMs: [] as number[],
+    deviceUs: [] as number[],
+    tUs: [] as number[],
+    lines: [] as string[],
+  };
+  const full = () => ({
+    rows: batch.lines.length,
+    hostMs: batch.hostMs,
+    placed: { deviceUs: batch.deviceUs, tUs: batch.tUs },
+    lines: batch.lines,
+  });
+  for (const e of jsonlRows(file)) {
+    if (e.type !== "light-edge") continue;
+    const tS = Number(e.t_s);
+    const deviceUs = Number(e.deviceUs);
+    batch.hostMs.push(typeof e.hostMs === "number" ? e.hostMs : tS * 1000);
+    batch.deviceUs.push(deviceUs);
+    batch.tUs.push(Math.round(tS * 1e6));
+    batch.lines.push(
+      lightEvents.encode({
+        tag: "E",
+        deviceUs,
+        channel: channelIndex.get(String(e.channel)) ?? 0,
+        on: e.on === true,
+      }),
+    );
+    if (batch.lines.length === size) {
+      yield full();
+      batch = { hostMs: [], deviceUs: [], tUs: [], lines: [] };
     }
   }
+  yield full();
 }
 
 let replays = 0;
@@ -95,37 +131,22 @@ export async function replaySession(o: ReplayOptions) {
   const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
 
   const eye = peek(
-    recordedSamples(join(o.dir, SESSION_FILES.eye), "x_deg", (deviceUs, xDeg) =>
-      eyeEvents.encode({ tag: "S", deviceUs, xDeg, yDeg: undefined, pupilPx: undefined }),
-    ),
+    recordedSamples(join(o.dir, SESSION_FILES.eye), "x_deg", eyeEvents.numeric("S"), {
+      time: fieldIndex(EYE_EVENTS, "S", "deviceUs"),
+      value: fieldIndex(EYE_EVENTS, "S", "xDeg"),
+    }),
   );
   const stimulus = peek(
-    recordedSamples(join(o.dir, SESSION_FILES.stimulus), "position_deg", (deviceUs, positionDeg) =>
-      stimulusEvents.encode({ tag: "P", deviceUs, positionDeg }),
-    ),
+    recordedSamples(join(o.dir, SESSION_FILES.stimulus), "position_deg", stimulusEvents.numeric("P"), {
+      time: fieldIndex(STIMULUS_EVENTS, "P", "deviceUs"),
+      value: fieldIndex(STIMULUS_EVENTS, "P", "positionDeg"),
+    }),
   );
-  const light = peek(
-    (function* (): Generator<TimedLine> {
-      for (const e of jsonlRows(join(o.dir, SESSION_FILES.events))) {
-        if (e.type !== "light-edge") continue;
-        const tS = Number(e.t_s);
-        const deviceUs = Number(e.deviceUs);
-        yield {
-          hostMs: typeof e.hostMs === "number" ? e.hostMs : tS * 1000,
-          deviceUs,
-          tUs: Math.round(tS * 1e6),
-          line: lightEvents.encode({
-            tag: "E",
-            deviceUs,
-            channel: channelIndex.get(String(e.channel)) ?? 0,
-            on: e.on === true,
-          }),
-        };
-      }
-    })(),
-  );
-  const boot = (p: { first: { deviceUs: number; tUs: number } | undefined }) =>
-    p.first ? bootUs(p.first.deviceUs, p.first.tUs) : 0;
+  const light = peek(recordedEdges(join(o.dir, SESSION_FILES.events), channelIndex));
+  const boot = (p: { first: RecordedBatch | undefined }) => {
+    const placed = p.first?.placed;
+    return placed && p.first?.rows ? bootUs(placed.deviceUs[0] as number, placed.tUs[0] as number) : 0;
+  };
   const n = ++replays;
   const paths = { light: `replay/${n}/light`, stimulus: `replay/${n}/drum`, eyeTracker: `replay/${n}/eye` };
   const placements = {
