@@ -6,17 +6,65 @@
 export const MAX_NUMBER_BYTES = 27;
 
 const [MINUS, DOT, ZERO] = [45, 46, 48];
-const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 /** "00", "01", … "99" as bytes. */
 const DIGIT_PAIRS = Uint8Array.from(
   { length: 200 },
   (_, i) => ZERO + (i % 2 ? (i >> 1) % 10 : Math.floor(i / 20)),
 );
+/** Below this, whole numbers divide in 32-bit integer arithmetic (`| 0`), several times faster. */
+const INT32 = 2 ** 31;
 
 /** A Latin-1 text's bytes (no Buffer: this runs in the browser too). */
 export function writeText(b: Uint8Array, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
   return at;
+}
+
+/** How many decimal digits the whole number 0 ≤ v < 1e16 has (a binary search, 4 comparisons). */
+const digitCount = (v: number): number =>
+  v < 1e8
+    ? v < 1e4
+      ? v < 100
+        ? v < 10
+          ? 1
+          : 2
+        : v < 1000
+          ? 3
+          : 4
+      : v < 1e6
+        ? v < 1e5
+          ? 5
+          : 6
+        : v < 1e7
+          ? 7
+          : 8
+    : v < 1e12
+      ? v < 1e10
+        ? v < 1e9
+          ? 9
+          : 10
+        : v < 1e11
+          ? 11
+          : 12
+      : v < 1e14
+        ? v < 1e13
+          ? 13
+          : 14
+        : v < 1e15
+          ? 15
+          : 16;
+
+/** The last `count` digits of the whole number 0 ≤ v < 2^31, zero-padded, written to end just before `end`. */
+function digitsBefore(b: Uint8Array, end: number, v: number, count: number): void {
+  let i = end;
+  for (; count >= 2; count -= 2) {
+    const q = (v / 100) | 0;
+    const pair = (v - q * 100) << 1;
+    b[--i] = DIGIT_PAIRS[pair + 1] as number;
+    b[--i] = DIGIT_PAIRS[pair] as number;
+    v = q;
+  }
+  if (count === 1) b[i - 1] = ZERO + (v % 10);
 }
 
 /** `String(n)`: digit by digit for a safe integer, through String otherwise. */
@@ -27,22 +75,14 @@ export function writeInteger(b: Uint8Array, at: number, n: number): number {
     b[at++] = MINUS;
     v = -v;
   }
-  let length = 1;
-  while (length < 16 && v >= (POW10[length] as number)) length++;
-  const end = at + length;
-  let i = end - 1;
-  // Two digits per division, from the right.
-  for (; v >= 100; i -= 2) {
-    const q = Math.floor(v / 100);
-    const pair = 2 * (v - q * 100);
-    b[i] = DIGIT_PAIRS[pair + 1] as number;
-    b[i - 1] = DIGIT_PAIRS[pair] as number;
-    v = q;
+  const end = at + digitCount(v);
+  if (v < INT32) digitsBefore(b, end, v, end - at);
+  else {
+    // Two halves that each fit 32 bits: the last 8 digits, then the rest.
+    const high = Math.floor(v / 1e8);
+    digitsBefore(b, end, v - high * 1e8, 8);
+    digitsBefore(b, end - 8, high, end - 8 - at);
   }
-  if (v >= 10) {
-    b[i] = DIGIT_PAIRS[2 * v + 1] as number;
-    b[i - 1] = DIGIT_PAIRS[2 * v] as number;
-  } else b[i] = ZERO + v;
   return end;
 }
 
@@ -56,14 +96,10 @@ export function writeFixed4(b: Uint8Array, at: number, x: number): number {
   const n = Math.round(scaled);
   if (!(scaled < 1e9) || Math.abs(scaled - n) > 0.499) return writeText(b, at, x.toFixed(4));
   if (x < 0) b[at++] = MINUS;
-  const whole = Math.floor(n / 1e4);
-  let frac = n - whole * 1e4;
-  at = writeInteger(b, at, whole);
-  b[at++] = DOT;
-  for (let i = 3; i >= 0; i--) {
-    const q = Math.floor(frac / 10);
-    b[at + i] = ZERO + frac - q * 10;
-    frac = q;
-  }
-  return at + 4;
+  const whole = (n / 1e4) | 0;
+  const dot = at + digitCount(whole);
+  digitsBefore(b, dot, whole, dot - at);
+  b[dot] = DOT;
+  digitsBefore(b, dot + 5, n - whole * 1e4, 4);
+  return dot + 5;
 }
