@@ -16,6 +16,7 @@ import { stripePageForRun } from "../../web/stripe-page.ts";
 import { startDashboardProcess } from "../dashboard-process.ts";
 import { exitWith, guarded, numberOption, sessionStopper, UsageError } from "../errors.ts";
 import { clock, fixed, signed, table } from "../format.ts";
+import { raiseSessionPriority } from "../priority.ts";
 import { hostOption, listenProblem, portOption, type ServeOptions } from "./dashboard.ts";
 import { addExportOptions, type ExportCliOptions, exportSessions, exportSettings } from "./export.ts";
 
@@ -205,6 +206,8 @@ export function registerRun(program: Command): void {
               throw new UsageError(e.message);
             });
           }
+          // On the real clock the deadlines are this process's to keep: it goes ahead of other programs.
+          if (opts.realtime || stripe || !opts.sim) process.stderr.write(`${raiseSessionPriority()}\n`);
           const bar = opts.json ? { update: () => {}, stop: () => {} } : progressBar();
           const common = {
             loaded,
