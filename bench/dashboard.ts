@@ -100,6 +100,9 @@ const REPORT_CPU =
  * it show the page, the other leaves it blank, so what differs is the dashboard's own work, not a browser
  * starting up mid-session.
  */
+/** The CPU priority each session said it got (src/cli/priority.ts). */
+const priorities = new Set<string>();
+
 async function session(dir: string, watched: boolean): Promise<number> {
   const args = [
     "--import",
@@ -130,6 +133,8 @@ async function session(dir: string, watched: boolean): Promise<number> {
   const code = await new Promise<number | null>((r) => child.once("close", r));
   await browser.close();
   if (code !== 0) throw new Error(`session failed (${code}): ${stderr}`);
+  const priority = /^running (?:ahead|at normal)[^\n]*/m.exec(stderr);
+  if (priority) priorities.add(priority[0]);
   const cpu = /session-cpu-us (\d+)/.exec(stderr);
   if (!cpu) throw new Error(`the session did not report its CPU time: ${stderr}`);
   return Number(cpu[1]) / 1000;
@@ -189,6 +194,7 @@ export async function bench(): Promise<void> {
   process.stdout.write(
     `${[
       `${ROUNDS} interleaved rounds of a ${TRAINING_S} s real-clock session each way; dashboard = --dashboard + headless Chromium on its page (Chromium open from before the session in both arms); p99 pooled over sessions`,
+      `sessions said: ${[...priorities].join("; ") || "nothing of their CPU priority"}`,
       ...stretch(
         "connected",
         `dashboard connected, ${OPENING_S}–${TRAINING_S} s (per session ${count("connected")}):`,

@@ -38,8 +38,8 @@ const SESSION_RT_PRIORITY = 10;
  * a virus scan — where the system allows it (root, or CAP_SYS_NICE): its control thread (this process's main
  * thread: clock, drivers, engine, recorder) goes on Linux's real-time scheduler, SCHED_FIFO, through
  * util-linux's `chrt`. A deadline that wakes it then runs at once instead of waiting for its turn among ordinary
- * tasks. Measured with `npm run bench -- dashboard`, 4 rounds: p99 sample latency and pulse lateness with a
- * dashboard connected were 1.45× and 1.39× a session's without; on SCHED_FIFO 1.05× and 1.06×. Only that
+ * tasks. Measured with `npm run bench -- dashboard` (8 rounds each way): p99 sample latency and pulse lateness
+ * with a dashboard connected were 1.45× and 1.39× a session's without; on SCHED_FIFO 1.02× and 0.97×. Only that
  * thread and only for this process's life: nothing to restore, and the processes it starts (the dashboard),
  * the terminal and the devices' own processes keep an ordinary priority. The thread sleeps until just before
  * each deadline, and Linux keeps 5% of every second for ordinary tasks whatever a real-time thread does
