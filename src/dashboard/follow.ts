@@ -126,6 +126,13 @@ export class SessionFollower {
         for (const input of timelineEvents(this.timeline).flatMap(epochsOf)) this.inputs.next(input);
       }
     }
+    // Blocks first: the recorder writes a block's row after the samples its cycles came from, so the samples
+    // read after it hold them all, and the page never shows a block before its cycles.
+    const gainLines = this.files.gain.newLines();
+    if (gainLines.length > 0) {
+      this.gainText += `${gainLines.join("\n")}\n`;
+      this.blocks = parseGainTable(this.gainText, this.files.gain.path);
+    }
     const stops = this.stops;
     this.stops = [];
     this.readEvents();
@@ -142,11 +149,6 @@ export class SessionFollower {
     const stimulus = read("stimulus", "position_deg", this.stimulus);
     if (stimulus) this.inputs.next({ kind: "stim", batch: stimulus });
     for (const tMs of stops) this.inputs.next({ kind: "stim-stop", tMs });
-    const gainLines = this.files.gain.newLines();
-    if (gainLines.length > 0) {
-      this.gainText += `${gainLines.join("\n")}\n`;
-      this.blocks = parseGainTable(this.gainText, this.files.gain.path);
-    }
     this.eye.trim(this.nowMs);
     this.stimulus.trim(this.nowMs);
     if (this.meta && this.meta.status !== "running") this.finishAnalysis();
