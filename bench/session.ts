@@ -50,7 +50,6 @@ export async function bench(): Promise<void> {
   const line = (name: string, r: Run) =>
     `${name.padEnd(44)} ${(r.sessionS / 60).toFixed(1).padStart(6)} min  ${r.wallS.toFixed(2).padStart(6)} s wall  ${r.cpuS.toFixed(2).padStart(6)} s CPU  ${speed(r).toFixed(0).padStart(6)}× real time  peak ${r.maxRssMB.toFixed(0)} MB`;
   const cost = standard.wallS / reference.wallS;
-  const startWarm = npmStart({});
   // As on a fresh clone: the CLI's bundle is what `npm ci` built (its `prepare` script), timed apart.
   const cache = new URL("../node_modules/.cache/hokr-cli", import.meta.url);
   rmSync(cache, { recursive: true, force: true });
@@ -58,6 +57,7 @@ export async function bench(): Promise<void> {
   execFileSync("npm", ["run", "prepare", "--silent"], { stdio: "ignore" });
   const prepareS = (performance.now() - t0) / 1000;
   const startFresh = npmStart({});
+  const startWarm = npmStart({});
   // The first command after a source changed builds the bundle itself.
   rmSync(cache, { recursive: true, force: true });
   const startUnbuilt = npmStart({});
