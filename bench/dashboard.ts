@@ -94,15 +94,15 @@ function figures(dir: string): Stretches {
 const REPORT_CPU =
   'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("session-cpu-us "+(u.user+u.system)+"\\n")})';
 
+/** The CPU priority each session said it got (src/cli/priority.ts). */
+const priorities = new Set<string>();
+
 /**
  * Runs one session; returns the session process's own CPU time, ms (the dashboard's processes not included).
  * Chromium is open from before the session starts in both arms, as a lab's browser is: the dashboard arm has
  * it show the page, the other leaves it blank, so what differs is the dashboard's own work, not a browser
  * starting up mid-session.
  */
-/** The CPU priority each session said it got (src/cli/priority.ts). */
-const priorities = new Set<string>();
-
 async function session(dir: string, watched: boolean): Promise<number> {
   const args = [
     "--import",

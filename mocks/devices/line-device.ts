@@ -8,9 +8,9 @@ import type { SessionClock } from "../../src/core/clock.ts";
 import { writeText } from "../../src/core/digits.ts";
 import type { SimulatedSerialDevice } from "../serial-binding.ts";
 
-/** A command the device refuses: `ERR <code> <text>`. */
 const LF = 10;
 
+/** A command the device refuses: `ERR <code> <text>`. */
 export class Refusal extends Error {
   constructor(
     readonly code: 1 | 2 | 3,

@@ -2,9 +2,8 @@
 // hokr eye tracker's stream, the protocol drives a simulated drum and light source as on the simulated rig,
 // and everything goes through the same drivers, codecs and pipeline as a live run.
 import { basename } from "node:path";
-import { STIMULUS_EVENTS, stimulusEvents } from "../../devices/drum/codec.ts";
-import { EYE_EVENTS, eyeEvents } from "../../devices/eye-tracker/codec.ts";
-import { fieldIndex } from "../../devices/line-port.ts";
+import { stimulusEvents } from "../../devices/drum/codec.ts";
+import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import type { NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { SimulatedLightController } from "../../mocks/devices/light-controller.ts";
@@ -18,7 +17,7 @@ import { type RigConfig, SIMULATED_RIG } from "../config/rig-config.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
 import { medianIntervalMs, readTrace, type TraceFormat } from "../recording/trace-file.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { type RecordedBatch, RecordedStreamDevice } from "./replay-devices.ts";
+import { type RecordedBatch, RecordedStreamDevice, sampleLines } from "./replay-devices.ts";
 
 export interface TraceReplayOptions {
   file: string;
@@ -50,13 +49,11 @@ export async function replayTrace(o: TraceReplayOptions) {
   const deviceUs = hostMs.map((t) => Math.round(t * 1000) % UINT32);
   const batch = (
     event: NumericEvent,
+    valueField: string,
     values: ArrayLike<number>,
-    valueField: number,
   ): Iterator<RecordedBatch> => {
-    const fields: (ArrayLike<number> | undefined)[] = event.specs.map(() => undefined);
-    fields[event.specs.findIndex((f) => f.kind === "time")] = deviceUs;
-    fields[valueField] = Float64Array.from(kept, (i) => values[i] as number);
-    return [{ rows: kept.length, hostMs, lines: { event, fields } }].values();
+    const column = Float64Array.from(kept, (i) => values[i] as number);
+    return [{ rows: kept.length, hostMs, lines: sampleLines(event, deviceUs, valueField, column) }].values();
   };
   const n = ++count;
   const paths = { light: `trace/${n}/light`, stimulus: `trace/${n}/drum`, eyeTracker: `trace/${n}/eye` };
@@ -77,7 +74,7 @@ export async function replayTrace(o: TraceReplayOptions) {
                 clock,
                 0,
                 ["hokr-drum", 1, 90],
-                batch(stimulusEvents.numeric("P"), stim, fieldIndex(STIMULUS_EVENTS, "P", "positionDeg")),
+                batch(stimulusEvents.numeric("P"), "positionDeg", stim),
               )
             : new SimulatedStimulusController(clock, new SimulatedStimulus(clock)),
           { path: paths.stimulus },
@@ -87,7 +84,7 @@ export async function replayTrace(o: TraceReplayOptions) {
             clock,
             0,
             ["hokr-eye", 1, Math.round(1000 / medianIntervalMs(trace)), "deg"],
-            batch(eyeEvents.numeric("S"), trace.xDeg, fieldIndex(EYE_EVENTS, "S", "xDeg")),
+            batch(eyeEvents.numeric("S"), "xDeg", trace.xDeg),
           ),
           { path: paths.eyeTracker },
         );

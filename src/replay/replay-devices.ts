@@ -2,6 +2,7 @@
 // sends the recorded lines at the session time the host first received them, with the recorded device
 // timestamps — so the real drivers, codecs, clock alignment and pipeline see exactly what they saw live.
 import type { ClockFit, DeviceClock, Placement } from "../../devices/clock-sync.ts";
+import { fieldIndex } from "../../devices/line-port.ts";
 import { MAX_FIELDS, type NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { LineDevice } from "../../mocks/devices/line-device.ts";
@@ -22,6 +23,23 @@ export interface RecordedBatch {
    * written straight into the outgoing bytes; or, for the few others (light edges), their text.
    */
   lines: { event: NumericEvent; fields: readonly (ArrayLike<number> | undefined)[] } | readonly string[];
+}
+
+/**
+ * The lines of a sample stream: `event` with each line's device time (its `deviceUs` field) and one value (its
+ * field `valueField`), the event's other fields left out.
+ */
+export function sampleLines(
+  event: NumericEvent,
+  deviceUs: ArrayLike<number>,
+  valueField: string,
+  values: ArrayLike<number>,
+): RecordedBatch["lines"] {
+  const fields: (ArrayLike<number> | undefined)[] = event.specs.map(() => undefined);
+  const table = { [event.tag]: event.specs };
+  fields[fieldIndex(table, event.tag, "deviceUs")] = deviceUs;
+  fields[fieldIndex(table, event.tag, valueField)] = values;
+  return { event, fields };
 }
 
 /**

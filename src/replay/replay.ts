@@ -2,10 +2,9 @@
 // pipeline as the live run, on the virtual clock. Replaying a simulated session reproduces its gain.tsv
 // exactly; a real rig's recording replays the same way, so a changed analysis can be re-run over old data.
 import { join } from "node:path";
-import { STIMULUS_EVENTS, stimulusEvents } from "../../devices/drum/codec.ts";
-import { EYE_EVENTS, eyeEvents } from "../../devices/eye-tracker/codec.ts";
+import { stimulusEvents } from "../../devices/drum/codec.ts";
+import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import { lightEvents } from "../../devices/light-source/codec.ts";
-import { fieldIndex } from "../../devices/line-port.ts";
 import type { NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
@@ -19,7 +18,7 @@ import type { Protocol } from "../protocol/schema.ts";
 import { jsonlRows, tsvColumns } from "../recording/recorded-rows.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { type RecordedBatch, RecordedClock, RecordedStreamDevice } from "./replay-devices.ts";
+import { type RecordedBatch, RecordedClock, RecordedStreamDevice, sampleLines } from "./replay-devices.ts";
 
 export interface ReplayOptions {
   dir: string;
@@ -59,34 +58,33 @@ const bootUs = (deviceUs: number, sessionUs: number) =>
 
 /**
  * A recorded sample file (eye.tsv, stimulus.tsv) as the lines its device sent: `event` with its device time
- * and `value` from the file, the rest of its fields left out — in the reader's column batches.
+ * and the file's `column` as its field `field` — in the reader's column batches.
  */
 function* recordedSamples(
   file: string,
-  value: "x_deg" | "position_deg",
+  column: "x_deg" | "position_deg",
   event: NumericEvent,
-  fields: { time: number; value: number },
+  field: string,
 ): Generator<RecordedBatch> {
-  for (const { rows, columns } of tsvColumns(file, ["t_us", "device_us", "host_us", value] as const)) {
+  for (const { rows, columns } of tsvColumns(file, ["t_us", "device_us", "host_us", column] as const)) {
     const { t_us: tUs, device_us: deviceUs, host_us: hostMs } = columns;
     for (let i = 0; i < rows; i++) hostMs[i] = (hostMs[i] as number) / 1000; // µs → ms, in place
-    const lineFields: (Float64Array | undefined)[] = event.specs.map(() => undefined);
-    lineFields[fields.time] = deviceUs;
-    lineFields[fields.value] = columns[value];
-    yield { rows, hostMs, placed: { deviceUs, tUs }, lines: { event, fields: lineFields } };
+    const lines = sampleLines(event, deviceUs, field, columns[column]);
+    yield { rows, hostMs, placed: { deviceUs, tUs }, lines };
   }
 }
 
 /** The light edges of events.jsonl as the light source's `E` lines, in batches. */
 function* recordedEdges(file: string, channelIndex: ReadonlyMap<string, number>): Generator<RecordedBatch> {
   const size = 4096;
-  let batch = {
+  const empty = () => ({
     hostMs: [] as number[],
     deviceUs: [] as number[],
     tUs: [] as number[],
     lines: [] as string[],
-  };
-  const full = () => ({
+  });
+  let batch = empty();
+  const full = (): RecordedBatch => ({
     rows: batch.lines.length,
     hostMs: batch.hostMs,
     placed: { deviceUs: batch.deviceUs, tUs: batch.tUs },
@@ -109,7 +107,7 @@ function* recordedEdges(file: string, channelIndex: ReadonlyMap<string, number>)
     );
     if (batch.lines.length === size) {
       yield full();
-      batch = { hostMs: [], deviceUs: [], tUs: [], lines: [] };
+      batch = empty();
     }
   }
   yield full();
@@ -130,17 +128,14 @@ export async function replaySession(o: ReplayOptions) {
   const analysis = AnalysisSettings.parse({ ...meta.analysis, ...o.analysis });
   const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
 
-  const eye = peek(
-    recordedSamples(join(o.dir, SESSION_FILES.eye), "x_deg", eyeEvents.numeric("S"), {
-      time: fieldIndex(EYE_EVENTS, "S", "deviceUs"),
-      value: fieldIndex(EYE_EVENTS, "S", "xDeg"),
-    }),
-  );
+  const eye = peek(recordedSamples(join(o.dir, SESSION_FILES.eye), "x_deg", eyeEvents.numeric("S"), "xDeg"));
   const stimulus = peek(
-    recordedSamples(join(o.dir, SESSION_FILES.stimulus), "position_deg", stimulusEvents.numeric("P"), {
-      time: fieldIndex(STIMULUS_EVENTS, "P", "deviceUs"),
-      value: fieldIndex(STIMULUS_EVENTS, "P", "positionDeg"),
-    }),
+    recordedSamples(
+      join(o.dir, SESSION_FILES.stimulus),
+      "position_deg",
+      stimulusEvents.numeric("P"),
+      "positionDeg",
+    ),
   );
   const light = peek(recordedEdges(join(o.dir, SESSION_FILES.events), channelIndex));
   const boot = (p: { first: RecordedBatch | undefined }) => {
