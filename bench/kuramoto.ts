@@ -1,5 +1,6 @@
 // EI-Kuramoto mean-field Euler step (issue #14 row: ≥ 3× numpy at N = 1e5 and 1e6 on 2 cores): oscillator-steps
-// per second of hokr's WebAssembly SIMD kernel on 1 thread and on 2, against numpy running the same step with
+// per second of hokr's step kernel (the native one where `npm ci` built it, else WebAssembly SIMD) on 1 thread
+// and on 2, against numpy running the same step with
 // vectorised cos/sin arrays (Debian /usr/bin/python3), measured in the same run. Each figure is the best of
 // REPEATS runs, numpy's too, since the machine may be shared.
 // Network: N_E = 0.8 N, N_I = 0.2 N, Lorentzian quantile frequencies, the "bistable" couplings, D = 0,
@@ -46,6 +47,9 @@ interface Rate {
   cpu: number;
 }
 
+/** Which kernel the runs used (kernel.ts). */
+let kernel = "";
+
 /** numpy's rate with cos/sin arrays, the same arithmetic as hokr's step. */
 function numpyRate(n: number, steps: number): Rate {
   const out = execFileSync("/usr/bin/python3", ["-c", NUMPY], {
@@ -76,6 +80,7 @@ async function hokrRate(n: number, steps: number, threads: number): Promise<Rate
   const best = { wall: 0, cpu: 0 };
   for (let i = 0; i < REPEATS; i++) {
     const r = await simulate(run);
+    kernel = r.kernel;
     best.wall = Math.max(best.wall, (n * r.steps) / r.seconds);
     best.cpu = Math.max(best.cpu, (n * r.steps) / r.cpuSeconds);
   }
@@ -89,7 +94,7 @@ export async function bench(): Promise<void> {
     `EI-Kuramoto Euler step, oscillator-steps per second (best of ${REPEATS}); target hokr ≥ ${TARGET}× numpy cos/sin\n`,
   );
   process.stdout.write(
-    "N\tthreads\thokr (WebAssembly SIMD)\tnumpy cos/sin\thokr / numpy\ttarget\t| per CPU-second: hokr, numpy, ratio\n",
+    `N\tthreads\thokr (${kernel} kernel)\tnumpy cos/sin\thokr / numpy\ttarget\t| per CPU-second: hokr, numpy, ratio\n`,
   );
   for (const [n, steps] of [
     [100_000, 200],

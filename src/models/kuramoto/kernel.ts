@@ -1,6 +1,7 @@
 // The per-oscillator update: the WebAssembly SIMD kernel of wasm/step.ts (equations, units and the sin/cos
-// polynomial are stated there), with its state in one shared WebAssembly.Memory so that worker threads
-// update disjoint chunks of the same arrays.
+// polynomial are stated there), or its native twin native/step.c (AVX-512 or AVX2, the same bits) where
+// `npm ci` could build it, with the state in one shared WebAssembly.Memory so that worker threads update
+// disjoint chunks of the same arrays.
 //
 // Oscillators of E occupy [0, N_E), those of I [N_E, N_E + N_I), in chunks of CHUNK that never straddle
 // the two. Each pass updates a range of chunks and leaves Σcos θ, Σsin θ of every chunk in `sums`, from
@@ -8,7 +9,9 @@
 // makes a run bit-identical for any number of threads, and whichever thread updates a chunk. Noise is drawn
 // in JS from each chunk's own stream (rng.ts), whose state is kept in shared memory, into ξ just before the
 // kernel reads it, so it does not depend on the thread count or the thread either.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { fillNormal, streamFromState } from "./rng.ts";
 
 // The part of Node's WebAssembly API used here: TypeScript declares it only in lib.dom, which this
@@ -189,9 +192,38 @@ export function readParams(params: Float64Array): [number, Field] {
   return [kind as number, { hEre, hEim, hIre, hIim, dt, sigma } as Field];
 }
 
-interface StepExports {
-  bind(C: number, S: number, omega: number, c: number, s: number, acc: number, xi: number): void;
+/** The kernel's two calls, as the WebAssembly module exports them (`out`: byte offset of Σc, Σs). */
+interface Step {
   chunk(
+    kind: number,
+    lo: number,
+    hi: number,
+    hr: number,
+    hm: number,
+    dt: number,
+    sig: number,
+    out: number,
+  ): void;
+}
+
+interface WasmExports extends Step {
+  bind(C: number, S: number, omega: number, c: number, s: number, acc: number, xi: number): void;
+}
+
+/** The native addon's calls: `bind` returns one thread's binding to a memory, which `chunk` takes first. */
+interface NativeExports {
+  bind(
+    memory: Uint8Array,
+    C: number,
+    S: number,
+    omega: number,
+    c: number,
+    s: number,
+    acc: number,
+    xi: number,
+  ): object;
+  chunk(
+    binding: object,
     kind: number,
     lo: number,
     hi: number,
@@ -205,24 +237,49 @@ interface StepExports {
 
 let compiled: WebAssembly.Module | undefined;
 
-/** The compiled kernel (compiled once per thread; a WebAssembly.Module can also be posted to a worker). */
-export function kernelModule(): WebAssembly.Module {
+/** The compiled WebAssembly kernel (compiled once per thread; a WebAssembly.Module can also be posted to a worker). */
+function wasmModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(readFileSync(new URL("./wasm/step.wasm", import.meta.url)));
   return compiled;
 }
 
+/** Where `npm ci` (package.json's install script) builds native/step.c; absent without a C compiler. */
+const NATIVE_ADDON = fileURLToPath(new URL("./native/build/Release/kuramoto_step.node", import.meta.url));
+
+/** Which kernel a run's threads use; what can be posted to a worker thread. */
+export type KernelCode =
+  | { kind: "native"; path: string }
+  | { kind: "webassembly"; module: WebAssembly.Module };
+
+/**
+ * The kernel to run: the one asked for, or else the native addon where it was built (several times faster on
+ * CPUs with AVX2 or AVX-512), else WebAssembly. Both give the same bits (tests/kuramoto-native.test.ts).
+ */
+export function kernelCode(kind?: KernelCode["kind"]): KernelCode {
+  if (kind === "native" || (kind === undefined && existsSync(NATIVE_ADDON)))
+    return { kind: "native", path: NATIVE_ADDON };
+  return { kind: "webassembly", module: wasmModule() };
+}
+
 /** One thread's instance of the kernel on a run's state. */
 export class Kernel {
-  readonly #wasm: StepExports;
+  readonly #step: Step;
   readonly #lay: Layout;
   readonly #st: State;
   readonly #xi: Float64Array;
 
-  constructor(st: State, lay: Layout, module = kernelModule()) {
-    const instance = new WebAssembly.Instance(module, { env: { memory: st.memory } });
-    this.#wasm = instance.exports as unknown as StepExports;
+  constructor(st: State, lay: Layout, code = kernelCode()) {
     const p = st.ptr;
-    this.#wasm.bind(p.C, p.S, p.omega, p.c, p.s, p.acc, p.xi);
+    if (code.kind === "native") {
+      const addon = createRequire(import.meta.url)(code.path) as NativeExports;
+      const binding = addon.bind(new Uint8Array(st.memory.buffer), p.C, p.S, p.omega, p.c, p.s, p.acc, p.xi);
+      this.#step = { chunk: (...args) => addon.chunk(binding, ...args) };
+    } else {
+      const wasm = new WebAssembly.Instance(code.module, { env: { memory: st.memory } })
+        .exports as unknown as WasmExports;
+      wasm.bind(p.C, p.S, p.omega, p.c, p.s, p.acc, p.xi);
+      this.#step = wasm;
+    }
     this.#lay = lay;
     this.#st = st;
     this.#xi = views(st).xi;
@@ -242,7 +299,7 @@ export class Kernel {
     }
     const isI = lay.pop[k] === 1;
     const out = this.#st.ptr.sums + 16 * k;
-    this.#wasm.chunk(kind, lo, hi, isI ? f.hIre : f.hEre, isI ? f.hIim : f.hEim, f.dt, sigma, out);
+    this.#step.chunk(kind, lo, hi, isI ? f.hIre : f.hEre, isI ? f.hIim : f.hEim, f.dt, sigma, out);
   }
 
   /** One pass over every chunk, in this thread. */

@@ -13,7 +13,8 @@ import {
   type Field,
   INIT,
   Kernel,
-  kernelModule,
+  type KernelCode,
+  kernelCode,
   type Layout,
   layout,
   orderParameters,
@@ -54,6 +55,8 @@ export interface SimResult {
   seconds: number;
   /** CPU seconds of the whole process (every thread) during the integration loop */
   cpuSeconds: number;
+  /** which step kernel ran (kernel.ts; both give the same bits) */
+  kernel: KernelCode["kind"];
 }
 
 type Executor = (kind: number, f: Field) => void;
@@ -87,7 +90,7 @@ function prepare(run: Run): Prepared {
   return { lay, state, arrays, theta };
 }
 
-function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
+function integrate(run: Run, p: Prepared, kernel: KernelCode["kind"], exec: Executor): SimResult {
   const { dt, method, modulation } = run;
   const K = run.model.K;
   const steps = Math.round(run.duration / dt);
@@ -151,6 +154,7 @@ function integrate(run: Run, p: Prepared, exec: Executor): SimResult {
     steps,
     seconds: (performance.now() - t0) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    kernel,
   };
 }
 
@@ -163,15 +167,16 @@ export function initialConditions(run: Run): { omega: Float64Array; theta: Float
 /** One run in this thread (used by tests and by sweep workers). */
 export function simulateInProcess(run: Run): SimResult {
   const p = prepare(run);
-  const kernel = new Kernel(p.state, p.lay);
-  return integrate(run, p, (kind, f) => kernel.pass(kind, f));
+  const code = kernelCode();
+  const kernel = new Kernel(p.state, p.lay, code);
+  return integrate(run, p, code.kind, (kind, f) => kernel.pass(kind, f));
 }
 
 /** One run split across `run.threads` threads (this one and run.threads − 1 workers) claiming chunks. */
 export async function simulate(run: Run): Promise<SimResult> {
   if (run.threads === 1) return simulateInProcess(run);
   const p = prepare(run);
-  const module = kernelModule();
+  const code = kernelCode();
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_LENGTH));
   const params = new Float64Array(new SharedArrayBuffer(8 * PARAMS_LENGTH));
   const exits: Promise<unknown>[] = [];
@@ -180,7 +185,7 @@ export async function simulate(run: Run): Promise<SimResult> {
     // start every worker before waiting for any: loading one costs hundreds of milliseconds
     for (let w = 1; w < run.threads; w++) {
       const worker = tsWorker(new URL("./sim.worker.ts", import.meta.url), {
-        module,
+        code,
         state: p.state,
         nE: p.lay.nE,
         nI: p.lay.nI,
@@ -196,8 +201,8 @@ export async function simulate(run: Run): Promise<SimResult> {
       );
     }
     await Promise.all(ready);
-    const kernel = new Kernel(p.state, p.lay, module);
-    return integrate(run, p, (kind, f) => {
+    const kernel = new Kernel(p.state, p.lay, code);
+    return integrate(run, p, code.kind, (kind, f) => {
       // the order Kernel.share relies on: the pass, then GEN, then NEXT
       writeParams(params, kind, f);
       Atomics.add(ctrl, CTRL_GEN, 1);

@@ -48,7 +48,7 @@ export function registerSimulate(k: Command): void {
       process.stdout.write(
         [
           describeRun(run),
-          `${run.method}, dt ${run.dt} s, ${result.steps} steps in ${result.seconds.toFixed(2)} s (${(rate / 1e6).toFixed(1)} M oscillator-evaluations/s, ${run.threads} thread(s))`,
+          `${run.method}, dt ${run.dt} s, ${result.steps} steps in ${result.seconds.toFixed(2)} s (${(rate / 1e6).toFixed(1)} M oscillator-evaluations/s, ${run.threads} thread(s), ${result.kernel} kernel)`,
           `final R_E ${fixed(rec.RE.at(-1) as number)}, R_I ${fixed(rec.RI.at(-1) as number)}, R ${fixed(rec.R.at(-1) as number)}`,
           ...classificationLines(c),
           "",
