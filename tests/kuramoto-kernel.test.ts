@@ -1,7 +1,7 @@
 // The WebAssembly step kernel's cos δ and sin δ (its own range reduction and polynomials, wasm/step.ts)
 // against V8's Math.cos and Math.sin, which reduce exactly and round to within 1 ulp.
 import { describe, expect, test } from "vitest";
-import { allocate, EULER, INIT, Kernel, layout, views } from "../src/models/kuramoto/kernel.ts";
+import { allocate, EULER, INIT, Kernel, kernelCode, layout, views } from "../src/models/kuramoto/kernel.ts";
 import { runStreams } from "../src/models/kuramoto/rng.ts";
 
 /** Turns δ (rad) of oscillators starting at θ = 0, uncoupled: one Euler step with dt = 1 s and ω_i = δ_i. */
@@ -12,7 +12,8 @@ function turn(deltas: readonly number[]): { C: Float64Array; S: Float64Array } {
   v.C.fill(1);
   v.S.fill(0);
   v.omega.set(deltas);
-  const kernel = new Kernel(state, lay);
+  // the WebAssembly kernel, which defines the step (the native one gives its bits: kuramoto-native.test.ts)
+  const kernel = new Kernel(state, lay, kernelCode("webassembly"));
   const field = { hEre: 0, hEim: 0, hIre: 0, hIim: 0, dt: 1, sigma: 0 };
   kernel.pass(INIT, field);
   kernel.pass(EULER, field);

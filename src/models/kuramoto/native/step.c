@@ -11,8 +11,8 @@
 //   types; never fused (-ffp-contract=off in binding.gyp), never reassociated (no -ffast-math);
 // - the reduction is skipped exactly where the WebAssembly kernel skips it: per pair of oscillators
 //   (elements 2j, 2j+1), when both |δ| < SMALL;
-// - Σc and Σs are accumulated as its two SIMD lanes are: even elements into one sum, odd into the other, in
-//   element order; a chunk's odd last element adds +0.0 to the odd sum, as its zero-filled lane does;
+// - a pair takes the short polynomials where the WebAssembly kernel does (both |δ| < TINY);
+// - Σc and Σs are accumulated in its 8 lanes (one vector here), the chunk's last block zero-filled;
 // - nearest(x) (round half to even) as (|x| + 2^52) − 2^52 with x's sign, exact for |x| < 2^52 (larger
 //   doubles are integers already); floor(y) as nearest(y) less 1 where that exceeds y.
 // One function body is compiled for AVX-512, AVX2 and baseline x86-64 (target_clones); the CPU picks one when
@@ -29,6 +29,7 @@ enum { INIT = 0, EULER = 1, RK1 = 2, RK2 = 3, RK3 = 4, RK4 = 5 };
 
 #define TWO_OVER_PI 0.6366197723675814
 #define SMALL 0.78
+#define TINY 0.125
 #define P1 1.5707963267341256
 #define P2 6.077100506303966e-11
 #define P3 2.0222662487959506e-21
@@ -75,6 +76,32 @@ static inline __attribute__((always_inline)) v8d vfloor(v8d y) {
   return sel(t > y, t - SPLAT(1.0), t);
 }
 
+/** Whether every lane of a mask is set; whether any is. */
+static inline __attribute__((always_inline)) int all(v8i m) {
+  v8i t = ~m | __builtin_shuffle(~m, (v8i){4, 5, 6, 7, 0, 1, 2, 3});
+  t = t | __builtin_shuffle(t, (v8i){2, 3, 0, 1, 6, 7, 4, 5});
+  t = t | __builtin_shuffle(t, (v8i){1, 0, 3, 2, 5, 4, 7, 6});
+  return t[0] == 0;
+}
+
+static inline __attribute__((always_inline)) int any(v8i m) { return !all(~m); }
+
+/** sin r and cos r to r^9 and r^10 (|r| < TINY), given r² = r2. */
+static inline __attribute__((always_inline)) v8d sinShort(v8d r, v8d r2) {
+  v8d sp = SPLAT(S7) + r2 * SPLAT(S9);
+  sp = SPLAT(S5) + r2 * sp;
+  sp = SPLAT(S3) + r2 * sp;
+  return r + (r * r2) * sp;
+}
+
+static inline __attribute__((always_inline)) v8d cosShort(v8d r2) {
+  v8d cp = SPLAT(C8) + r2 * SPLAT(C10);
+  cp = SPLAT(C6) + r2 * cp;
+  cp = SPLAT(C4) + r2 * cp;
+  cp = SPLAT(C2) + r2 * cp;
+  return SPLAT(1.0) + r2 * cp;
+}
+
 /** Element i of a block of `n` ≤ 8 elements at p, lanes beyond n zero. */
 static inline __attribute__((always_inline)) v8d load(const double* p, int n) {
   if (n == 8) {
@@ -115,48 +142,62 @@ static inline __attribute__((always_inline)) void advance(const Binding* b, int 
     store(AT(b->acc, i), acc, n);
     d = h * k;
   }
-  // both |δ| of a pair below SMALL: that pair skips the reduction (q = 0, r = δ)
-  v8i lane = vabs(d) < SPLAT(SMALL);
-  v8i pair = lane & __builtin_shuffle(lane, (v8i){1, 0, 3, 2, 5, 4, 7, 6});
-  v8i any = ~pair | __builtin_shuffle(~pair, (v8i){4, 5, 6, 7, 0, 1, 2, 3});
-  any = any | __builtin_shuffle(any, (v8i){2, 3, 0, 1, 6, 7, 4, 5});
-  int allSmall = any[0] == 0;
-  v8d q = SPLAT(0.0);
-  v8d r = d;
-  if (!allSmall) {
-    v8d qq = nearest(d * SPLAT(TWO_OVER_PI));
-    v8d rr = d - qq * SPLAT(P1);
-    rr = rr - qq * SPLAT(P2);
-    rr = rr - qq * SPLAT(P3);
-    q = sel(pair, q, qq);
-    r = sel(pair, d, rr);
-  }
-  v8d r2 = r * r;
-  v8d sp = SPLAT(S13) + r2 * SPLAT(S15);
-  sp = SPLAT(S11) + r2 * sp;
-  sp = SPLAT(S9) + r2 * sp;
-  sp = SPLAT(S7) + r2 * sp;
-  sp = SPLAT(S5) + r2 * sp;
-  sp = SPLAT(S3) + r2 * sp;
-  v8d sd = r + (r * r2) * sp;
-  v8d cp = SPLAT(C14) + r2 * SPLAT(C16);
-  cp = SPLAT(C12) + r2 * cp;
-  cp = SPLAT(C10) + r2 * cp;
-  cp = SPLAT(C8) + r2 * cp;
-  cp = SPLAT(C6) + r2 * cp;
-  cp = SPLAT(C4) + r2 * cp;
-  cp = SPLAT(C2) + r2 * cp;
-  v8d cd = SPLAT(1.0) + r2 * cp;
-  if (!allSmall) {
-    // quadrant m = q mod 4 (0 for a pair that skipped the reduction: nothing swaps or changes sign)
-    v8d m = q - SPLAT(4.0) * vfloor(q * SPLAT(0.25));
-    v8i swap = (m == SPLAT(1.0)) | (m == SPLAT(3.0));
-    v8i sign = AS_I(SPLAT(-0.0));
-    v8i negSin = (m >= SPLAT(2.0)) & sign;
-    v8i negCos = ((m == SPLAT(1.0)) | (m == SPLAT(2.0))) & sign;
-    v8d sinR = sd;
-    sd = AS_D(AS_I(sel(swap, cd, sinR)) ^ negSin);
-    cd = AS_D(AS_I(sel(swap, sinR, cd)) ^ negCos);
+  // per pair (elements 2j, 2j + 1), as the WebAssembly kernel decides: both |δ| < TINY, the short
+  // polynomials of r = δ; else both |δ| < SMALL, the long ones of r = δ; else the reduction and the long ones
+  const v8i swapPairs = {1, 0, 3, 2, 5, 4, 7, 6};
+  v8d absD = vabs(d);
+  v8i tinyLane = absD < SPLAT(TINY);
+  v8i tiny = tinyLane & __builtin_shuffle(tinyLane, swapPairs);
+  v8d sd, cd;
+  if (all(tiny)) {
+    v8d r2 = d * d;
+    sd = sinShort(d, r2);
+    cd = cosShort(r2);
+  } else {
+    v8i smallLane = absD < SPLAT(SMALL);
+    v8i small = smallLane & __builtin_shuffle(smallLane, swapPairs);
+    v8d q = SPLAT(0.0);
+    v8d r = d;
+    if (!all(small)) {
+      v8d qq = nearest(d * SPLAT(TWO_OVER_PI));
+      v8d rr = d - qq * SPLAT(P1);
+      rr = rr - qq * SPLAT(P2);
+      rr = rr - qq * SPLAT(P3);
+      q = sel(small, q, qq);
+      r = sel(small, d, rr);
+    }
+    v8d r2 = r * r;
+    v8d sp = SPLAT(S13) + r2 * SPLAT(S15);
+    sp = SPLAT(S11) + r2 * sp;
+    sp = SPLAT(S9) + r2 * sp;
+    sp = SPLAT(S7) + r2 * sp;
+    sp = SPLAT(S5) + r2 * sp;
+    sp = SPLAT(S3) + r2 * sp;
+    sd = r + (r * r2) * sp;
+    v8d cp = SPLAT(C14) + r2 * SPLAT(C16);
+    cp = SPLAT(C12) + r2 * cp;
+    cp = SPLAT(C10) + r2 * cp;
+    cp = SPLAT(C8) + r2 * cp;
+    cp = SPLAT(C6) + r2 * cp;
+    cp = SPLAT(C4) + r2 * cp;
+    cp = SPLAT(C2) + r2 * cp;
+    cd = SPLAT(1.0) + r2 * cp;
+    if (!all(small)) {
+      // quadrant m = q mod 4 (0 for a pair that skipped the reduction: nothing swaps or changes sign)
+      v8d m = q - SPLAT(4.0) * vfloor(q * SPLAT(0.25));
+      v8i swap = (m == SPLAT(1.0)) | (m == SPLAT(3.0));
+      v8i sign = AS_I(SPLAT(-0.0));
+      v8i negSin = (m >= SPLAT(2.0)) & sign;
+      v8i negCos = ((m == SPLAT(1.0)) | (m == SPLAT(2.0))) & sign;
+      v8d sinR = sd;
+      sd = AS_D(AS_I(sel(swap, cd, sinR)) ^ negSin);
+      cd = AS_D(AS_I(sel(swap, sinR, cd)) ^ negCos);
+    }
+    if (any(tiny)) {
+      v8d d2 = d * d;
+      sd = sel(tiny, sinShort(d, d2), sd);
+      cd = sel(tiny, cosShort(d2), cd);
+    }
   }
   v8d C0 = kind == EULER ? c : load(AT(b->C, i), n);
   v8d S0 = kind == EULER ? s : load(AT(b->S, i), n);
@@ -173,17 +214,9 @@ static inline __attribute__((always_inline)) void advance(const Binding* b, int 
   }
 }
 
-/** Adds elements [i, i + n) of the array at `off` to the even and odd sums, in element order. */
-static inline __attribute__((always_inline)) void accumulate(const Binding* b, size_t off, size_t i, int n, double* even, double* odd) {
-  const double* p = AT(off, i);
-  for (int j = 0; j + 1 < n; j += 2) {
-    *even += p[j];
-    *odd += p[j + 1];
-  }
-  if (n & 1) {
-    *even += p[n - 1];
-    *odd += 0.0;
-  }
+/** ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) of the lane sums v. */
+static inline __attribute__((always_inline)) double laneTotal(v8d v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
 /** ../wasm/step.ts's `sweep`: one pass of `kind` over [lo, hi); Σc, Σs to out[0], out[1]. */
@@ -191,22 +224,22 @@ static inline __attribute__((always_inline)) void sweep(const Binding* b, int ki
                                                         size_t hi, double hr, double hm, double h,
                                                         double sigma, double* out) {
   const v8d hRe = SPLAT(hr), hIm = SPLAT(hm), hV = SPLAT(h), sigmaV = SPLAT(sigma);
-  double ce = 0, co = 0, se = 0, so = 0;
+  v8d sumC = SPLAT(0.0), sumS = SPLAT(0.0);
   size_t i = lo;
   // whole blocks of 8 (n a constant: no partial loads in the loop), then the chunk's last few
   for (; i + 8 <= hi; i += 8) {
     if (kind != INIT) advance(b, kind, noisy, i, 8, hRe, hIm, hV, sigmaV);
-    accumulate(b, b->c, i, 8, &ce, &co);
-    accumulate(b, b->s, i, 8, &se, &so);
+    sumC = sumC + load(AT(b->c, i), 8);
+    sumS = sumS + load(AT(b->s, i), 8);
   }
   if (i < hi) {
     int n = (int)(hi - i);
     if (kind != INIT) advance(b, kind, noisy, i, n, hRe, hIm, hV, sigmaV);
-    accumulate(b, b->c, i, n, &ce, &co);
-    accumulate(b, b->s, i, n, &se, &so);
+    sumC = sumC + load(AT(b->c, i), n);
+    sumS = sumS + load(AT(b->s, i), n);
   }
-  out[0] = ce + co;
-  out[1] = se + so;
+  out[0] = laneTotal(sumC);
+  out[1] = laneTotal(sumS);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void chunk(const Binding* b, int kind,
