@@ -37,7 +37,7 @@ describe("hokr kuramoto", () => {
     expect(lines).toHaveLength(402);
   });
 
-  test("simulate --threads 2 (the WebAssembly kernel on worker threads) prints the --threads 1 recording", async () => {
+  test("simulate --threads 2 (the step kernel on worker threads) prints the --threads 1 recording", async () => {
     const args = [
       "kuramoto",
       "simulate",
