@@ -78,6 +78,13 @@ function columnBytes(bytes: number): { buffer: ArrayBuffer; byteOffset: number }
   return { buffer: columnBlock, byteOffset };
 }
 
+/** The first `n` values of `from`, copied to `buffer` at `byteOffset`. */
+function copyColumn(from: Float64Array, n: number, buffer: ArrayBuffer, byteOffset: number): Float64Array {
+  const c = new Float64Array(buffer, byteOffset, n);
+  for (let i = 0; i < n; i++) c[i] = from[i] as number;
+  return c;
+}
+
 /** Collects samples one at a time and hands them on as a SampleBatch. */
 export class BatchBuilder {
   private tMs: Float64Array;
@@ -109,17 +116,13 @@ export class BatchBuilder {
     if (n === 0) return undefined;
     this.length = 0;
     const { buffer, byteOffset } = columnBytes(4 * n * Float64Array.BYTES_PER_ELEMENT);
-    const column = (k: number, from: Float64Array) => {
-      const c = new Float64Array(buffer, byteOffset + k * n * Float64Array.BYTES_PER_ELEMENT, n);
-      for (let i = 0; i < n; i++) c[i] = from[i] as number;
-      return c;
-    };
+    const bytes = n * Float64Array.BYTES_PER_ELEMENT;
     return {
       length: n,
-      tMs: column(0, this.tMs),
-      deviceUs: column(1, this.deviceUs),
-      hostMs: column(2, this.hostMs),
-      deg: column(3, this.deg),
+      tMs: copyColumn(this.tMs, n, buffer, byteOffset),
+      deviceUs: copyColumn(this.deviceUs, n, buffer, byteOffset + bytes),
+      hostMs: copyColumn(this.hostMs, n, buffer, byteOffset + 2 * bytes),
+      deg: copyColumn(this.deg, n, buffer, byteOffset + 3 * bytes),
     };
   }
 
