@@ -92,6 +92,16 @@ interface Point {
   d: number;
 }
 
+/**
+ * The intercept of the highest line of slope `b` on or below every point: min(d − b·t). A loop, not
+ * Math.min(...points.map(…)): it runs at every block of every port.
+ */
+function lowestIntercept(points: readonly Point[], b: number): number {
+  let a = Number.POSITIVE_INFINITY;
+  for (const m of points) a = Math.min(a, m.d - b * m.t);
+  return a;
+}
+
 export class DeviceClockSync implements DeviceClock {
   private lastT = Number.NaN;
   private lastHostMs = Number.NaN;
@@ -112,11 +122,17 @@ export class DeviceClockSync implements DeviceClock {
   private restarts = 0;
   /** RMS residual of the current fit, ms (kept, as every timestamp is judged against it). */
   private residualMs = Number.NaN;
+  /** The block minima's distances from the fitted line, and them sorted (addMinimum's scratch), ms. */
+  private readonly residuals: Float64Array;
+  private readonly sorted: Float64Array;
 
   constructor(
     private readonly windowBlocks = 60,
     private readonly blockMs = 1000,
-  ) {}
+  ) {
+    this.residuals = new Float64Array(windowBlocks + 1);
+    this.sorted = new Float64Array(windowBlocks + 1);
+  }
 
   /**
    * Unwraps a 32-bit µs counter against a previous (unwrapped ms, host ms) pair. The host's own clock says
@@ -133,7 +149,8 @@ export class DeviceClockSync implements DeviceClock {
     const t = DeviceClockSync.unwrap(deviceUs, hostMs, this.lastT, this.lastHostMs);
     const problem = this.judge(t, hostMs, stream);
     if (problem === null) {
-      this.run = [];
+      // A new array only when there is a run to drop: this runs for every line.
+      if (this.run.length > 0) this.run = [];
       this.accept(t, hostMs, stream);
       return { ok: true, deviceMs: t, tMs: this.toSessionMs(t) };
     }
@@ -231,9 +248,17 @@ export class DeviceClockSync implements DeviceClock {
     // A block with no quickly delivered line (only heartbeat replies, or a host busy for a while) sits above
     // the envelope; it does not move the line, and blocks more than max(1 ms, 3 × median residual) above it are
     // left out of the reported residual and block count.
-    const residuals = this.minima.map((m) => m.d - (this.a + this.b * m.t));
-    const sorted = [...residuals].sort((x, y) => x - y);
-    const limit = Math.max(1, 3 * (sorted[sorted.length >> 1] ?? 0));
+    const n = this.minima.length;
+    const residuals = this.residuals.subarray(0, n);
+    for (let i = 0; i < n; i++) {
+      const m = this.minima[i] as Point;
+      residuals[i] = m.d - (this.a + this.b * m.t);
+    }
+    // A typed array sorts numerically in native code: no comparator called per pair, every block of every port.
+    const sorted = this.sorted.subarray(0, n);
+    sorted.set(residuals);
+    sorted.sort();
+    const limit = Math.max(1, 3 * (sorted[n >> 1] ?? 0));
     this.inliers = this.minima.filter((_, i) => (residuals[i] as number) <= limit);
     this.residualMs = this.residual();
   }
@@ -249,7 +274,7 @@ export class DeviceClockSync implements DeviceClock {
   private fitEnvelope(points: readonly Point[]): void {
     const n = points.length;
     if (n < SETTLED_BLOCKS) {
-      this.a = Math.min(...points.map((m) => m.d));
+      this.a = lowestIntercept(points, 0);
       this.b = 0;
       return;
     }
@@ -273,7 +298,7 @@ export class DeviceClockSync implements DeviceClock {
     // stretch of slow blocks (a busy host): keep the drift known so far, and lower the line onto the hull.
     const slope = (q.d - p.d) / (q.t - p.t);
     if (Math.abs(slope) <= MAX_DRIFT) this.b = slope;
-    this.a = Math.min(...points.map((m) => m.d - this.b * m.t));
+    this.a = lowestIntercept(points, this.b);
   }
 
   /** Session time (ms) of an unwrapped device time (ms). */
@@ -287,10 +312,12 @@ export class DeviceClockSync implements DeviceClock {
   }
 
   private residual(): number {
-    const residuals = this.inliers.map((m) => m.d - (this.a + this.b * m.t));
-    return residuals.length > 0
-      ? Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length)
-      : Number.NaN;
+    let sum = 0;
+    for (const m of this.inliers) {
+      const r = m.d - (this.a + this.b * m.t);
+      sum += r * r;
+    }
+    return this.inliers.length > 0 ? Math.sqrt(sum / this.inliers.length) : Number.NaN;
   }
 
   fit(): ClockFit {

@@ -96,10 +96,8 @@ export class LinePort<T extends Table> {
   /** Ids of handshake attempts answered by another attempt: their replies may still come. */
   private readonly superseded = new Set<number>();
   private readonly events = new Subject<Received<MessageOf<T>>>();
-  /** Where each sample tag's lines go instead of events$, by tag (see `samples`). */
-  private readonly sinks = new Map<string, SampleSink[]>();
-  /** Session clock when a line of each sample tag with a sink last arrived, ms (watchSilence). */
-  private readonly heardMs = new Map<string, number>();
+  /** Where each sample tag's lines go instead of events$ while it has sinks, by tag (see `samples`). */
+  private readonly streams = new Map<string, SampleStream>();
   /** The fields of the line being read, as the codec's fast path decodes them. */
   private readonly fields = new Float64Array(MAX_FIELDS);
   private readonly rejections = new Subject<WireError>();
@@ -171,7 +169,7 @@ export class LinePort<T extends Table> {
       if (stream !== this.stream) return;
       split(chunk);
       // The samples of this read go on as one batch.
-      for (const sinks of this.sinks.values()) for (const sink of sinks) sink.flush();
+      for (const s of this.streams.values()) for (const sink of s.sinks) sink.flush();
     });
     stream.on("close", (err?: Error | null) => this.onClose(stream, err ?? null));
     stream.on("error", (err: Error) => this.onClose(stream, err));
@@ -215,8 +213,8 @@ export class LinePort<T extends Table> {
     const e = this.codec.decodeBytes(chunk, from, to, f);
     if (!e) this.onLine(chunk.toString("latin1", from, to), this.codec.decodeInFull);
     else {
-      const sinks = this.sinks.get(e.tag);
-      if (sinks) this.onSample(sinks, e.tag, f, to - from, chunk, from, to);
+      const stream = this.sinksOf(e.tag);
+      if (stream) this.onSample(stream, e.tag, f, to - from, chunk, from, to);
       else this.onDecoded(this.codec.message(e, f), to - from, () => chunk.toString("latin1", from, to));
     }
   }
@@ -231,16 +229,22 @@ export class LinePort<T extends Table> {
       this.reject(line, e.reason);
       return;
     }
-    const sinks = "tag" in decoded ? this.sinks.get(decoded.tag) : undefined;
-    if (sinks) {
+    const stream = "tag" in decoded ? this.sinksOf(decoded.tag) : undefined;
+    if (stream) {
       // A sample the fast path left to the general one (`nan` while the pupil is lost): to its sinks all the same.
       const f = this.fields;
       this.codec.specs((decoded as { tag: string }).tag).forEach((s, k) => {
         const v = (decoded as Record<string, unknown>)[s.name];
         f[k] = typeof v === "number" ? v : Number.NaN;
       });
-      this.onSample(sinks, (decoded as { tag: string }).tag, f, line.length, line, 0, line.length);
+      this.onSample(stream, (decoded as { tag: string }).tag, f, line.length, line, 0, line.length);
     } else this.onDecoded(decoded, line.length, () => line);
+  }
+
+  /** The sample stream of `tag`, if it has sinks. */
+  private sinksOf(tag: string): SampleStream | undefined {
+    const stream = this.streams.get(tag);
+    return stream && stream.sinks.length > 0 ? stream : undefined;
   }
 
   /**
@@ -248,7 +252,7 @@ export class LinePort<T extends Table> {
    * added to their batches. `text[from..to)` is the line, made a string only if it is rejected.
    */
   private onSample(
-    sinks: readonly SampleSink[],
+    stream: SampleStream,
     tag: string,
     f: Float64Array,
     bytes: number,
@@ -269,8 +273,8 @@ export class LinePort<T extends Table> {
       this.reject(typeof text === "string" ? text : text.toString("latin1", from, to), placed.reason);
       return;
     } else tMs = onMicrosecondGrid(earliestMs);
-    this.heardMs.set(tag, hostMs);
-    for (const sink of sinks) sink.add(tag, f, tMs, deviceUs, hostMs);
+    stream.heardMs = hostMs;
+    for (const sink of stream.sinks) sink.add(tag, f, tMs, deviceUs, hostMs);
   }
 
   /** Any other decoded line (`bytes` long; `line` gives its text for a rejection). */
@@ -344,13 +348,14 @@ export class LinePort<T extends Table> {
       for (const tag of tags) {
         if (this.codec.specs(tag)[0]?.kind !== "time")
           throw new Error(`samples: '${tag}' is not a sample event (device time first)`);
-        this.sinks.set(tag, [...(this.sinks.get(tag) ?? []), sink]);
+        const stream = this.streams.get(tag);
+        if (stream) stream.sinks = [...stream.sinks, sink];
+        else this.streams.set(tag, { sinks: [sink], heardMs: Number.NEGATIVE_INFINITY });
       }
       return () => {
         for (const tag of tags) {
-          const left = (this.sinks.get(tag) ?? []).filter((x) => x !== sink);
-          if (left.length > 0) this.sinks.set(tag, left);
-          else this.sinks.delete(tag);
+          const stream = this.streams.get(tag);
+          if (stream) stream.sinks = stream.sinks.filter((x) => x !== sink);
         }
       };
     });
@@ -368,7 +373,7 @@ export class LinePort<T extends Table> {
     if (err === null) {
       this.closing.complete();
       this.events.complete();
-      for (const sinks of this.sinks.values()) for (const sink of sinks) sink.complete();
+      for (const s of this.streams.values()) for (const sink of s.sinks) sink.complete();
     }
   }
 
@@ -429,7 +434,7 @@ export class LinePort<T extends Table> {
     );
     // Samples go to their streams instead of events$: when the last of them arrived.
     const quiet = () => {
-      for (const tag of tags) lastMs = Math.max(lastMs, this.heardMs.get(tag) ?? lastMs);
+      for (const tag of tags) lastMs = Math.max(lastMs, this.streams.get(tag)?.heardMs ?? lastMs);
       return this.clock.now() - lastMs > silenceMs;
     };
     watch.add(
@@ -560,6 +565,15 @@ export const eventsOf = <T extends Table, K extends keyof T & string>(port: Line
       complete: () => sub.complete(),
     }),
   );
+
+/**
+ * A sample tag's `samples` sinks, and the session clock when a line of it last reached them, ms (watchSilence;
+ * a field, not a Map of numbers: it is set for every sample, and a Map boxes each number it holds).
+ */
+interface SampleStream {
+  sinks: readonly SampleSink[];
+  heardMs: number;
+}
 
 /** A `samples` stream's batch in the making. */
 class SampleSink {

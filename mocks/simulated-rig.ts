@@ -1,7 +1,7 @@
 // An in-process simulated rig on the session clock: a drum that generates its sinusoid, a light source with
 // device-timed pulse trains, and an eye tracker filming the virtual mouse. Later the same simulated devices
 // sit behind the real serial codecs; here they implement the device interfaces directly.
-import { NEVER, Observable, Subject, type Subscription } from "rxjs";
+import { NEVER, Observable, Subject, type Subscriber, type Subscription } from "rxjs";
 import { LIGHT_LIMITS } from "../devices/light-source/description.ts";
 import {
   type TrainSpec,
@@ -36,18 +36,41 @@ const BATCH_SAMPLES = 256;
  * the ways being watched cost anything. `flush` hands on the batch's pending reports (a stimulus stopping: its
  * stop must come after its last report; the session draining the rig at its end).
  */
-class Reports<S> {
-  private readonly each = new Subject<S>();
+class Reports<S extends { tMs: number; hostMs: number; deviceUs: number }> {
+  /** each$'s subscribers; replaced, not changed, when one comes or goes (a report may be on its way). */
+  private watchers: readonly Subscriber<S>[] = [];
   private readonly batches = new Subject<SampleBatch>();
   private readonly batch = new BatchBuilder(BATCH_SAMPLES);
-  readonly each$ = this.each.asObservable();
+  /**
+   * Each report, lent for the call: one object rewritten for every report, handed to the subscribers
+   * directly rather than through a Subject, so that a device streaming at 200 Hz makes no garbage per report
+   * (a subscriber copies what it keeps).
+   */
+  readonly each$ = new Observable<S>((subscriber) => {
+    this.watchers = [...this.watchers, subscriber];
+    return () => {
+      this.watchers = this.watchers.filter((w) => w !== subscriber);
+    };
+  });
   readonly batches$ = this.batches.asObservable();
 
-  constructor(private readonly single: (tMs: number, deviceUs: number, deg: number) => S) {}
+  constructor(
+    /** The report lent to each$'s subscribers. */
+    private readonly lent: S,
+    /** Writes a report's position, degrees, into `lent`. */
+    private readonly setDeg: (report: S, deg: number) => void,
+  ) {}
 
   /** A report at session time `tMs` (its arrival too: the device is in this process). */
   report(tMs: number, deviceUs: number, deg: number): void {
-    if (this.each.observed) this.each.next(this.single(tMs, deviceUs, deg));
+    if (this.watchers.length > 0) {
+      const r = this.lent;
+      r.tMs = tMs;
+      r.hostMs = tMs;
+      r.deviceUs = deviceUs;
+      this.setDeg(r, deg);
+      for (const w of this.watchers) w.next(r);
+    }
     if (!this.batches.observed) return;
     this.batch.push(tMs, deviceUs, tMs, deg);
     if (this.batch.length >= BATCH_SAMPLES) this.flush();
@@ -69,13 +92,13 @@ interface Edge {
 export class SimulatedStimulus implements VisualStimulus {
   private running: { t0Ms: number; settings: StimulusMotion } | null = null;
   private ticks: Subscription | undefined;
-  private readonly reports = new Reports<StimulusSample>((tMs, deviceUs, positionDeg) => ({
-    tMs,
-    hostMs: tMs,
-    deviceUs,
-    positionDeg,
-  }));
-  /** Each position report as the device makes it (what a simulated controller sends down its line). */
+  private readonly reports = new Reports<StimulusSample>(
+    { tMs: 0, hostMs: 0, deviceUs: 0, positionDeg: 0 },
+    (r, deg) => {
+      r.positionDeg = deg;
+    },
+  );
+  /** Each position report as the device makes it (what a simulated controller sends down its line), lent. */
   readonly reports$ = this.reports.each$;
   readonly samples$ = this.reports.batches$;
   private readonly stops = new Subject<number>();
@@ -210,15 +233,12 @@ export class SimulatedLightSource implements LightSource {
 }
 
 export class SimulatedEyeTracker {
-  private readonly reports = new Reports<EyeSample>((tMs, deviceUs, xDeg) => ({
-    tMs,
-    hostMs: tMs,
-    deviceUs,
-    xDeg,
-  }));
+  private readonly reports = new Reports<EyeSample>({ tMs: 0, hostMs: 0, deviceUs: 0, xDeg: 0 }, (r, deg) => {
+    r.xDeg = deg;
+  });
   private filming: Subscription | undefined;
   private watchers = 0;
-  /** Each frame as the camera takes it (what a simulated tracker sends down its line). */
+  /** Each frame as the camera takes it (what a simulated tracker sends down its line), lent. */
   readonly frames$: Observable<EyeSample>;
   /** The frames in batches (an in-process rig's eye tracker). */
   readonly samples$: Observable<SampleBatch>;

@@ -19,6 +19,7 @@ export class SimulatedEyeTrackerDevice extends LineDevice {
 
   constructor(
     clock: SessionClock,
+    /** Its frames may be lent for the call (SimulatedEyeTracker's are): each is written out at once. */
     private readonly camera: { frames$: import("rxjs").Observable<EyeSample> },
     private readonly rateHz: number,
     /** Stream raw pixels through the inverse of this calibration instead of degrees. */

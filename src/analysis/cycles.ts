@@ -225,7 +225,9 @@ class CycleAssembler {
       (newest.epoch.startMs > epoch.startMs || (newest.epoch === epoch && newest.index >= index))
     ) {
       // An earlier cycle: still queued, or already emitted (then the sample is too late to use).
-      return queue.find((c) => c.epoch === epoch && c.index === index) ?? null;
+      // A loop, not queue.find: a closure made for every sample of a stimulus is garbage.
+      for (const c of queue) if (c.epoch === epoch && c.index === index) return c;
+      return null;
     }
     if (last && last.epoch !== epoch) {
       // A new epoch: cycles of the old one that its start cut short can never finish.

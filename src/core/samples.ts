@@ -57,6 +57,34 @@ export interface SampleBatch {
   readonly deg: Float64Array;
 }
 
+/**
+ * Batches' columns are cut from shared blocks of this many bytes, as Node's Buffer pool does: allocating an
+ * ArrayBuffer (memory outside the heap, tracked by the collector) costs several times more than filling it,
+ * and a session hands on a batch per port per read. A block lives on while any batch cut from it does.
+ */
+const COLUMN_BLOCK_BYTES = 1 << 15;
+let columnBlock = new ArrayBuffer(0);
+let columnBlockUsed = 0;
+
+/** `bytes` (a multiple of 8) of fresh zeroed memory for a batch's columns: from the shared block if they fit. */
+function columnBytes(bytes: number): { buffer: ArrayBuffer; byteOffset: number } {
+  if (bytes > COLUMN_BLOCK_BYTES / 4) return { buffer: new ArrayBuffer(bytes), byteOffset: 0 };
+  if (columnBlockUsed + bytes > columnBlock.byteLength) {
+    columnBlock = new ArrayBuffer(COLUMN_BLOCK_BYTES);
+    columnBlockUsed = 0;
+  }
+  const byteOffset = columnBlockUsed;
+  columnBlockUsed += bytes;
+  return { buffer: columnBlock, byteOffset };
+}
+
+/** The first `n` values of `from`, copied to `buffer` at `byteOffset`. */
+function copyColumn(from: Float64Array, n: number, buffer: ArrayBuffer, byteOffset: number): Float64Array {
+  const c = new Float64Array(buffer, byteOffset, n);
+  for (let i = 0; i < n; i++) c[i] = from[i] as number;
+  return c;
+}
+
 /** Collects samples one at a time and hands them on as a SampleBatch. */
 export class BatchBuilder {
   private tMs: Float64Array;
@@ -87,18 +115,14 @@ export class BatchBuilder {
     const n = this.length;
     if (n === 0) return undefined;
     this.length = 0;
-    // The four columns share one buffer: allocating a typed array costs far more than filling it.
-    const all = new Float64Array(4 * n);
-    all.set(this.tMs.subarray(0, n));
-    all.set(this.deviceUs.subarray(0, n), n);
-    all.set(this.hostMs.subarray(0, n), 2 * n);
-    all.set(this.deg.subarray(0, n), 3 * n);
+    const { buffer, byteOffset } = columnBytes(4 * n * Float64Array.BYTES_PER_ELEMENT);
+    const bytes = n * Float64Array.BYTES_PER_ELEMENT;
     return {
       length: n,
-      tMs: all.subarray(0, n),
-      deviceUs: all.subarray(n, 2 * n),
-      hostMs: all.subarray(2 * n, 3 * n),
-      deg: all.subarray(3 * n),
+      tMs: copyColumn(this.tMs, n, buffer, byteOffset),
+      deviceUs: copyColumn(this.deviceUs, n, buffer, byteOffset + bytes),
+      hostMs: copyColumn(this.hostMs, n, buffer, byteOffset + 2 * bytes),
+      deg: copyColumn(this.deg, n, buffer, byteOffset + 3 * bytes),
     };
   }
 
