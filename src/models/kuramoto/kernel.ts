@@ -212,27 +212,8 @@ interface WasmExports extends Step {
 
 /** The native addon's calls: `bind` returns one thread's binding to a memory, which `chunk` takes first. */
 interface NativeExports {
-  bind(
-    memory: Uint8Array,
-    C: number,
-    S: number,
-    omega: number,
-    c: number,
-    s: number,
-    acc: number,
-    xi: number,
-  ): object;
-  chunk(
-    binding: object,
-    kind: number,
-    lo: number,
-    hi: number,
-    hr: number,
-    hm: number,
-    dt: number,
-    sig: number,
-    out: number,
-  ): void;
+  bind(memory: Uint8Array, ...offsets: Parameters<WasmExports["bind"]>): object;
+  chunk(binding: object, ...pass: Parameters<Step["chunk"]>): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -86,20 +86,36 @@ static inline __attribute__((always_inline)) int all(v8i m) {
 
 static inline __attribute__((always_inline)) int any(v8i m) { return !all(~m); }
 
-/** sin r and cos r to r^9 and r^10 (|r| < TINY), given r² = r2. */
-static inline __attribute__((always_inline)) v8d sinShort(v8d r, v8d r2) {
-  v8d sp = SPLAT(S7) + r2 * SPLAT(S9);
-  sp = SPLAT(S5) + r2 * sp;
-  sp = SPLAT(S3) + r2 * sp;
-  return r + (r * r2) * sp;
+/** One Horner step: c + r²·p. */
+#define HORNER(c, r2, p) (SPLAT(c) + (r2) * (p))
+
+/** sin r by its Taylor polynomial, to r^15 (`lng`) or r^9; r2 = r². */
+static inline __attribute__((always_inline)) v8d sinPoly(v8d r, v8d r2, int lng) {
+  v8d p = lng ? SPLAT(S15) : SPLAT(S9);
+  if (lng) {
+    p = HORNER(S13, r2, p);
+    p = HORNER(S11, r2, p);
+    p = HORNER(S9, r2, p);
+  }
+  p = HORNER(S7, r2, p);
+  p = HORNER(S5, r2, p);
+  p = HORNER(S3, r2, p);
+  return r + (r * r2) * p;
 }
 
-static inline __attribute__((always_inline)) v8d cosShort(v8d r2) {
-  v8d cp = SPLAT(C8) + r2 * SPLAT(C10);
-  cp = SPLAT(C6) + r2 * cp;
-  cp = SPLAT(C4) + r2 * cp;
-  cp = SPLAT(C2) + r2 * cp;
-  return SPLAT(1.0) + r2 * cp;
+/** cos r by its Taylor polynomial, to r^16 (`lng`) or r^10; r2 = r². */
+static inline __attribute__((always_inline)) v8d cosPoly(v8d r2, int lng) {
+  v8d p = lng ? SPLAT(C16) : SPLAT(C10);
+  if (lng) {
+    p = HORNER(C14, r2, p);
+    p = HORNER(C12, r2, p);
+    p = HORNER(C10, r2, p);
+  }
+  p = HORNER(C8, r2, p);
+  p = HORNER(C6, r2, p);
+  p = HORNER(C4, r2, p);
+  p = HORNER(C2, r2, p);
+  return HORNER(1.0, r2, p);
 }
 
 /** Element i of a block of `n` ≤ 8 elements at p, lanes beyond n zero. */
@@ -151,8 +167,8 @@ static inline __attribute__((always_inline)) void advance(const Binding* b, int 
   v8d sd, cd;
   if (all(tiny)) {
     v8d r2 = d * d;
-    sd = sinShort(d, r2);
-    cd = cosShort(r2);
+    sd = sinPoly(d, r2, 0);
+    cd = cosPoly(r2, 0);
   } else {
     v8i smallLane = absD < SPLAT(SMALL);
     v8i small = smallLane & __builtin_shuffle(smallLane, swapPairs);
@@ -167,21 +183,8 @@ static inline __attribute__((always_inline)) void advance(const Binding* b, int 
       r = sel(small, d, rr);
     }
     v8d r2 = r * r;
-    v8d sp = SPLAT(S13) + r2 * SPLAT(S15);
-    sp = SPLAT(S11) + r2 * sp;
-    sp = SPLAT(S9) + r2 * sp;
-    sp = SPLAT(S7) + r2 * sp;
-    sp = SPLAT(S5) + r2 * sp;
-    sp = SPLAT(S3) + r2 * sp;
-    sd = r + (r * r2) * sp;
-    v8d cp = SPLAT(C14) + r2 * SPLAT(C16);
-    cp = SPLAT(C12) + r2 * cp;
-    cp = SPLAT(C10) + r2 * cp;
-    cp = SPLAT(C8) + r2 * cp;
-    cp = SPLAT(C6) + r2 * cp;
-    cp = SPLAT(C4) + r2 * cp;
-    cp = SPLAT(C2) + r2 * cp;
-    cd = SPLAT(1.0) + r2 * cp;
+    sd = sinPoly(r, r2, 1);
+    cd = cosPoly(r2, 1);
     if (!all(small)) {
       // quadrant m = q mod 4 (0 for a pair that skipped the reduction: nothing swaps or changes sign)
       v8d m = q - SPLAT(4.0) * vfloor(q * SPLAT(0.25));
@@ -195,8 +198,8 @@ static inline __attribute__((always_inline)) void advance(const Binding* b, int 
     }
     if (any(tiny)) {
       v8d d2 = d * d;
-      sd = sel(tiny, sinShort(d, d2), sd);
-      cd = sel(tiny, cosShort(d2), cd);
+      sd = sel(tiny, sinPoly(d, d2, 0), sd);
+      cd = sel(tiny, cosPoly(d2, 0), cd);
     }
   }
   v8d C0 = kind == EULER ? c : load(AT(b->C, i), n);

@@ -105,6 +105,43 @@ function store2(p: usize, v: v128, full: bool): void {
   else v128.store64_lane(p, v, 0);
 }
 
+/** One Horner step: c + r²·p. */
+@inline
+function horner(c: f64, r2: v128, p: v128): v128 {
+  return f64x2.add(f64x2.splat(c), f64x2.mul(r2, p));
+}
+
+/** sin r by its Taylor polynomial, to r^15 (`long`) or r^9; r2 = r². */
+@inline
+function sinPoly(r: v128, r2: v128, long: bool): v128 {
+  let p = f64x2.splat(long ? S15 : S9);
+  if (long) {
+    p = horner(S13, r2, p);
+    p = horner(S11, r2, p);
+    p = horner(S9, r2, p);
+  }
+  p = horner(S7, r2, p);
+  p = horner(S5, r2, p);
+  p = horner(S3, r2, p);
+  return f64x2.add(r, f64x2.mul(f64x2.mul(r, r2), p));
+}
+
+/** cos r by its Taylor polynomial, to r^16 (`long`) or r^10; r2 = r². */
+@inline
+function cosPoly(r2: v128, long: bool): v128 {
+  let p = f64x2.splat(long ? C16 : C10);
+  if (long) {
+    p = horner(C14, r2, p);
+    p = horner(C12, r2, p);
+    p = horner(C10, r2, p);
+  }
+  p = horner(C8, r2, p);
+  p = horner(C6, r2, p);
+  p = horner(C4, r2, p);
+  p = horner(C2, r2, p);
+  return horner(1, r2, p);
+}
+
 /**
  * Advances the oscillator pair at byte offset o (only the first when `full` is false) by one pass of `kind`,
  * a constant at every call so that each pass compiles to its own branch-free loop. The result goes to
@@ -134,15 +171,8 @@ function advance(kind: i32, noisy: bool, o: usize, full: bool, hRe: v128, hIm: v
   if (i64x2.all_true(f64x2.lt(absD, f64x2.splat(TINY)))) {
     // both |δ| < TINY: r = δ, the short polynomials
     const r2 = f64x2.mul(d, d);
-    let sp = f64x2.add(f64x2.splat(S7), f64x2.mul(r2, f64x2.splat(S9)));
-    sp = f64x2.add(f64x2.splat(S5), f64x2.mul(r2, sp));
-    sp = f64x2.add(f64x2.splat(S3), f64x2.mul(r2, sp));
-    sd = f64x2.add(d, f64x2.mul(f64x2.mul(d, r2), sp));
-    let cp = f64x2.add(f64x2.splat(C8), f64x2.mul(r2, f64x2.splat(C10)));
-    cp = f64x2.add(f64x2.splat(C6), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C4), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C2), f64x2.mul(r2, cp));
-    cd = f64x2.add(f64x2.splat(1), f64x2.mul(r2, cp));
+    sd = sinPoly(d, r2, false);
+    cd = cosPoly(r2, false);
   } else {
     // δ = q·π/2 + r, |r| ≤ π/4; when both |δ| < SMALL, q = 0 and r = δ exactly, so the reduction is skipped
     const small = i64x2.all_true(f64x2.lt(absD, f64x2.splat(SMALL)));
@@ -155,21 +185,8 @@ function advance(kind: i32, noisy: bool, o: usize, full: bool, hRe: v128, hIm: v
       r = f64x2.sub(r, f64x2.mul(q, f64x2.splat(P3)));
     }
     const r2 = f64x2.mul(r, r);
-    let sp = f64x2.add(f64x2.splat(S13), f64x2.mul(r2, f64x2.splat(S15)));
-    sp = f64x2.add(f64x2.splat(S11), f64x2.mul(r2, sp));
-    sp = f64x2.add(f64x2.splat(S9), f64x2.mul(r2, sp));
-    sp = f64x2.add(f64x2.splat(S7), f64x2.mul(r2, sp));
-    sp = f64x2.add(f64x2.splat(S5), f64x2.mul(r2, sp));
-    sp = f64x2.add(f64x2.splat(S3), f64x2.mul(r2, sp));
-    sd = f64x2.add(r, f64x2.mul(f64x2.mul(r, r2), sp));
-    let cp = f64x2.add(f64x2.splat(C14), f64x2.mul(r2, f64x2.splat(C16)));
-    cp = f64x2.add(f64x2.splat(C12), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C10), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C8), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C6), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C4), f64x2.mul(r2, cp));
-    cp = f64x2.add(f64x2.splat(C2), f64x2.mul(r2, cp));
-    cd = f64x2.add(f64x2.splat(1), f64x2.mul(r2, cp));
+    sd = sinPoly(r, r2, true);
+    cd = cosPoly(r2, true);
     if (!small) {
       // quadrant m = q mod 4: sin δ = (sin r, cos r, −sin r, −cos r), cos δ = (cos r, −sin r, −cos r, sin r)
       const m = f64x2.sub(q, f64x2.mul(f64x2.splat(4), f64x2.floor(f64x2.mul(q, f64x2.splat(0.25)))));
