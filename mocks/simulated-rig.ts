@@ -282,15 +282,26 @@ export interface SimulatedRig extends Rig {
  * so it sees exactly what the devices do (stimulus as started, light as switched).
  */
 /** What a mouse in front of these devices sees: the stimulus as started, the light as switched. */
-export const worldOf = (stimulus: SimulatedStimulus, light: SimulatedLightSource): MouseWorld => ({
-  stimulus: () => {
-    const s = stimulus.state;
-    return (
-      s && { t0S: s.t0Ms / 1000, amplitudeDeg: s.settings.amplitudeDeg, frequencyHz: s.settings.frequencyHz }
-    );
-  },
-  litWavelengthsNm: () => light.litWavelengthsNm(),
-});
+export const worldOf = (stimulus: SimulatedStimulus, light: SimulatedLightSource): MouseWorld => {
+  // The mouse asks at every sample; what it sees changes only when the stimulus starts or stops: made then.
+  let seen: SimulatedStimulus["state"] = null;
+  let sees: ReturnType<MouseWorld["stimulus"]> = null;
+  return {
+    stimulus: () => {
+      const s = stimulus.state;
+      if (s !== seen) {
+        seen = s;
+        sees = s && {
+          t0S: s.t0Ms / 1000,
+          amplitudeDeg: s.settings.amplitudeDeg,
+          frequencyHz: s.settings.frequencyHz,
+        };
+      }
+      return sees;
+    },
+    litWavelengthsNm: () => light.litWavelengthsNm(),
+  };
+};
 
 export function createSimulatedRig(
   clock: SessionClock,

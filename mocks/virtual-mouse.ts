@@ -60,12 +60,14 @@ export class VirtualMouse {
     return (at(bS) - at(aS)) / (bS - aS);
   }
 
-  private lit(effect: (opsin: "ChR2" | "ArchT") => number): number {
+  /** The summed effect of the lit opsins the animal expresses: `chr2` for ChR2, `archt` for ArchT. */
+  private lit(chr2: number, archt: number): number {
     let sum = 0;
     const lit = this.world.litWavelengthsNm();
+    if (lit.length === 0) return 0;
     for (const opsin of this.individual.opsins)
       if (lit.some((nm) => Math.abs(nm - OPSIN_PEAK_NM[opsin]) <= this.params.opsinBandHalfWidthNm))
-        sum += effect(opsin);
+        sum += opsin === "ChR2" ? chr2 : archt;
     return sum;
   }
 
@@ -73,14 +75,14 @@ export class VirtualMouse {
     const p = this.params;
     const ind = this.individual;
     if (moving) {
-      const m = ind.onlineDrive + this.lit((o) => (o === "ChR2" ? p.chr2OnlineEffect : p.archtOnlineEffect));
+      const m = ind.onlineDrive + this.lit(p.chr2OnlineEffect, p.archtOnlineEffect);
       const target = m * ind.onlineAmplitude;
       this.gOn = target + (this.gOn - target) * Math.exp(-dt / ind.onlineTauS);
       this.u += dt / p.offlineReferenceTrainingS;
     } else {
       this.gOn *= Math.exp(-dt / ind.onlineDecayTauS);
       this.y = this.u + (this.y - this.u) * Math.exp(-dt / p.offlineDelayTauS);
-      const k = 1 + this.lit((o) => (o === "ChR2" ? p.chr2OfflineEffect : p.archtOfflineEffect));
+      const k = 1 + this.lit(p.chr2OfflineEffect, p.archtOfflineEffect);
       const target = k * ind.offlineAmplitude * this.y;
       this.gOff = target + (this.gOff - target) * Math.exp(-dt / p.offlineTauS);
     }
