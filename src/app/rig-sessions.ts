@@ -45,8 +45,8 @@ export function sessionMeta(
 interface CommonRunOptions {
   loaded: LoadedProtocol;
   outDir: string;
-  /** See RunOptions.durable. */
-  durable?: boolean;
+  /** See RunOptions.scratch. */
+  scratch?: boolean;
   signal?: AbortSignal;
   /** A second stop: the ending waits less for the devices (lights are still commanded off, data flushed). */
   hurry?: AbortSignal;
@@ -116,7 +116,7 @@ export async function runSimulated(o: SimulatedRunOptions) {
         : createSerialSimulatedRig(c, rig, params.sampleRateHz, makeMouse);
     },
     outDir: o.outDir,
-    ...(o.durable === undefined ? {} : { durable: o.durable }),
+    ...(o.scratch === undefined ? {} : { scratch: o.scratch }),
     meta: sessionMeta(o.loaded, rig, subject, new Date()),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hurry ? { hurry: o.hurry } : {}),

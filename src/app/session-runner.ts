@@ -46,10 +46,12 @@ export interface RunOptions<R extends Rig> {
   outDir: string;
   meta: Omit<SessionMeta, "status" | "clock">;
   /**
-   * false: the folder is scratch, read back and removed straight after (a temporary cohort's animal), so its
-   * files are not forced to disk at the end. Default true: a record survives a crash or power loss once closed.
+   * true: the folder only carries the session to its read-back and is removed straight after (a temporary
+   * cohort's animal, read back for its gain table): its files are not forced to disk at the end, and its eye
+   * and stimulus samples, analysed as ever, are not written — 40 MB of a 76-min animal that nothing would
+   * read. Default false: a record survives a crash or power loss once closed.
    */
-  durable?: boolean;
+  scratch?: boolean;
   signal?: AbortSignal;
   /** A second stop was asked for: the ending still turns lights off and flushes, but waits less for devices. */
   hurry?: AbortSignal;
@@ -163,7 +165,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
   const recorder = new SessionRecorder(
     o.outDir,
     { ...o.meta, status: "running", clock: o.clock },
-    { durable: o.durable ?? true },
+    { scratch: o.scratch ?? false },
   );
   const durationMs = o.timeline.durationS * 1000;
   let phase = o.timeline.phases[0]?.name ?? "";

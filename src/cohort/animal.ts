@@ -20,9 +20,8 @@ export interface AnimalJob {
   /** Session folder to create. */
   readonly outDir: string;
   /**
-   * false: the folder only carries the session to its read-back (a cohort without --out), so it is written
-   * without forcing it to disk and removed once read: a 76-min animal writes ~40 MB, which then never has to
-   * reach the disk.
+   * false: the folder only carries the session to its read-back (a cohort without --out): a scratch folder
+   * (RunOptions.scratch), removed once read.
    */
   readonly keepFolder: boolean;
   readonly throughSerial: boolean;
@@ -64,7 +63,7 @@ export async function simulateAnimal(job: AnimalJob): Promise<AnimalResult> {
     flags: [...job.flags],
     subjectId: `${job.group}-${job.index}`,
     outDir: job.outDir,
-    durable: job.keepFolder,
+    scratch: !job.keepFolder,
     throughSerial: job.throughSerial,
   });
   if (outcome.status !== "complete")

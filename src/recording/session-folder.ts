@@ -8,6 +8,8 @@
 //                  host_us (session clock when received)  x_deg (NaN = pupil lost)
 //   stimulus.tsv   t_us  device_us  host_us  position_deg
 //   gain.tsv       one row per block (see gain-table.ts)
+// A scratch folder (a temporary cohort animal's, read back for its gain table and removed) has no eye.tsv or
+// stimulus.tsv: RunOptions.scratch.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";

@@ -99,9 +99,11 @@ const micros = (tMs: number) => Math.round(tMs * 1000);
 
 export class SessionRecorder implements SessionSink {
   private readonly events: AppendFile;
-  private readonly eyeFile: AppendFile;
-  private readonly stimulusFile: AppendFile;
+  /** The sample files; none in a scratch folder (RunOptions.scratch). */
+  private readonly eyeFile: AppendFile | undefined;
+  private readonly stimulusFile: AppendFile | undefined;
   private readonly gain: AppendFile;
+  private readonly files: AppendFile[];
   private readonly timer: NodeJS.Timeout;
   readonly blocks: GainBlock[] = [];
   private closed = false;
@@ -109,7 +111,7 @@ export class SessionRecorder implements SessionSink {
   constructor(
     readonly dir: string,
     private meta: SessionMeta,
-    { durable }: { durable: boolean } = { durable: true },
+    { scratch }: { scratch: boolean } = { scratch: false },
   ) {
     mkdirSync(dir, { recursive: true });
     if (readdirSync(dir).length > 0)
@@ -117,14 +119,26 @@ export class SessionRecorder implements SessionSink {
         `${dir}: folder is not empty; choose a new --out folder so no recording is overwritten`,
       );
     this.writeMeta();
+    const durable = !scratch;
     this.events = new AppendFile(join(dir, SESSION_FILES.events), "", durable);
-    this.eyeFile = new AppendFile(join(dir, SESSION_FILES.eye), "t_us\tdevice_us\thost_us\tx_deg\n", durable);
-    this.stimulusFile = new AppendFile(
-      join(dir, SESSION_FILES.stimulus),
-      "t_us\tdevice_us\thost_us\tposition_deg\n",
-      durable,
-    );
     this.gain = new AppendFile(join(dir, SESSION_FILES.gain), gainTableHeader(), durable);
+    if (!scratch) {
+      this.eyeFile = new AppendFile(
+        join(dir, SESSION_FILES.eye),
+        "t_us\tdevice_us\thost_us\tx_deg\n",
+        durable,
+      );
+      this.stimulusFile = new AppendFile(
+        join(dir, SESSION_FILES.stimulus),
+        "t_us\tdevice_us\thost_us\tposition_deg\n",
+        durable,
+      );
+    }
+    this.files = [
+      this.events,
+      this.gain,
+      ...(this.eyeFile && this.stimulusFile ? [this.eyeFile, this.stimulusFile] : []),
+    ];
     this.timer = setInterval(() => this.flush(), 250);
     this.timer.unref();
   }
@@ -141,11 +155,11 @@ export class SessionRecorder implements SessionSink {
   }
 
   eye(b: SampleBatch): void {
-    this.eyeFile.rows(b);
+    this.eyeFile?.rows(b);
   }
 
   stimulus(b: SampleBatch): void {
-    this.stimulusFile.rows(b);
+    this.stimulusFile?.rows(b);
   }
 
   block(b: GainBlock): void {
@@ -155,7 +169,7 @@ export class SessionRecorder implements SessionSink {
 
   flush(): void {
     if (this.closed) return;
-    for (const f of [this.events, this.eyeFile, this.stimulusFile, this.gain]) f.flush();
+    for (const f of this.files) f.flush();
   }
 
   /** Flushes and closes every file, then records how the session ended. Safe to call more than once. */
@@ -168,7 +182,7 @@ export class SessionRecorder implements SessionSink {
   ): void {
     if (this.closed) return;
     clearInterval(this.timer);
-    for (const f of [this.events, this.eyeFile, this.stimulusFile, this.gain]) f.close();
+    for (const f of this.files) f.close();
     this.closed = true;
     this.meta = {
       ...this.meta,
