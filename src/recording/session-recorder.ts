@@ -134,10 +134,12 @@ export class SessionRecorder implements SessionSink {
         durable,
       );
     }
+    // Samples go out before the gain rows made from them: a reader following the folder (the dashboard) that
+    // sees a block's row finds its cycles' samples.
     this.files = [
       this.events,
-      this.gain,
       ...(this.eyeFile && this.stimulusFile ? [this.eyeFile, this.stimulusFile] : []),
+      this.gain,
     ];
     this.timer = setInterval(() => this.flush(), 250);
     this.timer.unref();
