@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { GainBlock } from "../src/analysis/gain-block.ts";
 import { Random } from "../src/core/random.ts";
 import { batchOf } from "../src/core/samples.ts";
 import type { SessionMeta } from "../src/recording/session-folder.ts";
@@ -67,5 +68,36 @@ describe("session recorder sample rows", () => {
     const stim = readFileSync(join(dir, "stimulus.tsv"), "latin1").split("\n").slice(1, -1);
     expect(eye).toEqual(rows.map((r) => expectedRow(...r).slice(0, -1)));
     expect(stim).toEqual(rows.map(([t, d, h, v]) => expectedRow(t, d, h, -v).slice(0, -1)));
+  });
+});
+
+describe("session recorder ordering", () => {
+  it("writes a block's samples to their files before the block's row, without waiting for a flush", () => {
+    const dir = join(root, "order");
+    const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
+    /** Whole lines on disk, header included. */
+    const lines = (file: string) => readFileSync(join(dir, file), "latin1").split("\n").length - 1;
+    recorder.eye(batchOf([{ tMs: 5, deviceUs: 5000, hostMs: 5, deg: 1 }]));
+    recorder.stimulus(batchOf([{ tMs: 5, deviceUs: 5000, hostMs: 5, deg: 2 }]));
+    // buffered, not yet written
+    expect([lines("eye.tsv"), lines("stimulus.tsv")]).toEqual([0, 0]);
+    const block: GainBlock = {
+      block: 0,
+      phase: "training",
+      t_s: 0.5,
+      t_start_s: 0,
+      t_end_s: 1,
+      gain: 0.5,
+      phase_lag_deg: 3,
+      r2: 0.9,
+      cycles_used: 1,
+      cycles_total: 1,
+      quality: "ok",
+    };
+    recorder.block(block);
+    // header and the sample, before the block's row has been written at all
+    expect([lines("eye.tsv"), lines("stimulus.tsv"), lines("gain.tsv")]).toEqual([2, 2, 0]);
+    recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
+    expect(lines("gain.tsv")).toBe(2);
   });
 });

@@ -134,8 +134,6 @@ export class SessionRecorder implements SessionSink {
         durable,
       );
     }
-    // Samples go out before the gain rows made from them: a reader following the folder (the dashboard) that
-    // sees a block's row finds its cycles' samples.
     this.files = [
       this.events,
       ...(this.eyeFile && this.stimulusFile ? [this.eyeFile, this.stimulusFile] : []),
@@ -166,6 +164,10 @@ export class SessionRecorder implements SessionSink {
 
   block(b: GainBlock): void {
     this.blocks.push(b);
+    // Its cycles' samples reach the files before its row can: a reader following the folder (the dashboard)
+    // that sees a block finds the samples it came from, whatever order later flushes take.
+    this.eyeFile?.flush();
+    this.stimulusFile?.flush();
     this.gain.write(formatGainRow(b));
   }
 
