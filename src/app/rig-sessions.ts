@@ -2,7 +2,6 @@
 // Both go through the same engine (runSession); they differ only in the rig they connect.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BindingInterface } from "@serialport/bindings-interface";
-import { SerialPort } from "serialport";
 import type { Rig } from "../../devices/rig.ts";
 import { type StripePageBinding, withStripePage } from "../../devices/stripe-display/page-binding.ts";
 import { drawMouse, MouseParameters, type Opsin, type SubjectFlag } from "../../mocks/mouse-parameters.ts";
@@ -144,8 +143,10 @@ export function runOnRig(o: RigRunOptions) {
     timeline: o.loaded.timeline,
     analysis: DEFAULT_ANALYSIS,
     clock: "real",
-    makeRig: (clock, signal) => {
-      const binding = o.binding ?? (SerialPort.binding as unknown as BindingInterface);
+    makeRig: async (clock, signal) => {
+      // The operating system's serial ports load only for a real rig (not for every `hokr run --sim`).
+      const binding =
+        o.binding ?? ((await import("serialport")).SerialPort.binding as unknown as BindingInterface);
       const page = o.stripePage;
       return connectRig({
         binding: page ? withStripePage(page, binding) : binding,

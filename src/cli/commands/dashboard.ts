@@ -3,7 +3,6 @@
 // separate process, so the view stays out of the control loop.
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { serveDashboard } from "../../dashboard/server.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 
 export interface ServeOptions {
@@ -43,6 +42,8 @@ export function registerDashboard(program: Command): void {
       guarded(async (dir: string, opts: ServeOptions & { wait?: boolean; json?: boolean }) => {
         if (!opts.wait && !existsSync(dir))
           throw new UsageError(`${dir}: no such session folder; give a folder written by \`hokr run\``);
+        // Loaded here, not with the command line: `hokr run` registers this file's options at every start.
+        const { serveDashboard } = await import("../../dashboard/server.ts");
         const d = await serveDashboard({
           dir,
           port: opts.port,
