@@ -1,8 +1,8 @@
 // EI-Kuramoto mean-field Euler step (issue #14 row: ≥ 3× numpy at N = 1e5 and 1e6 on 2 cores): oscillator-steps
 // per second of hokr's step kernel (the native one where `npm ci` built it, else WebAssembly SIMD) on 1 thread
-// and on 2, against numpy running the same step with
-// vectorised cos/sin arrays (Debian /usr/bin/python3), measured in the same run. Each figure is the best of
-// REPEATS runs, numpy's too, since the machine may be shared.
+// and on 2, against numpy running the same step with vectorised cos/sin arrays (Debian /usr/bin/python3),
+// measured in the same run. Each figure is the best of REPEATS runs, numpy's too, since the machine may be
+// shared.
 // Network: N_E = 0.8 N, N_I = 0.2 N, Lorentzian quantile frequencies, the "bistable" couplings, D = 0,
 // dt = 0.01 s.
 import { execFileSync } from "node:child_process";

@@ -254,7 +254,10 @@ export class Kernel {
     if (code.kind === "native") {
       const addon = createRequire(import.meta.url)(code.path) as NativeExports;
       const binding = addon.bind(new Uint8Array(st.memory.buffer), p.C, p.S, p.omega, p.c, p.s, p.acc, p.xi);
-      this.#step = { chunk: (...args) => addon.chunk(binding, ...args) };
+      this.#step = {
+        chunk: (kind, lo, hi, hr, hm, dt, sig, out) =>
+          addon.chunk(binding, kind, lo, hi, hr, hm, dt, sig, out),
+      };
     } else {
       const wasm = new WebAssembly.Instance(code.module, { env: { memory: st.memory } })
         .exports as unknown as WasmExports;
