@@ -10,8 +10,12 @@ import { shortRestProtocols } from "./helpers/short-protocol.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-cohort-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-/** The group protocols with a 5-min rest: determinism and serial-vs-in-process do not depend on its length. */
-const protocolDir = shortRestProtocols(join(root, "protocols"));
+/**
+ * The group protocols with 7 min of training (7 blocks, light on throughout for ChR2 and ArchT in training) and
+ * 1 min of rest (light on throughout for ArchT in rest): determinism, serial vs in-process and what the command
+ * writes do not depend on how long either lasts.
+ */
+const protocolDir = shortRestProtocols(join(root, "protocols"), 60, 420);
 
 const small = (o: { seed: number; throughSerial?: boolean; out?: string }) =>
   simulateCohort({

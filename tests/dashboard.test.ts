@@ -30,7 +30,15 @@ const countColour = (selector: string, rgb: [number, number, number]) => `(() =>
 describe("live dashboard", () => {
   const work = mkdtempSync(join(tmpdir(), "hokr-dashboard-"));
   const protocol = join(work, "short.json");
-  writeFileSync(protocol, JSON.stringify(SHORT_PROTOCOL));
+  // Training twice as long as the short protocol's: 15 s of wall time at --speed 8, so the page is read while
+  // training lasts even when the machine is busy enough (others tests, an install) to slow its first blocks.
+  writeFileSync(
+    protocol,
+    JSON.stringify({
+      ...SHORT_PROTOCOL,
+      phases: SHORT_PROTOCOL.phases.map((p) => (p.name === "training" ? { ...p, durationS: 120 } : p)),
+    }),
+  );
   /** What a failed test leaves running: killed and closed at the end, whatever happened. */
   const cleanup: (() => unknown)[] = [];
   afterAll(async () => {

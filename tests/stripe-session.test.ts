@@ -11,10 +11,14 @@ import { SessionMeta } from "../src/recording/session-folder.ts";
 import { ARTIFACTS, describeInBrowser, launchChromium } from "./helpers/browser.ts";
 import { startCli, stderrMatch } from "./helpers/cli.ts";
 
+/**
+ * Two blocks of 5 cycles in 5 s of real time: at 2 Hz, ±2.5° (the peak velocity of ±5° at 1 Hz, well within
+ * what the page draws smoothly and the mouse follows).
+ */
 const PROTOCOL = {
   name: "stripe-short",
-  stimulus: { kind: "stripe", amplitudeDeg: 5, frequencyHz: 1, spatialFrequencyCpd: 0.1 },
-  phases: [{ name: "training", durationS: 10, stimulus: { on: true }, cyclesPerBlock: 5 }],
+  stimulus: { kind: "stripe", amplitudeDeg: 2.5, frequencyHz: 2, spatialFrequencyCpd: 0.1 },
+  phases: [{ name: "training", durationS: 5, stimulus: { on: true }, cyclesPerBlock: 5 }],
   light: [],
 };
 
@@ -50,10 +54,10 @@ describeInBrowser("a session with the stripe page as the stimulus", () => {
         expect(b.gain).toBeLessThan(1.2);
         expect(b.cycles_used).toBeGreaterThanOrEqual(3);
       }
-      // The recorded stimulus is what the page showed: about one report per frame, ±5°.
+      // The recorded stimulus is what the page showed: about one report per frame (60 a second), ±2.5°.
       const positions = [...tsvRows(join(out, "stimulus.tsv"), ["t_us", "position_deg"])];
-      expect(positions.length).toBeGreaterThan(300);
-      expect(Math.max(...positions.map((p) => Math.abs(p.position_deg)))).toBeGreaterThan(4.8);
+      expect(positions.length).toBeGreaterThan(240);
+      expect(Math.max(...positions.map((p) => Math.abs(p.position_deg)))).toBeGreaterThan(2.4);
       const meta = SessionMeta.parse(JSON.parse(readFileSync(join(out, "session.json"), "utf8")));
       const frames = meta.devices?.stimulus?.frames;
       writeFileSync(
@@ -64,7 +68,7 @@ describeInBrowser("a session with the stripe page as the stimulus", () => {
           1,
         ),
       );
-      expect(frames?.frames).toBeGreaterThan(300);
+      expect(frames?.frames).toBeGreaterThan(240);
       expect(frames?.dropped).toBeGreaterThanOrEqual(0);
     } finally {
       await browser.close();

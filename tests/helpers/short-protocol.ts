@@ -24,21 +24,27 @@ export const SHORT_PROTOCOL = {
 };
 
 /**
- * The shipped protocols (protocols/*.json) written to `dir` with the rest after training cut to `restS`
- * (training, test and every light window as shipped): for whole-session tests whose claim does not depend on
- * how long the rest is (determinism, serial vs in-process, replay exactness, gain recovery), at a quarter of
- * the simulated time. Returns `dir`, usable as a cohort's protocol folder.
+ * The shipped protocols (protocols/*.json) written to `dir` with the rest after training cut to `restS` and,
+ * when `trainingS` is given, the training too (the test and every light window as shipped; each window spans
+ * its whole phase, so it shortens with it): for whole-session tests whose claim does not depend on how long
+ * the rest is (determinism, serial vs in-process, replay exactness, gain recovery), at a quarter of the
+ * simulated time — or on how long either is (determinism, serial vs in-process), at a tenth. Returns `dir`,
+ * usable as a cohort's protocol folder.
  */
-export function shortRestProtocols(dir: string, restS = 300): string {
+export function shortRestProtocols(dir: string, restS = 300, trainingS?: number): string {
   mkdirSync(dir, { recursive: true });
   for (const file of readdirSync("protocols")) {
     if (!file.endsWith(".json") || file === "protocol.schema.json") continue;
     const protocol = JSON.parse(readFileSync(join("protocols", file), "utf8")) as {
       phases: { name: string; durationS?: number }[];
     };
-    const rest = protocol.phases.find((p) => p.name === "rest");
-    if (!rest || rest.durationS === undefined) throw new Error(`protocols/${file}: no rest phase to shorten`);
-    rest.durationS = restS;
+    const phase = (name: string) => {
+      const p = protocol.phases.find((q) => q.name === name);
+      if (p?.durationS === undefined) throw new Error(`protocols/${file}: no ${name} phase to shorten`);
+      return p;
+    };
+    phase("rest").durationS = restS;
+    if (trainingS !== undefined) phase("training").durationS = trainingS;
     writeFileSync(join(dir, file), JSON.stringify(protocol));
   }
   return dir;
