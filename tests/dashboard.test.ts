@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ARTIFACTS, itInBrowser, launchChromium, SCREENSHOTS } from "./helpers/browser.ts";
 import { runCli, startCli, stderrMatch } from "./helpers/cli.ts";
@@ -67,6 +67,7 @@ describe("live dashboard", () => {
       ]);
       cleanup.push(() => run.child.kill("SIGKILL"));
       const [, url = "", pid] = await stderrMatch(run, /dashboard: (\S+) \(process (\d+)\)/);
+      cleanup.push(() => killQuietly(Number(pid)));
       // A page that never reads: its socket is paused, so the server's sends back up.
       const stalled = new WebSocket(url.replace("http://", "ws://").replace("/?", "/live?"), {
         origin: new URL(url).origin,
@@ -136,4 +137,47 @@ describe("live dashboard", () => {
       expect(metaOf(watched)).toEqual(metaOf(plain));
     },
   );
+
+  it("ends with its session, even one killed outright", async () => {
+    const run = startCli([
+      "run",
+      protocol,
+      "--sim",
+      "--speed",
+      "8",
+      "--out",
+      join(work, "killed"),
+      "--dashboard",
+    ]);
+    cleanup.push(() => run.child.kill("SIGKILL"));
+    const [, , pid] = await stderrMatch(run, /dashboard: (\S+) \(process (\d+)\)/);
+    cleanup.push(() => killQuietly(Number(pid)));
+    run.child.kill("SIGKILL");
+    await run.done;
+    let alive = true;
+    for (const until = Date.now() + 15_000; alive && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      alive = isAlive(Number(pid));
+    }
+    expect(alive, `dashboard process ${pid} still running after its session was killed`).toBe(false);
+  });
 });
+
+/** Whether a process exists (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a failed test leaves running: the dashboard process, which is not the test's child. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}

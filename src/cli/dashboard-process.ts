@@ -20,8 +20,15 @@ export function startDashboardProcess(
 ): Promise<DashboardProcess> {
   const args = [HOKR, "dashboard", dir, "--wait", "--json", "--port", String(o.port)];
   if (o.host) args.push("--host", o.host);
-  // Its own process group, so a Ctrl-C meant for the session does not reach it first; stopped below.
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  // Its own process group, so a Ctrl-C meant for the session does not reach it first; stopped below. Over the
+  // IPC channel nothing is ever sent: the dashboard exits when it closes, which is when this process ends in
+  // any way (SIGKILL, a crash), so no dashboard is left running after its session. Unreferenced: the channel
+  // keeps neither process alive.
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    detached: true,
+  });
+  child.channel?.unref();
   // The session comes first when the CPU is busy: the viewer runs at a lower priority.
   if (child.pid !== undefined) lowerPriority(child.pid);
   return new Promise((resolve, reject) => {

@@ -58,6 +58,11 @@ export function registerDashboard(program: Command): void {
         );
         await new Promise<void>((resolve) => {
           for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
+          // Started by `hokr run --dashboard`: its channel closes when that process ends, however it ends.
+          if (process.channel) {
+            process.channel.unref();
+            process.once("disconnect", () => resolve());
+          }
         });
         await d.close();
       }),
