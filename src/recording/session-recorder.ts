@@ -1,8 +1,12 @@
 // Writes a session folder as the session runs (format: session-folder.ts). Rows are buffered and written
 // with a plain write(2) at least every 250 ms, which puts them in the kernel's page cache: a SIGKILL loses
 // at most the last quarter second. session.json is replaced atomically (write + rename), never half-written.
+// A folder that must survive a power loss is forced to disk as it grows (in the background) and once more
+// when it closes.
 import {
+  close,
   closeSync,
+  fdatasync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -28,9 +32,18 @@ class AppendFile {
   private readonly fd: number;
   private buf = Buffer.allocUnsafe(1 << 16);
   private pos = 0;
+  /** Bytes written since the last background sync began. */
+  private unsynced = 0;
+  /**
+   * The descriptor the background syncs go through, open while one runs or may run: its own, so that closing
+   * the file never pulls a descriptor from under a sync still queued on libuv's threads.
+   */
+  private syncFd: number | undefined;
+  private syncing = false;
+  private closed = false;
 
   constructor(
-    path: string,
+    private readonly path: string,
     header: string,
     private readonly durable: boolean,
   ) {
@@ -79,15 +92,44 @@ class AppendFile {
   flush(): void {
     if (this.pos === 0) return;
     writeSync(this.fd, this.buf, 0, this.pos);
+    this.unsynced += this.pos;
     this.pos = 0;
+    if (this.durable && this.unsynced >= SYNC_EVERY_BYTES && !this.syncing) this.syncInBackground();
+  }
+
+  /**
+   * Starts forcing what is written so far to disk on one of libuv's threads, while the session goes on: the
+   * sync at close then has at most the last SYNC_EVERY_BYTES left to write (a 76-min session at 1 kHz writes
+   * 180 MB, whose single final sync took ~0.17 s of its replay).
+   */
+  private syncInBackground(): void {
+    this.unsynced = 0;
+    this.syncing = true;
+    this.syncFd ??= openSync(this.path, "r");
+    fdatasync(this.syncFd, () => {
+      // A failed background sync is not reported: the sync at close, whose failure is, covers everything.
+      this.syncing = false;
+      if (this.closed) this.closeSyncFd();
+    });
+  }
+
+  private closeSyncFd(): void {
+    if (this.syncFd === undefined) return;
+    close(this.syncFd, () => {});
+    this.syncFd = undefined;
   }
 
   close(): void {
     this.flush();
     if (this.durable) fsyncSync(this.fd);
     closeSync(this.fd);
+    this.closed = true;
+    if (!this.syncing) this.closeSyncFd();
   }
 }
+
+/** Written bytes after which a durable file is synced in the background (see AppendFile.syncInBackground). */
+const SYNC_EVERY_BYTES = 8 << 20;
 
 const [TAB, LF] = [9, 10];
 /** The bytes from..to written again at `at`; returns the end. */
