@@ -35,6 +35,13 @@ export class VirtualMouse {
   /** ∫gain dt sampled every 0.1 s, for the true mean gain over any window (tests, simulations). */
   private readonly integral: number[] = [0];
   private integralNow = 0;
+  /**
+   * The decay factors exp(−dt/τ) and √dt of the last two step lengths seen: samples come at a fixed rate, and
+   * the differences of their times (s, rounded) alternate between two neighbouring doubles, so each factor is
+   * computed a few times per session instead of once per sample (the same numbers either way).
+   */
+  private newer: Decay = NO_DECAY;
+  private older: Decay = NO_DECAY;
 
   constructor(
     readonly individual: MouseIndividual,
@@ -71,20 +78,29 @@ export class VirtualMouse {
     return sum;
   }
 
-  private learn(dt: number, moving: boolean): void {
+  /** The decay factors of a step of `dt` s. */
+  private decayOver(dt: number): Decay {
+    if (dt === this.newer.dt) return this.newer;
+    if (dt === this.older.dt) return this.older;
+    this.older = this.newer;
+    this.newer = decayOf(dt, this.individual, this.params);
+    return this.newer;
+  }
+
+  private learn(dt: number, moving: boolean, decay: Decay): void {
     const p = this.params;
     const ind = this.individual;
     if (moving) {
       const m = ind.onlineDrive + this.lit(p.chr2OnlineEffect, p.archtOnlineEffect);
       const target = m * ind.onlineAmplitude;
-      this.gOn = target + (this.gOn - target) * Math.exp(-dt / ind.onlineTauS);
+      this.gOn = target + (this.gOn - target) * decay.onlineTau;
       this.u += dt / p.offlineReferenceTrainingS;
     } else {
-      this.gOn *= Math.exp(-dt / ind.onlineDecayTauS);
-      this.y = this.u + (this.y - this.u) * Math.exp(-dt / p.offlineDelayTauS);
+      this.gOn *= decay.onlineDecay;
+      this.y = this.u + (this.y - this.u) * decay.offlineDelay;
       const k = 1 + this.lit(p.chr2OfflineEffect, p.archtOfflineEffect);
       const target = k * ind.offlineAmplitude * this.y;
-      this.gOff = target + (this.gOff - target) * Math.exp(-dt / p.offlineTauS);
+      this.gOff = target + (this.gOff - target) * decay.offline;
     }
   }
 
@@ -100,10 +116,11 @@ export class VirtualMouse {
     const dt = this.lastS === undefined ? 0 : tS - this.lastS;
     this.lastS = tS;
     const stim = this.world.stimulus();
-    this.learn(dt, stim !== null);
+    const decay = this.decayOver(dt);
+    this.learn(dt, stim !== null, decay);
     this.recordIntegral(tS, dt);
 
-    this.offset += p.driftDegPerSqrtS * Math.sqrt(dt) * r.normal();
+    this.offset += p.driftDegPerSqrtS * decay.sqrtDt * r.normal();
     const pursuit = stim
       ? this.gain *
         stim.amplitudeDeg *
@@ -134,4 +151,35 @@ export class VirtualMouse {
     const noise = p.noiseDeg * r.normal();
     return tS < this.blinkUntilS ? Number.NaN : this.offset + pursuit + noise;
   }
+}
+
+/** A step's decay factors (see VirtualMouse.decays). */
+interface Decay {
+  dt: number;
+  onlineTau: number;
+  onlineDecay: number;
+  offlineDelay: number;
+  offline: number;
+  sqrtDt: number;
+}
+
+/** No step yet: matches no step length (NaN equals nothing). */
+const NO_DECAY: Decay = {
+  dt: Number.NaN,
+  onlineTau: 0,
+  onlineDecay: 0,
+  offlineDelay: 0,
+  offline: 0,
+  sqrtDt: 0,
+};
+
+function decayOf(dt: number, ind: MouseIndividual, p: MouseParameters): Decay {
+  return {
+    dt,
+    onlineTau: Math.exp(-dt / ind.onlineTauS),
+    onlineDecay: Math.exp(-dt / ind.onlineDecayTauS),
+    offlineDelay: Math.exp(-dt / p.offlineDelayTauS),
+    offline: Math.exp(-dt / p.offlineTauS),
+    sqrtDt: Math.sqrt(dt),
+  };
 }
