@@ -53,7 +53,14 @@ export class RecordedClock implements DeviceClock {
   private readonly deviceUs: number[] = [];
   private readonly tUs: number[] = [];
   private head = 0;
-  private last: { deviceUs: number; tUs: number } | undefined;
+  /** The last recorded placement taken (device µs, session µs); NaN before the first. */
+  private lastDeviceUs = Number.NaN;
+  private lastTUs = Number.NaN;
+  /**
+   * The placement handed back, rewritten at every line: the port reads it at once and keeps nothing of it, and
+   * a replay places millions of lines.
+   */
+  private readonly placed = { ok: true as const, deviceMs: 0, tMs: 0 };
 
   sent(deviceUs: number, tUs: number): void {
     this.deviceUs.push(deviceUs);
@@ -61,10 +68,14 @@ export class RecordedClock implements DeviceClock {
   }
 
   toDeviceMs(sessionMs: number): number {
-    return this.last ? this.last.deviceUs / 1000 + (sessionMs - this.last.tUs / 1000) : sessionMs;
+    return Number.isNaN(this.lastTUs)
+      ? sessionMs
+      : this.lastDeviceUs / 1000 + (sessionMs - this.lastTUs / 1000);
   }
 
   place(deviceUs: number, hostMs: number): Placement {
+    const placed = this.placed;
+    placed.deviceMs = deviceUs / 1000;
     if (this.head < this.deviceUs.length && this.deviceUs[this.head] === deviceUs) {
       const tUs = this.tUs[this.head++] as number;
       if (this.head > 4096) {
@@ -72,13 +83,16 @@ export class RecordedClock implements DeviceClock {
         this.tUs.splice(0, this.head);
         this.head = 0;
       }
-      this.last = { deviceUs, tUs };
-      return { ok: true, deviceMs: deviceUs / 1000, tMs: tUs / 1000 };
+      this.lastDeviceUs = deviceUs;
+      this.lastTUs = tUs;
+      placed.tMs = tUs / 1000;
+    } else if (Number.isNaN(this.lastTUs)) placed.tMs = hostMs;
+    else {
+      // Signed difference of two wrapping 32-bit µs counts.
+      const du = ((((deviceUs - this.lastDeviceUs) % UINT32) + UINT32 * 1.5) % UINT32) - UINT32 / 2;
+      placed.tMs = (this.lastTUs + du) / 1000;
     }
-    if (!this.last) return { ok: true, deviceMs: deviceUs / 1000, tMs: hostMs };
-    // Signed difference of two wrapping 32-bit µs counts.
-    const du = ((((deviceUs - this.last.deviceUs) % UINT32) + UINT32 * 1.5) % UINT32) - UINT32 / 2;
-    return { ok: true, deviceMs: deviceUs / 1000, tMs: (this.last.tUs + du) / 1000 };
+    return placed;
   }
 
   restart(): void {}
