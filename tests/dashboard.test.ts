@@ -152,8 +152,10 @@ describe("live dashboard", () => {
     cleanup.push(() => run.child.kill("SIGKILL"));
     const [, , pid] = await stderrMatch(run, /dashboard: (\S+) \(process (\d+)\)/);
     cleanup.push(() => killQuietly(Number(pid)));
+    // Exit, not close: the dashboard shares the run's stderr, which stays open while the dashboard lives.
+    const exited = new Promise((resolve) => run.child.once("exit", resolve));
     run.child.kill("SIGKILL");
-    await run.done;
+    await exited;
     let alive = true;
     for (const until = Date.now() + 15_000; alive && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 100));
