@@ -29,12 +29,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("hokr replay", () => {
-  it("reproduces the live gain.tsv exactly, and two replays are identical", async () => {
+  it("reproduces the live gain.tsv and sample files exactly, and two replays are identical", async () => {
     const a = await replaySession({ dir: live, outDir: join(root, "r1") });
     const b = await replaySession({ dir: live, outDir: join(root, "r2") });
     expect(b.status).toBe("complete");
     expect(a.status).toBe("complete");
     expect(gain(join(root, "r1"))).toBe(gain(live));
+    // What the devices reported is recorded again as it was live, from the drum's first report at t = 0 on.
+    for (const f of ["eye.tsv", "stimulus.tsv"])
+      expect(readFileSync(join(root, "r1", f)).equals(readFileSync(join(live, f))), f).toBe(true);
     expect(gain(join(root, "r2"))).toBe(gain(join(root, "r1")));
     expect(readFileSync(join(root, "r2", "eye.tsv"), "utf8")).toBe(
       readFileSync(join(root, "r1", "eye.tsv"), "utf8"),

@@ -156,6 +156,10 @@ export async function replaySession(o: ReplayOptions) {
       timeline: loaded.timeline,
       analysis,
       clock: "virtual",
+      // The devices connect before the session's zero, as on the rig that recorded it: the drum's handshake
+      // STOP, whose reply follows every recorded line up to its moment (RecordedStreamDevice.command), then
+      // sends none of the session's lines, which would reach a host not yet listening (the first report, at 0).
+      setupMs: 1000,
       ...(o.speed === undefined ? {} : { speed: o.speed }),
       makeRig: async (clock) => {
         const devices = [
