@@ -99,7 +99,7 @@ class AppendFile {
 
   /**
    * Starts forcing what is written so far to disk on one of libuv's threads, while the session goes on: the
-   * sync at close then has at most the last SYNC_EVERY_BYTES left to write (a 76-min session at 1 kHz writes
+   * sync at close then has about the last SYNC_EVERY_BYTES left to write (a 76-min session at 1 kHz writes
    * 180 MB, whose single final sync took ~0.17 s of its replay).
    */
   private syncInBackground(): void {
