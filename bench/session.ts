@@ -1,4 +1,4 @@
-// Issue #14's session rows, each against a reference measured in the same run:
+// Issue #14's session rows, each against a reference measured in the same run (the ratio rows in alternated rounds):
 // - a full simulated session (through the serial drivers, codecs and the simulated binding, engine, analysis,
 //   recording to disk) against the same virtual mouse producing its samples alone (target ≤ 3× its wall time);
 // - that session's speed (target ≥ 3000× real time) and peak memory (< 200 MB, flat in session length);
@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { interleaved, median, spread } from "./interleaved.ts";
 
 interface Run {
   sessionS: number;
@@ -42,14 +43,28 @@ function npmStart(env: NodeJS.ProcessEnv): number {
   }
 }
 
+/** Rounds of the reference and the full session, alternated (bench/interleaved.ts). */
+const ROUNDS = 3;
+
 export async function bench(): Promise<void> {
-  const reference = child(["60", "--samples-only"]);
-  const standard = child(["60"]);
+  const rounds = await interleaved(
+    ROUNDS,
+    () => child(["60", "--samples-only"]),
+    () => child(["60"]),
+  );
   const long = child(["240"]);
   const speed = (r: Run) => r.sessionS / r.wallS;
   const line = (name: string, r: Run) =>
     `${name.padEnd(44)} ${(r.sessionS / 60).toFixed(1).padStart(6)} min  ${r.wallS.toFixed(2).padStart(6)} s wall  ${r.cpuS.toFixed(2).padStart(6)} s CPU  ${speed(r).toFixed(0).padStart(6)}× real time  peak ${r.maxRssMB.toFixed(0)} MB`;
-  const cost = standard.wallS / reference.wallS;
+  /** The round whose wall time is the median (its own figures, not a mix of rounds). */
+  const medianRun = (runs: Run[]) =>
+    [...runs].sort((a, b) => a.wallS - b.wallS)[(runs.length - 1) >> 1] as Run;
+  const reference = medianRun(rounds.reference);
+  const standard = medianRun(rounds.subject);
+  const costs = rounds.subject.map((s, i) => s.wallS / (rounds.reference[i] as Run).wallS);
+  const cpuCosts = rounds.subject.map((s, i) => s.cpuS / (rounds.reference[i] as Run).cpuS);
+  const cost = median(costs);
+  const speeds = rounds.subject.map(speed);
   // As on a fresh clone: the CLI's bundle is what `npm ci` built (its `prepare` script), timed apart.
   const cache = new URL("../node_modules/.cache/hokr-cli", import.meta.url);
   rmSync(cache, { recursive: true, force: true });
@@ -63,13 +78,14 @@ export async function bench(): Promise<void> {
   const startUnbuilt = npmStart({});
   process.stdout.write(
     `${[
+      `${ROUNDS} alternated rounds of the reference and the full session; the round with the median wall time of each:`,
       line("reference: virtual mouse samples only", reference),
       line("full session through serial, default bench", standard),
       line("full session through serial, 4× longer rest", long),
       "",
-      `full session vs the mouse's samples alone: ${cost.toFixed(1)}× the reference's wall time ` +
-        `(${(standard.cpuS / reference.cpuS).toFixed(1)}× its CPU time; target ≤ 3×: ${verdict(cost <= 3)})`,
-      `full simulated session: ${speed(standard).toFixed(0)}× real time (target ≥ 3000×: ${verdict(speed(standard) >= 3000)})`,
+      `full session vs the mouse's samples alone: ${spread(costs, 1)}× the reference's wall time, median (range) ` +
+        `over the rounds (${spread(cpuCosts, 1)}× its CPU time; target ≤ 3×: ${verdict(cost <= 3)})`,
+      `full simulated session: ${spread(speeds, 0)}× real time (target ≥ 3000×: ${verdict(median(speeds) >= 3000)})`,
       `npm start (control protocol, --sim): ${startFresh.toFixed(2)} s wall on a fresh clone after npm ci ` +
         `(target < 3 s: ${verdict(startFresh < 3)}), ${startWarm.toFixed(2)} s on a later run; ` +
         `npm ci's build of the CLI's bundle ${prepareS.toFixed(2)} s, or the first command after a source ` +
