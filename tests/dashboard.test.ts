@@ -31,12 +31,18 @@ describe("live dashboard", () => {
   const work = mkdtempSync(join(tmpdir(), "hokr-dashboard-"));
   const protocol = join(work, "short.json");
   // Training twice as long as the short protocol's: 15 s of wall time at --speed 8, so the page is read while
-  // training lasts even when the machine is busy enough (others tests, an install) to slow its first blocks.
+  // training lasts even when the machine is busy enough (other tests, an install) to slow its first blocks.
+  // After it, only what the record comparison needs: a short rest and one test block (the page is not read then).
+  const length: Record<string, object> = {
+    training: { durationS: 120 },
+    rest: { durationS: 4 },
+    test: { cycles: 5 },
+  };
   writeFileSync(
     protocol,
     JSON.stringify({
       ...SHORT_PROTOCOL,
-      phases: SHORT_PROTOCOL.phases.map((p) => (p.name === "training" ? { ...p, durationS: 120 } : p)),
+      phases: SHORT_PROTOCOL.phases.map((p) => ({ ...p, ...length[p.name] })),
     }),
   );
   /** What a failed test leaves running: killed and closed at the end, whatever happened. */
