@@ -1,12 +1,18 @@
 // The engine's RxJS stages and its clocks, on virtual time.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { map } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedLightSource } from "../mocks/simulated-rig.ts";
 import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
+import { runSimulated } from "../src/app/rig-sessions.ts";
+import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { scheduleTicks, VirtualClock } from "../src/core/clock.ts";
 import { batchOf } from "../src/core/samples.ts";
 import { playTimeline, timelineEvents } from "../src/engine/timeline-events.ts";
+import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { buildTimeline } from "../src/protocol/timeline.ts";
 
@@ -194,5 +200,34 @@ describe("simulated light source", () => {
     light.allOff();
     expect(edges.slice(-2)).toEqual(["1000:on", "1500:off"]);
     expect(light.isOn("blue")).toBe(false);
+  });
+});
+
+describe("a session on the virtual clock", () => {
+  const root = mkdtempSync(join(tmpdir(), "hokr-engine-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("ends at its end event, also when its length rounds up on the µs grid of the timeline's events", async () => {
+    // 7 s + 3 cycles at 0.17 Hz = 24.647058823529… s: its end event sits at 24 647 059 µs, after durationS × 1000.
+    const protocol = Protocol.parse({
+      name: "rounds-up",
+      stimulus: { kind: "drum", amplitudeDeg: 10, frequencyHz: 0.17 },
+      phases: [
+        { name: "training", durationS: 6, stimulus: { on: true } },
+        { name: "rest", durationS: 1 },
+        { name: "test", cycles: 3, stimulus: { on: true } },
+      ],
+    });
+    const loaded = checkProtocol("rounds-up", protocol, SIMULATED_RIG);
+    const durationUs = loaded.timeline.durationS * 1e6;
+    expect(Math.round(durationUs)).toBeGreaterThan(durationUs); // the case this test is about
+    // A session that never ends is stopped here after 20 s (a timeout: it fails), instead of hanging the test.
+    const out = await runSimulated({
+      loaded,
+      seed: 1,
+      outDir: join(root, "session"),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(out.status, out.reason).toBe("complete");
   });
 });

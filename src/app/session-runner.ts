@@ -9,7 +9,7 @@ import type { AnalysisSettings } from "../analysis/settings.ts";
 import { RealClock, type SessionClock, scheduleTicks, VirtualClock } from "../core/clock.ts";
 import { EXIT_CODES, isStopSignal, StoppedBeforeStart } from "../core/faults.ts";
 import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "../engine/session.ts";
-import { timelineEvents } from "../engine/timeline-events.ts";
+import { type TimelineEvent, timelineEvents } from "../engine/timeline-events.ts";
 import { sessionTimeline } from "../protocol/session-timeline.ts";
 import type { Timeline } from "../protocol/timeline.ts";
 import type { SessionMeta } from "../recording/session-folder.ts";
@@ -167,7 +167,10 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     { ...o.meta, status: "running", clock: o.clock },
     { scratch: o.scratch ?? false },
   );
-  const durationMs = o.timeline.durationS * 1000;
+  const events = timelineEvents(o.timeline);
+  // The session ends at its end event's time (on the µs grid, like every event), not at durationS × 1000: the
+  // virtual clock steps to the end and must reach the event there, or the session never ends.
+  const durationMs = (events.find((e) => e.kind === "session-end") as TimelineEvent).tMs;
   let phase = o.timeline.phases[0]?.name ?? "";
   let lastGain: number | null = null;
   const progress = () =>
@@ -233,7 +236,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
     sink.event({ type: "recovered", tMs: clock.now(), device });
     session.resumeLights();
   });
-  const stops = timelineEvents(o.timeline).map((e) => e.tMs);
+  const stops = events.map((e) => e.tMs);
   // Nothing switches on once a stop is asked for, even before the ending below gets to run.
   stopper.signal.addEventListener("abort", () => session.holdLights(), { once: true });
 
