@@ -21,6 +21,7 @@ import { buildTimeline, lightOnIntervals } from "../src/protocol/timeline.ts";
 import { jsonlRows, tsvRows } from "../src/recording/recorded-rows.ts";
 import { launchChromium } from "../tests/helpers/browser.ts";
 import { SHORT_PROTOCOL } from "../tests/helpers/short-protocol.ts";
+import { median } from "./interleaved.ts";
 
 const TRAINING_S = 40;
 /** Seconds at the start of each session in which the dashboard page loads: reported apart from the rest. */
@@ -161,8 +162,7 @@ export async function bench(): Promise<void> {
   const pooled = (k: Kind, st: Stretch, m: Metric) => p99(runs[k].flatMap((r) => r[st][m]));
   const spread = (k: Kind, st: Stretch, m: Metric) => {
     const each = runs[k].map((r) => p99(r[st][m])).sort((a, b) => a - b);
-    const median = ((each[(each.length - 1) >> 1] as number) + (each[each.length >> 1] as number)) / 2;
-    return `${(each[0] as number).toFixed(3)}–${(each.at(-1) as number).toFixed(3)}, median ${median.toFixed(3)}`;
+    return `${(each[0] as number).toFixed(3)}–${(each.at(-1) as number).toFixed(3)}, median ${median(each).toFixed(3)}`;
   };
   const meanCpu = (k: keyof typeof cpuMs) => cpuMs[k].reduce((a, b) => a + b, 0) / cpuMs[k].length;
   const line = (what: string, st: Stretch, m: Metric) => {

@@ -153,7 +153,7 @@ export class VirtualMouse {
   }
 }
 
-/** A step's decay factors (see VirtualMouse.decays). */
+/** A step's decay factors (see VirtualMouse.newer and .older). */
 interface Decay {
   dt: number;
   onlineTau: number;

@@ -56,11 +56,6 @@ export class RecordedClock implements DeviceClock {
   /** The last recorded placement taken (device µs, session µs); NaN before the first. */
   private lastDeviceUs = Number.NaN;
   private lastTUs = Number.NaN;
-  /**
-   * The placement handed back, rewritten at every line: the port reads it at once and keeps nothing of it, and
-   * a replay places millions of lines.
-   */
-  private readonly placed = { ok: true as const, deviceMs: 0, tMs: 0 };
 
   sent(deviceUs: number, tUs: number): void {
     this.deviceUs.push(deviceUs);
@@ -74,8 +69,7 @@ export class RecordedClock implements DeviceClock {
   }
 
   place(deviceUs: number, hostMs: number): Placement {
-    const placed = this.placed;
-    placed.deviceMs = deviceUs / 1000;
+    const deviceMs = deviceUs / 1000;
     if (this.head < this.deviceUs.length && this.deviceUs[this.head] === deviceUs) {
       const tUs = this.tUs[this.head++] as number;
       if (this.head > 4096) {
@@ -85,14 +79,12 @@ export class RecordedClock implements DeviceClock {
       }
       this.lastDeviceUs = deviceUs;
       this.lastTUs = tUs;
-      placed.tMs = tUs / 1000;
-    } else if (Number.isNaN(this.lastTUs)) placed.tMs = hostMs;
-    else {
-      // Signed difference of two wrapping 32-bit µs counts.
-      const du = ((((deviceUs - this.lastDeviceUs) % UINT32) + UINT32 * 1.5) % UINT32) - UINT32 / 2;
-      placed.tMs = (this.lastTUs + du) / 1000;
+      return { ok: true, deviceMs, tMs: tUs / 1000 };
     }
-    return placed;
+    if (Number.isNaN(this.lastTUs)) return { ok: true, deviceMs, tMs: hostMs };
+    // Signed difference of two wrapping 32-bit µs counts.
+    const du = ((((deviceUs - this.lastDeviceUs) % UINT32) + UINT32 * 1.5) % UINT32) - UINT32 / 2;
+    return { ok: true, deviceMs, tMs: (this.lastTUs + du) / 1000 };
   }
 
   restart(): void {}
