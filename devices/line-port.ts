@@ -606,13 +606,6 @@ class SampleSink {
   }
 }
 
-/** The index of field `name` among a table's `tag` fields: for reading a sample's fields (`LinePort.samples`). */
-export function fieldIndex<T extends Table>(table: T, tag: keyof T & string, name: string): number {
-  const i = (table[tag] ?? []).findIndex((s) => s.name === name);
-  if (i < 0) throw new Error(`no field ${name} in ${tag}`);
-  return i;
-}
-
 /**
  * Checks a HELLO reply (`<device> <version> <values…>`) against the descriptions the driver accepts: the
  * device kind, the protocol version, and every reply value against its field's range. Returns the matching

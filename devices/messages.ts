@@ -219,6 +219,13 @@ export function encodeNumeric(e: NumericEvent, f: ArrayLike<number>, out: Uint8A
   return at;
 }
 
+/** The index of field `name` among a table's `tag` fields: for reading a sample's fields (`LinePort.samples`) or writing one. */
+export function fieldIndex<T extends Table>(table: T, tag: keyof T & string, name: string): number {
+  const i = (table[tag] ?? []).findIndex((s) => s.name === name);
+  if (i < 0) throw new Error(`no field ${name} in ${tag}`);
+  return i;
+}
+
 /** Events (device → host): `TAG field…`. */
 export function eventCodec<T extends Table>(table: T) {
   const numeric: NumericEvent[] = Object.entries(table)

@@ -3,7 +3,8 @@
 import { type Observable, Subject, type Subscription } from "rxjs";
 import { FAULT_TEXT } from "../../src/core/faults.ts";
 import { onPositionGrid, type SampleBatch } from "../../src/core/samples.ts";
-import { checkHello, eventsOf, fieldIndex, type LinePort } from "../line-port.ts";
+import { checkHello, eventsOf, type LinePort } from "../line-port.ts";
+import { fieldIndex } from "../messages.ts";
 import type { DeviceFault, EyeTracker } from "../rig.ts";
 import { type EyeCalibration, pixelsToDegrees } from "./calibration.ts";
 import { EYE_EVENTS, eyeCommands } from "./codec.ts";

@@ -3,7 +3,7 @@
 import type { Subscription } from "rxjs";
 import type { EyeCalibration } from "../../devices/eye-tracker/calibration.ts";
 import { EYE_EVENTS, eyeCommands, eyeEvents } from "../../devices/eye-tracker/codec.ts";
-import { fieldIndex } from "../../devices/line-port.ts";
+import { fieldIndex } from "../../devices/messages.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { EyeSample } from "../../src/core/samples.ts";
 import { LineDevice, Refusal } from "./line-device.ts";

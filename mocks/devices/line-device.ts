@@ -84,6 +84,13 @@ export abstract class LineDevice implements SimulatedSerialDevice {
     this.outgoing[this.pos++] = LF;
   }
 
+  /** Lines already encoded, each ending in LF (a replay's recorded lines). */
+  protected emitBytes(lines: Uint8Array): void {
+    if (!this.room(lines.length)) return;
+    this.outgoing.set(lines, this.pos);
+    this.pos += lines.length;
+  }
+
   /** Room for `n` more outgoing bytes, the write queued; false when detached (nothing is sent). */
   private room(n: number): boolean {
     if (!this.send) return false;

@@ -2,7 +2,7 @@
 // sinusoid) behind the real wire protocol.
 import { STIMULUS_EVENTS, stimulusCommands, stimulusEvents } from "../../devices/drum/codec.ts";
 import { DRUM, DRUM_LIMITS } from "../../devices/drum/description.ts";
-import { fieldIndex } from "../../devices/line-port.ts";
+import { fieldIndex } from "../../devices/messages.ts";
 import { STRIPE_DISPLAY } from "../../devices/stripe-display/description.ts";
 import type { SessionClock } from "../../src/core/clock.ts";
 import type { SimulatedStimulus } from "../simulated-rig.ts";

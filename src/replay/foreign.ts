@@ -17,7 +17,8 @@ import { type RigConfig, SIMULATED_RIG } from "../config/rig-config.ts";
 import type { LoadedProtocol } from "../protocol/load.ts";
 import { medianIntervalMs, readTrace, type TraceFormat } from "../recording/trace-file.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { type RecordedBatch, RecordedStreamDevice, sampleLines } from "./replay-devices.ts";
+import { type RecordedBatch, sampleLines } from "./recorded-lines.ts";
+import { RecordedStreamDevice } from "./replay-devices.ts";
 
 export interface TraceReplayOptions {
   file: string;
@@ -53,7 +54,9 @@ export async function replayTrace(o: TraceReplayOptions) {
     values: ArrayLike<number>,
   ): Iterator<RecordedBatch> => {
     const column = Float64Array.from(kept, (i) => values[i] as number);
-    return [{ rows: kept.length, hostMs, lines: sampleLines(event, deviceUs, valueField, column) }].values();
+    return [
+      { rows: kept.length, hostMs, ...sampleLines(event, deviceUs, valueField, column, kept.length) },
+    ].values();
   };
   const n = ++count;
   const paths = { light: `trace/${n}/light`, stimulus: `trace/${n}/drum`, eyeTracker: `trace/${n}/eye` };

@@ -2,45 +2,10 @@
 // sends the recorded lines at the session time the host first received them, with the recorded device
 // timestamps — so the real drivers, codecs, clock alignment and pipeline see exactly what they saw live.
 import type { ClockFit, DeviceClock, Placement } from "../../devices/clock-sync.ts";
-import { fieldIndex } from "../../devices/line-port.ts";
-import { MAX_FIELDS, type NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { LineDevice } from "../../mocks/devices/line-device.ts";
 import type { SessionClock } from "../core/clock.ts";
-
-/**
- * A run of recorded lines, column by column, as a recording is read (in large chunks, no object per line). Its
- * arrays may be reused for the next batch: a device reads a batch to its end before it asks for the next.
- */
-export interface RecordedBatch {
-  rows: number;
-  /** Session time the host received each line live, ms. */
-  hostMs: ArrayLike<number>;
-  /** Each line's device time, µs, and the session time the live run placed it at, µs (absent: not known). */
-  placed?: { deviceUs: ArrayLike<number>; tUs: ArrayLike<number> };
-  /**
-   * The lines: a numeric event with its fields column by column in the event's order (undefined: left out),
-   * written straight into the outgoing bytes; or, for the few others (light edges), their text.
-   */
-  lines: { event: NumericEvent; fields: readonly (ArrayLike<number> | undefined)[] } | readonly string[];
-}
-
-/**
- * The lines of a sample stream: `event` with each line's device time (its `deviceUs` field) and one value (its
- * field `valueField`), the event's other fields left out.
- */
-export function sampleLines(
-  event: NumericEvent,
-  deviceUs: ArrayLike<number>,
-  valueField: string,
-  values: ArrayLike<number>,
-): RecordedBatch["lines"] {
-  const fields: (ArrayLike<number> | undefined)[] = event.specs.map(() => undefined);
-  const table = { [event.tag]: event.specs };
-  fields[fieldIndex(table, event.tag, "deviceUs")] = deviceUs;
-  fields[fieldIndex(table, event.tag, valueField)] = values;
-  return { event, fields };
-}
+import type { RecordedBatch } from "./recorded-lines.ts";
 
 /**
  * Places a replayed device's times exactly where the live run placed them: the device hands over each recorded
@@ -101,8 +66,6 @@ export class RecordedStreamDevice extends LineDevice {
   /** The batch being played and its next row; undefined when all is sent. */
   private batch: RecordedBatch | undefined;
   private row = 0;
-  /** A numeric line's fields (left-out ones NaN). */
-  private readonly fields = new Float64Array(MAX_FIELDS);
   private playing = false;
 
   constructor(
@@ -130,8 +93,8 @@ export class RecordedStreamDevice extends LineDevice {
       clock.schedule(
         function () {
           const now = clock.now();
-          let next = self.nextMs();
-          for (; next !== undefined && next <= now; next = self.nextMs()) self.sendNext();
+          self.sendUpTo(now, "hostMs");
+          const next = self.nextMs();
           if (next !== undefined) this.schedule(undefined, next - now);
         },
         Math.max(0, first - clock.now()),
@@ -149,28 +112,36 @@ export class RecordedStreamDevice extends LineDevice {
       this.batch = b.done ? undefined : b.value;
       if (!this.batch || this.batch.rows > 0) break;
     }
-    const lines = this.batch?.lines;
-    if (lines && "event" in lines)
-      lines.fields.forEach((column, k) => {
-        if (!column) this.fields[k] = Number.NaN;
-      });
   }
 
-  /** Sends the next recorded line, telling the clock where the live run placed it. */
-  private sendNext(): void {
+  /**
+   * Sends, in order, the lines whose `column` (when received live, ms; or where placed live, µs) is at most
+   * `limit`: each batch's run of them as one piece of bytes.
+   */
+  private sendUpTo(limit: number, column: "hostMs" | "tUs"): void {
+    for (let b = this.batch; b; b = this.batch) {
+      const times = column === "hostMs" ? b.hostMs : b.placed?.tUs;
+      if (!times) return;
+      let i = this.row;
+      while (i < b.rows && (times[i] as number) <= limit) i++;
+      if (i === this.row) return;
+      this.sendRows(i - this.row);
+      if (this.batch === b) return; // the rest of this batch is not due yet
+    }
+  }
+
+  /** Sends the batch's next `n` lines, telling the clock where the live run placed them. */
+  private sendRows(n: number): void {
     const b = this.batch as RecordedBatch;
-    const i = this.row;
-    if (b.placed) this.placements?.sent(b.placed.deviceUs[i] as number, b.placed.tUs[i] as number);
-    const lines = b.lines;
-    if ("event" in lines) {
-      const columns = lines.fields;
-      for (let k = 0; k < columns.length; k++) {
-        const column = columns[k];
-        if (column) this.fields[k] = column[i] as number;
-      }
-      this.emitNumeric(lines.event, this.fields);
-    } else this.emit(lines[i] as string);
-    if (++this.row === b.rows) this.nextBatch();
+    const from = this.row;
+    const to = from + n;
+    const placed = b.placed;
+    const placements = this.placements;
+    if (placed && placements)
+      for (let i = from; i < to; i++) placements.sent(placed.deviceUs[i] as number, placed.tUs[i] as number);
+    this.emitBytes(b.bytes.subarray(from === 0 ? 0 : b.ends[from - 1], b.ends[to - 1]));
+    this.row = to;
+    if (to === b.rows) this.nextBatch();
   }
 
   /**
@@ -178,7 +149,7 @@ export class RecordedStreamDevice extends LineDevice {
    * the protocol's end (on the real clock that is after the timeline's last moment, which replay never reaches).
    */
   sendRest(): void {
-    while (this.batch) this.sendNext();
+    while (this.batch) this.sendRows(this.batch.rows - this.row);
   }
 
   /**
@@ -190,10 +161,7 @@ export class RecordedStreamDevice extends LineDevice {
    */
   protected command(verb: string): (string | number)[] {
     if (verb === "HELLO") return this.hello;
-    if (this.inOrderAfter.has(verb)) {
-      const nowUs = this.clock.now() * 1000;
-      while (this.batch?.placed && (this.batch.placed.tUs[this.row] as number) <= nowUs) this.sendNext();
-    }
+    if (this.inOrderAfter.has(verb)) this.sendUpTo(this.clock.now() * 1000, "tUs");
     return [];
   }
 }

@@ -2,10 +2,7 @@
 // pipeline as the live run, on the virtual clock. Replaying a simulated session reproduces its gain.tsv
 // exactly; a real rig's recording replays the same way, so a changed analysis can be re-run over old data.
 import { join } from "node:path";
-import { stimulusEvents } from "../../devices/drum/codec.ts";
-import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import { lightEvents } from "../../devices/light-source/codec.ts";
-import type { NumericEvent } from "../../devices/messages.ts";
 import { UINT32 } from "../../devices/wire.ts";
 import { plugSimulatedDevice, unplugSimulatedDevice } from "../../mocks/serial-binding.ts";
 import { AnalysisSettings } from "../analysis/settings.ts";
@@ -15,10 +12,12 @@ import { runSession } from "../app/session-runner.ts";
 import { readJsonFile } from "../config/json-file.ts";
 import { checkProtocol } from "../protocol/load.ts";
 import type { Protocol } from "../protocol/schema.ts";
-import { jsonlRows, tsvColumns } from "../recording/recorded-rows.ts";
+import { jsonlRows } from "../recording/recorded-rows.ts";
 import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
-import { type RecordedBatch, RecordedClock, RecordedStreamDevice, sampleLines } from "./replay-devices.ts";
+import { type RecordedBatch, textLines } from "./recorded-lines.ts";
+import { RecordedClock, RecordedStreamDevice } from "./replay-devices.ts";
+import { SampleThread } from "./sample-thread.ts";
 
 export interface ReplayOptions {
   dir: string;
@@ -56,24 +55,6 @@ function peek<T>(items: Iterator<T>): { first: T | undefined; all: Iterator<T> }
 const bootUs = (deviceUs: number, sessionUs: number) =>
   (((deviceUs - Math.round(sessionUs)) % UINT32) + UINT32) % UINT32;
 
-/**
- * A recorded sample file (eye.tsv, stimulus.tsv) as the lines its device sent: `event` with its device time
- * and the file's `column` as its field `field` — in the reader's column batches.
- */
-function* recordedSamples(
-  file: string,
-  column: "x_deg" | "position_deg",
-  event: NumericEvent,
-  field: string,
-): Generator<RecordedBatch> {
-  for (const { rows, columns } of tsvColumns(file, ["t_us", "device_us", "host_us", column] as const)) {
-    const { t_us: tUs, device_us: deviceUs, host_us: hostMs } = columns;
-    for (let i = 0; i < rows; i++) hostMs[i] = (hostMs[i] as number) / 1000; // µs → ms, in place
-    const lines = sampleLines(event, deviceUs, field, columns[column]);
-    yield { rows, hostMs, placed: { deviceUs, tUs }, lines };
-  }
-}
-
 /** The light edges of events.jsonl as the light source's `E` lines, in batches. */
 function* recordedEdges(file: string, channelIndex: ReadonlyMap<string, number>): Generator<RecordedBatch> {
   const size = 4096;
@@ -88,7 +69,7 @@ function* recordedEdges(file: string, channelIndex: ReadonlyMap<string, number>)
     rows: batch.lines.length,
     hostMs: batch.hostMs,
     placed: { deviceUs: batch.deviceUs, tUs: batch.tUs },
-    lines: batch.lines,
+    ...textLines(batch.lines),
   });
   for (const e of jsonlRows(file)) {
     if (e.type !== "light-edge") continue;
@@ -128,16 +109,12 @@ export async function replaySession(o: ReplayOptions) {
   const analysis = AnalysisSettings.parse({ ...meta.analysis, ...o.analysis });
   const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
 
-  const eye = peek(recordedSamples(join(o.dir, SESSION_FILES.eye), "x_deg", eyeEvents.numeric("S"), "xDeg"));
-  const stimulus = peek(
-    recordedSamples(
-      join(o.dir, SESSION_FILES.stimulus),
-      "position_deg",
-      stimulusEvents.numeric("P"),
-      "positionDeg",
-    ),
-  );
   const light = peek(recordedEdges(join(o.dir, SESSION_FILES.events), channelIndex));
+  // Each sample file is read on a thread of its own (sample-thread.ts), ended with the replay.
+  const threads = {
+    eye: new SampleThread(join(o.dir, SESSION_FILES.eye), "eye"),
+    stimulus: new SampleThread(join(o.dir, SESSION_FILES.stimulus), "stimulus"),
+  };
   const boot = (p: { first: RecordedBatch | undefined }) => {
     const placed = p.first?.placed;
     return placed && p.first?.rows ? bootUs(placed.deviceUs[0] as number, placed.tUs[0] as number) : 0;
@@ -152,6 +129,8 @@ export async function replaySession(o: ReplayOptions) {
   const byPath = new Map(Object.entries(paths).map(([k, p]) => [p, placements[k as keyof typeof paths]]));
 
   try {
+    const eye = peek(threads.eye);
+    const stimulus = peek(threads.stimulus);
     return await runSession({
       timeline: loaded.timeline,
       analysis,
@@ -212,5 +191,6 @@ export async function replaySession(o: ReplayOptions) {
     });
   } finally {
     for (const p of Object.values(paths)) unplugSimulatedDevice(p);
+    for (const t of Object.values(threads)) t.close();
   }
 }

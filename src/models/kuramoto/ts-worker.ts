@@ -3,7 +3,7 @@
 // reach a worker's entry module (it fails with "Unknown file extension .ts"), so such a worker registers tsx's
 // ESM hooks itself, then imports the module.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { type Transferable, Worker } from "node:worker_threads";
 
 /** Worker threads used when none are asked for: one per core the process may use. */
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
@@ -11,10 +11,11 @@ export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 const tsxApi = import.meta.resolve("tsx/esm/api");
 const bundle = new URL("../../core/bundle.js", import.meta.url).href;
 
-export function tsWorker(entry: URL, workerData: unknown): Worker {
+/** A worker on `entry`, given `workerData` (with `transferList`: what in it moves to the worker, e.g. a port). */
+export function tsWorker(entry: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
   const source = JSON.stringify(entry.href);
   const code =
     `import(${JSON.stringify(bundle)}).then((b) => b.bundledEntry(${source})).then((js) => js ? import(js) : ` +
     `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${source}); }));`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, transferList });
 }
