@@ -9,7 +9,7 @@ import { eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { FileProblem } from "../src/config/json-file.ts";
 import { tsvColumns } from "../src/recording/recorded-rows.ts";
 import { type RecordedBatch, sampleLines } from "../src/replay/recorded-lines.ts";
-import { SampleThread } from "../src/replay/sample-thread.ts";
+import { RecordingReader } from "../src/replay/sample-thread.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-replay-reader-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -46,7 +46,9 @@ describe("a replay's sample reader thread", () => {
   it("plays the codec's lines for every row, in order, through more batches than slots", () => {
     const rows = 150_000; // 10 batches of 2^14 lines, 4 slots
     const file = eyeFile("eye.tsv", rows);
-    const played = drain(new SampleThread(file, "eye"));
+    const reader = new RecordingReader([{ file, stream: "eye" }]);
+    const played = drain(reader.streams[0] as Iterator<RecordedBatch>);
+    reader.close();
     const event = eyeEvents.numeric("S");
     const expected: Buffer[] = [];
     for (const { rows: n, columns } of tsvColumns(file, ["device_us", "x_deg"]))
@@ -63,26 +65,36 @@ describe("a replay's sample reader thread", () => {
 
   it("stops at a bad cell with the file, line and column, after playing the rows before it", () => {
     const file = eyeFile("bad-eye.tsv", 60_000, (i) => (i === 50_000 ? "0.1x" : "0.5000"));
-    const thread = new SampleThread(file, "eye");
+    // The bad file beside a good one: each stream's error is its own.
+    const reader = new RecordingReader([
+      { file, stream: "eye" },
+      { file: eyeFile("good.tsv", 60_000), stream: "eye" },
+    ]);
+    const [bad, good] = reader.streams as [Iterator<RecordedBatch>, Iterator<RecordedBatch>];
     let played = 0;
     const read = () => {
-      for (let r = thread.next(); !r.done; r = thread.next()) played += r.value.rows;
+      for (let r = bad.next(); !r.done; r = bad.next()) played += r.value.rows;
     };
     expect(read).toThrow(FileProblem);
     expect(read).not.toThrow(); // ended: nothing more
     expect(played).toBe(3 * 2 ** 14); // the whole batches before the bad row's
+    expect(drain(good).hostMs).toHaveLength(60_000);
+    reader.close();
+    const again = new RecordingReader([{ file, stream: "eye" }]);
     try {
-      drain(new SampleThread(file, "eye"));
+      drain(again.streams[0] as Iterator<RecordedBatch>);
     } catch (e) {
       expect(String(e)).toContain(`${file}: line 50002: column x_deg is '0.1x', not a number`);
     }
-    expect.assertions(4);
+    again.close();
+    expect.assertions(5);
   });
 
   it("ends its thread when the replay stops early", () => {
-    const thread = new SampleThread(eyeFile("early.tsv", 100_000), "eye");
-    expect(thread.next().done).toBe(false);
-    thread.close();
-    expect(thread.next().done).toBe(true);
+    const reader = new RecordingReader([{ file: eyeFile("early.tsv", 100_000), stream: "eye" }]);
+    const stream = reader.streams[0] as Iterator<RecordedBatch>;
+    expect(stream.next().done).toBe(false);
+    reader.close();
+    expect(stream.next().done).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import { SESSION_FILES, SessionMeta } from "../recording/session-folder.ts";
 import { connectSimulatedPorts } from "../rig/serial-simulated-rig.ts";
 import { type RecordedBatch, textLines } from "./recorded-lines.ts";
 import { RecordedClock, RecordedStreamDevice } from "./replay-devices.ts";
-import { SampleThread } from "./sample-thread.ts";
+import { RecordingReader } from "./sample-thread.ts";
 
 export interface ReplayOptions {
   dir: string;
@@ -32,8 +32,13 @@ export interface ReplayOptions {
   onProgress?: (p: Progress) => void;
 }
 
+interface Peeked<T = RecordedBatch> {
+  first: T | undefined;
+  all: Iterator<T>;
+}
+
 /** The first item and an iterator over all of them (to read a device's clock offset before playing). */
-function peek<T>(items: Iterator<T>): { first: T | undefined; all: Iterator<T> } {
+function peek<T>(items: Iterator<T>): Peeked<T> {
   const head = items.next();
   const first = head.done ? undefined : head.value;
   let used = false;
@@ -110,11 +115,11 @@ export async function replaySession(o: ReplayOptions) {
   const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
 
   const light = peek(recordedEdges(join(o.dir, SESSION_FILES.events), channelIndex));
-  // Each sample file is read on a thread of its own (sample-thread.ts), ended with the replay.
-  const threads = {
-    eye: new SampleThread(join(o.dir, SESSION_FILES.eye), "eye"),
-    stimulus: new SampleThread(join(o.dir, SESSION_FILES.stimulus), "stimulus"),
-  };
+  // The sample files are read on a thread of their own (sample-thread.ts), ended with the replay.
+  const reader = new RecordingReader([
+    { file: join(o.dir, SESSION_FILES.eye), stream: "eye" },
+    { file: join(o.dir, SESSION_FILES.stimulus), stream: "stimulus" },
+  ]);
   const boot = (p: { first: RecordedBatch | undefined }) => {
     const placed = p.first?.placed;
     return placed && p.first?.rows ? bootUs(placed.deviceUs[0] as number, placed.tUs[0] as number) : 0;
@@ -129,8 +134,7 @@ export async function replaySession(o: ReplayOptions) {
   const byPath = new Map(Object.entries(paths).map(([k, p]) => [p, placements[k as keyof typeof paths]]));
 
   try {
-    const eye = peek(threads.eye);
-    const stimulus = peek(threads.stimulus);
+    const [eye, stimulus] = reader.streams.map((s) => peek(s)) as [Peeked, Peeked];
     return await runSession({
       timeline: loaded.timeline,
       analysis,
@@ -191,6 +195,6 @@ export async function replaySession(o: ReplayOptions) {
     });
   } finally {
     for (const p of Object.values(paths)) unplugSimulatedDevice(p);
-    for (const t of Object.values(threads)) t.close();
+    reader.close();
   }
 }
