@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { GainBlock } from "../src/analysis/gain-block.ts";
 import { Random } from "../src/core/random.ts";
 import { batchOf } from "../src/core/samples.ts";
-import { SampleWriter } from "../src/recording/sample-writer.ts";
+import { sampleFiles } from "../src/recording/sample-writer.ts";
 import type { SessionMeta } from "../src/recording/session-folder.ts";
 import { SessionRecorder } from "../src/recording/session-recorder.ts";
 
@@ -104,36 +104,43 @@ describe("session recorder ordering", () => {
   });
 });
 
-describe("session recorder sample writer thread", () => {
-  it("takes a batch larger than its ring, and many small ones, in order", () => {
-    const dir = join(root, "large");
-    const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
+describe("session recorder sample files, on the writer thread or inline (a session on a worker thread)", () => {
+  it("take a batch larger than the writer's ring, and many small ones, in order, the same either way", () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => ({
       tMs: i,
       deviceUs: 4e9 + i * 1000,
       hostMs: i + 0.5,
       deg: Math.sin(i / 100),
     }));
-    recorder.eye(batchOf(rows)); // three rings' worth: the recorder waits for the thread to make room
-    for (let i = 0; i < 2000; i++) recorder.eye(batchOf(rows.slice(i, i + 1)));
-    recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
-    const eye = readFileSync(join(dir, "eye.tsv"), "latin1").split("\n").slice(1, -1);
     const expected = [...rows, ...rows.slice(0, 2000)].map((r) =>
       expectedRow(r.tMs, r.deviceUs, r.hostMs, r.deg).slice(0, -1),
     );
-    expect(eye.length).toBe(expected.length);
-    expect(eye).toEqual(expected);
+    for (const writerThread of [true, false]) {
+      const dir = join(root, `large-${writerThread}`);
+      const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta, {
+        scratch: false,
+        writerThread,
+      });
+      recorder.eye(batchOf(rows)); // three rings' worth: the recorder waits for the thread to make room
+      for (let i = 0; i < 2000; i++) recorder.eye(batchOf(rows.slice(i, i + 1)));
+      recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
+      const eye = readFileSync(join(dir, "eye.tsv"), "latin1").split("\n").slice(1, -1);
+      expect(eye.length).toBe(expected.length);
+      expect(eye).toEqual(expected);
+    }
   });
 
   it.skipIf(!existsSync("/dev/full"))(
-    "reports a write that failed (a full disk) at the next rows and at the end",
+    "report a write that failed (a full disk) at the next rows and at the end",
     () => {
-      const writer = new SampleWriter([{ path: "/dev/full", header: "" }], false);
       const batch = batchOf([{ tMs: 1, deviceUs: 1, hostMs: 1, deg: 1 }]);
-      writer.rows(0, batch);
-      expect(() => writer.written()).toThrow(/writing the sample files failed: ENOSPC/);
-      expect(() => writer.rows(0, batch)).toThrow(/ENOSPC/);
-      expect(() => writer.close()).toThrow(/ENOSPC/);
+      for (const thread of [true, false]) {
+        const files = sampleFiles([{ path: "/dev/full", header: "" }], false, thread);
+        files.rows(0, batch);
+        expect(() => files.written()).toThrow(/ENOSPC/);
+        if (thread) expect(() => files.rows(0, batch)).toThrow(/writing the sample files failed: ENOSPC/);
+        expect(() => files.close()).toThrow(/ENOSPC/);
+      }
     },
   );
 });

@@ -5,8 +5,16 @@
 // them whenever it has caught up, so rows reach the file (the kernel's page cache) as soon as the thread is
 // free, and never wait for a timer. The recorder waits only when a ring is full, when it needs every row so
 // far in its file (before a gain row that comes from them), and at the end, while the thread syncs and closes.
+// A session that itself runs on a worker thread (a cohort's animal, the cohort keeping every core busy)
+// writes its sample files inline instead: `sampleFiles` chooses.
 import { writeFileSync } from "node:fs";
-import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from "node:worker_threads";
+import {
+  isMainThread,
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  type Worker,
+} from "node:worker_threads";
 import type { SampleBatch } from "../core/samples.ts";
 import { tsWorker } from "../models/kuramoto/ts-worker.ts";
 import { AppendFile, type SampleColumns } from "./append-file.ts";
@@ -113,8 +121,57 @@ export async function serveSampleFiles({ files, durable, rings, control, port }:
   }
 }
 
-/** The recorder's side: sample files written on the writer thread, in the order of `files`. */
-export class SampleWriter {
+/** A session's sample files, as the recorder writes them: file `k` is `files[k]`. */
+export interface SampleFiles {
+  /** A batch's rows for file `file`. Throws what writing failed on, if it did. */
+  rows(file: number, b: SampleBatch): void;
+  /** Rows given so far go to their files within a quarter second. */
+  flush(): void;
+  /** Returns once every row given so far is in its file. */
+  written(): void;
+  /** Writes every row given, syncs the files (a durable folder's) and closes them. */
+  close(): void;
+}
+
+/**
+ * The sample files `files`, created with their headers: written on a thread of their own where the session
+ * runs on the process's main thread (`thread`), inline where it runs on a worker thread.
+ */
+export function sampleFiles(
+  files: readonly SampleFileSpec[],
+  durable: boolean,
+  thread = isMainThread,
+): SampleFiles {
+  return thread ? new SampleWriter(files, durable) : new InlineSampleFiles(files, durable);
+}
+
+/** Sample files written on the session's own thread, through AppendFile's buffer. */
+class InlineSampleFiles implements SampleFiles {
+  private readonly files: AppendFile[];
+
+  constructor(files: readonly SampleFileSpec[], durable: boolean) {
+    this.files = files.map((f) => new AppendFile(f.path, f.header, durable));
+  }
+
+  rows(file: number, b: SampleBatch): void {
+    (this.files[file] as AppendFile).rows(b, 0, b.length);
+  }
+
+  flush(): void {
+    for (const f of this.files) f.flush();
+  }
+
+  written(): void {
+    this.flush();
+  }
+
+  close(): void {
+    for (const f of this.files) f.close();
+  }
+}
+
+/** Sample files written on the writer thread. */
+class SampleWriter implements SampleFiles {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly control = sharedI32(5);
@@ -143,7 +200,6 @@ export class SampleWriter {
     this.port = port1;
   }
 
-  /** A batch's rows for file `file`. Throws what the writer failed on, if it did. */
   rows(file: number, b: SampleBatch): void {
     this.failed();
     const ring = this.rings[file] as Ring;
@@ -171,12 +227,11 @@ export class SampleWriter {
     if (this.unannounced >= WAKE_ROWS) this.news();
   }
 
-  /** Rows given so far go to their files soon (the recorder's 250-ms flush), not when a quarter ring is full. */
+  /** The writer, if asleep, is woken for the rows given, not left until a quarter ring is full. */
   flush(): void {
     if (this.unannounced > 0) this.news();
   }
 
-  /** Returns once every row given so far is in its file. */
   written(): void {
     this.news();
     this.rings.forEach((ring, k) => {
@@ -187,7 +242,7 @@ export class SampleWriter {
     });
   }
 
-  /** Writes every row given, syncs the files (a durable folder's) and closes them; the thread ends. */
+  /** …and the thread ends. */
   close(): void {
     if (this.closed) return;
     this.closed = true;

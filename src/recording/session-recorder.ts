@@ -10,7 +10,7 @@ import type { SampleBatch } from "../core/samples.ts";
 import type { SessionEvent, SessionSink, SessionStatus } from "../engine/session.ts";
 import { AppendFile } from "./append-file.ts";
 import { formatGainRow, gainTableHeader } from "./gain-table.ts";
-import { SampleWriter } from "./sample-writer.ts";
+import { type SampleFiles, sampleFiles } from "./sample-writer.ts";
 import { SESSION_FILES, type SessionMeta } from "./session-folder.ts";
 
 /** The sample files, in the writer thread's order. */
@@ -18,8 +18,8 @@ const [EYE, STIMULUS] = [0, 1];
 
 export class SessionRecorder implements SessionSink {
   private readonly events: AppendFile;
-  /** The sample files, on their own thread; none in a scratch folder (RunOptions.scratch). */
-  private readonly samples: SampleWriter | undefined;
+  /** The sample files (sample-writer.ts); none in a scratch folder (RunOptions.scratch). */
+  private readonly samples: SampleFiles | undefined;
   private readonly gain: AppendFile;
   private readonly files: AppendFile[];
   private readonly timer: NodeJS.Timeout;
@@ -29,7 +29,7 @@ export class SessionRecorder implements SessionSink {
   constructor(
     readonly dir: string,
     private meta: SessionMeta,
-    { scratch }: { scratch: boolean } = { scratch: false },
+    { scratch, writerThread }: { scratch: boolean; writerThread?: boolean } = { scratch: false },
   ) {
     mkdirSync(dir, { recursive: true });
     if (readdirSync(dir).length > 0)
@@ -47,7 +47,7 @@ export class SessionRecorder implements SessionSink {
         path: join(dir, SESSION_FILES.stimulus),
         header: "t_us\tdevice_us\thost_us\tposition_deg\n",
       };
-      this.samples = new SampleWriter(files, durable);
+      this.samples = sampleFiles(files, durable, writerThread);
     }
     this.files = [this.events, this.gain];
     this.timer = setInterval(() => this.flush(), 250);
