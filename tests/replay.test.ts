@@ -51,6 +51,32 @@ describe("hokr replay", () => {
     expect(r.summary.onlineLearning).toBeGreaterThan(0.1);
   });
 
+  it("stopped early, records what was played up to the stop and nothing of the rest of the recording", async () => {
+    const stop = new AbortController();
+    const r = await replaySession({
+      dir: live,
+      outDir: join(root, "r6"),
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.tMs >= 300_000) stop.abort("SIGINT");
+      },
+    });
+    expect(r.status).toBe("interrupted");
+    const endS = JSON.parse(readFileSync(join(root, "r6", "session.json"), "utf8")).end.sessionS;
+    expect(endS).toBeGreaterThanOrEqual(300);
+    expect(endS).toBeLessThan(400);
+    for (const f of ["eye.tsv", "stimulus.tsv"]) {
+      const rows = readFileSync(join(root, "r6", f), "utf8")
+        .trim()
+        .split("\n")
+        .slice(1);
+      const lastUs = Number(rows.at(-1)?.split("\t")[0]);
+      // Through the stop, and not a row after it (the live recording goes on to its end, 20 min).
+      expect(lastUs, f).toBeGreaterThan(299e6);
+      expect(lastUs, f).toBeLessThanOrEqual((endS + 1) * 1e6);
+    }
+  });
+
   it("names what is wrong with a folder that is not a session", async () => {
     const bad = join(root, "bad");
     mkdirSync(bad);

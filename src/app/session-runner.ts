@@ -9,7 +9,7 @@ import type { AnalysisSettings } from "../analysis/settings.ts";
 import { RealClock, type SessionClock, scheduleTicks, VirtualClock } from "../core/clock.ts";
 import { EXIT_CODES, isStopSignal, StoppedBeforeStart } from "../core/faults.ts";
 import { type SessionEvent, type SessionSink, type SessionStatus, startSession } from "../engine/session.ts";
-import { type TimelineEvent, timelineEvents } from "../engine/timeline-events.ts";
+import { sessionEndMs, timelineEvents } from "../engine/timeline-events.ts";
 import { sessionTimeline } from "../protocol/session-timeline.ts";
 import type { Timeline } from "../protocol/timeline.ts";
 import type { SessionMeta } from "../recording/session-folder.ts";
@@ -170,7 +170,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
   const events = timelineEvents(o.timeline);
   // The session ends at its end event's time (on the µs grid, like every event), not at durationS × 1000: the
   // virtual clock steps to the end and must reach the event there, or the session never ends.
-  const durationMs = (events.find((e) => e.kind === "session-end") as TimelineEvent).tMs;
+  const durationMs = sessionEndMs(o.timeline);
   let phase = o.timeline.phases[0]?.name ?? "";
   let lastGain: number | null = null;
   const progress = () =>

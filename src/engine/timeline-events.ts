@@ -27,6 +27,9 @@ const ORDER: Record<TimelineEvent["kind"], number> = {
  */
 export const LIGHT_LEAD_MS = 100;
 
+/** When the session ends, ms on the 1 µs grid like every event (its `session-end`). */
+export const sessionEndMs = (t: Timeline): number => onMicrosecondGrid(t.durationS * 1000);
+
 /** Events on the 1 µs grid, so sums of phase durations in seconds do not leave 13.999999999999998 ms. */
 export function timelineEvents(t: Timeline): TimelineEvent[] {
   const ms = (s: number) => onMicrosecondGrid(s * 1000);
@@ -49,7 +52,7 @@ export function timelineEvents(t: Timeline): TimelineEvent[] {
       },
       { kind: "light-off" as const, tMs: ms(light.endS), light },
     ]),
-    { kind: "session-end", tMs: ms(t.durationS) },
+    { kind: "session-end", tMs: sessionEndMs(t) },
   ];
   return events.sort((a, b) => a.tMs - b.tMs || ORDER[a.kind] - ORDER[b.kind]);
 }

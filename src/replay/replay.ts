@@ -10,6 +10,7 @@ import { sessionMeta } from "../app/rig-sessions.ts";
 import type { Progress } from "../app/session-runner.ts";
 import { runSession } from "../app/session-runner.ts";
 import { readJsonFile } from "../config/json-file.ts";
+import { sessionEndMs } from "../engine/timeline-events.ts";
 import { checkProtocol } from "../protocol/load.ts";
 import type { Protocol } from "../protocol/schema.ts";
 import { jsonlRows } from "../recording/recorded-rows.ts";
@@ -124,6 +125,7 @@ export async function replaySession(o: ReplayOptions) {
     const placed = p.first?.placed;
     return placed && p.first?.rows ? bootUs(placed.deviceUs[0] as number, placed.tUs[0] as number) : 0;
   };
+  const endMs = sessionEndMs(loaded.timeline);
   const n = ++replays;
   const paths = { light: `replay/${n}/light`, stimulus: `replay/${n}/drum`, eyeTracker: `replay/${n}/eye` };
   const placements = {
@@ -180,9 +182,10 @@ export async function replaySession(o: ReplayOptions) {
         );
         return {
           ...rig,
-          // The live run went on receiving while it drained its ports: so does the replay.
+          // The live run went on receiving while it drained its ports after the protocol's end: so does a replay
+          // that got there. One stopped before (interrupted, failed) ends where it stopped.
           drain: async () => {
-            for (const d of devices) d.sendRest();
+            if (clock.now() >= endMs) for (const d of devices) d.sendRest();
             await rig.drain();
           },
         };
