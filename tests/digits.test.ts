@@ -2,7 +2,7 @@
 // number exactly as String() and toFixed(4) do.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_NUMBER_BYTES, writeFixed4, writeInteger } from "../src/core/digits.ts";
+import { IntegerColumn, MAX_NUMBER_BYTES, writeFixed4, writeInteger } from "../src/core/digits.ts";
 
 const text = (write: (b: Uint8Array, at: number, x: number) => number, x: number): string => {
   const b = new Uint8Array(3 + MAX_NUMBER_BYTES);
@@ -44,6 +44,30 @@ describe("digit writers", () => {
         },
       ),
       { numRuns: 20000 },
+    );
+  });
+
+  it("IntegerColumn is String() for every value of a column, whatever came before it", () => {
+    // Times a step apart (the leading digits kept), jumps, and the values it hands to writeInteger.
+    const step = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: -3000, max: 30_000 }));
+    const value = fc.oneof(
+      fc.maxSafeInteger(),
+      fc.integer({ min: -20_000, max: 20_000 }),
+      fc.constantFrom(9999, 10_000, 10_001, 99_999_999, 1e8, 2 ** 53 - 1, 2 ** 53, 1e21, -0, 0.5, 12_345.5),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(step, value), { maxLength: 60 }), (parts) => {
+        const column = new IntegerColumn();
+        const values = parts.flatMap((p) =>
+          Array.isArray(p) ? Array.from({ length: 5 }, (_, k) => p[0] + k * p[1]) : [p],
+        );
+        for (const v of values)
+          expect(
+            text((b, at, x) => column.write(b, at, x), v),
+            String(v),
+          ).toBe(String(v));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -87,6 +87,31 @@ export function writeInteger(b: Uint8Array, at: number, n: number): number {
 }
 
 /**
+ * `writeInteger` for a column of whole numbers written row after row, such as times in µs: consecutive values
+ * mostly share all but their last four digits, so the leading digits of the last value are kept and only the
+ * last four are written while those are unchanged. The same text.
+ */
+export class IntegerColumn {
+  /** The last value's ⌊v / 10⁴⌋ (−1: none yet) and its digits. */
+  private high = -1;
+  private readonly highDigits = new Uint8Array(MAX_NUMBER_BYTES);
+  private highLength = 0;
+
+  write(b: Uint8Array, at: number, v: number): number {
+    if (!(v >= 1e4 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v))) return writeInteger(b, at, v);
+    const high = Math.floor(v / 1e4);
+    if (high !== this.high) {
+      this.high = high;
+      this.highLength = writeInteger(this.highDigits, 0, high);
+    }
+    const digits = this.highDigits;
+    for (let i = 0; i < this.highLength; i++) b[at++] = digits[i] as number;
+    digitsBefore(b, at + 4, v - high * 1e4, 4);
+    return at + 4;
+  }
+}
+
+/**
  * `x.toFixed(4)` for a number that is not NaN (the caller spells NaN its own way). Digit by digit when |x|·10⁴
  * is well clear of a rounding tie and small enough that computing it is exact to 10⁻⁴ (always, for values on
  * a 0.0001 grid); through toFixed otherwise, so the text is toFixed's in every case.

@@ -1,7 +1,7 @@
 // An append-only file of the session folder, written through one reused byte buffer: what the recorder
 // (session-recorder.ts) and its sample writer thread (sample-writer.ts) write through.
 import { close, closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
-import { MAX_NUMBER_BYTES, writeFixed4, writeInteger, writeText } from "../core/digits.ts";
+import { IntegerColumn, MAX_NUMBER_BYTES, writeFixed4, writeText } from "../core/digits.ts";
 
 /** Sample rows' columns (a SampleBatch's, or a writer thread's ring): session ms, device µs, host ms, value. */
 export interface SampleColumns {
@@ -29,6 +29,10 @@ export class AppendFile {
   private syncFd: number | undefined;
   private syncing = false;
   private closed = false;
+  /** The sample rows' integer columns: t_us, device_us, host_us. */
+  private readonly tColumn = new IntegerColumn();
+  private readonly deviceColumn = new IntegerColumn();
+  private readonly hostColumn = new IntegerColumn();
 
   constructor(
     private readonly path: string,
@@ -63,14 +67,14 @@ export class AppendFile {
     const buf = this.buf;
     const tUs = micros(tMs);
     const from = this.pos;
-    let at = writeInteger(buf, from, tUs);
+    let at = this.tColumn.write(buf, from, tUs);
     const to = at;
     buf[at++] = TAB;
     // A simulated device's clock and the host's arrival often read the session time itself: copy its digits.
-    at = deviceUs === tUs ? repeat(buf, at, from, to) : writeInteger(buf, at, deviceUs);
+    at = deviceUs === tUs ? repeat(buf, at, from, to) : this.deviceColumn.write(buf, at, deviceUs);
     buf[at++] = TAB;
     const hostUs = micros(hostMs);
-    at = hostUs === tUs ? repeat(buf, at, from, to) : writeInteger(buf, at, hostUs);
+    at = hostUs === tUs ? repeat(buf, at, from, to) : this.hostColumn.write(buf, at, hostUs);
     buf[at++] = TAB;
     at = Number.isNaN(value) ? writeText(buf, at, "NaN") : writeFixed4(buf, at, value);
     buf[at++] = LF;
