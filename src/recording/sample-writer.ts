@@ -72,6 +72,9 @@ export async function serveSampleFiles({ files, durable, rings, control, port }:
     const out = files.map((f) => new AppendFile(f.path, "", durable)); // headers: written by the recorder
     const consumed = rings.map(() => 0);
     for (;;) {
+      // Read before looking for rows: the recorder commits its last rows before it asks to close, so a close
+      // seen here ends the loop only after a pass that found every one of them.
+      const closing = Atomics.load(control, CLOSING) === 1;
       const signal = Atomics.load(control, SIGNAL);
       let formatted = false;
       rings.forEach((ring, k) => {
@@ -95,7 +98,7 @@ export async function serveSampleFiles({ files, durable, rings, control, port }:
         Atomics.store(ring.counters, OUT, consumed[k] as number);
         Atomics.notify(ring.counters, OUT);
       });
-      if (Atomics.load(control, CLOSING) === 1) break;
+      if (closing) break;
       // Asleep from here: rows committed, or a close asked, before the recorder could see it are looked for
       // once more.
       Atomics.store(control, ASLEEP, 1);
