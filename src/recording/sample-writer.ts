@@ -1,12 +1,13 @@
 // The session's sample files (eye.tsv, stimulus.tsv) formatted and written on a thread of their own: at 1 kHz
 // their rows' digits were a quarter of the main thread's work, which carries the clock, drivers, engine and
 // analysis. Both ends of the exchange are here. The recorder copies each batch's columns into a ring of
-// shared memory per file (no allocation, no message per batch); the writer thread formats the rows and writes
-// them whenever it has caught up, so rows reach the file (the kernel's page cache) as soon as the thread is
-// free, and never wait for a timer. The recorder waits only when a ring is full, when it needs every row so
-// far in its file (before a gain row that comes from them), and at the end, while the thread syncs and closes.
-// A session that itself runs on a worker thread (a cohort's animal, the cohort keeping every core busy)
-// writes its sample files inline instead: `sampleFiles` chooses.
+// shared memory per file (no allocation, no message per batch). The writer thread formats the rows and writes
+// them out each time it has caught up; asleep, it is woken for every quarter ring and by the recorder's
+// 250-ms flush, so rows reach the file (the kernel's page cache) within a quarter second, as the recorder's
+// other files do. The recorder waits only when a ring is full, when it needs every row so far in its file
+// (before a gain row that comes from them), and at the end, while the thread syncs and closes. A session
+// that itself runs on a worker thread (a cohort's animal, the cohort keeping every core busy) writes its
+// sample files inline instead: `sampleFiles` chooses.
 import { writeFileSync } from "node:fs";
 import {
   isMainThread,

@@ -23,7 +23,7 @@ export type SampleStream = keyof typeof SAMPLE_STREAMS;
 /** Lines per batch. */
 const ROWS = 1 << 14;
 /**
- * Slots of shared memory: the player plays one batch while the reader fills the others (each ~1.9 MB for the
+ * Slots of shared memory: the player plays one batch while the reader fills the others (each ~2.2 MB for the
  * eye tracker's lines).
  */
 const SLOTS = 4;
