@@ -103,6 +103,20 @@ function* recordedEdges(file: string, channelIndex: ReadonlyMap<string, number>)
 let replays = 0;
 
 export async function replaySession(o: ReplayOptions) {
+  // The sample files are read on a thread of their own (sample-thread.ts), ended with the replay; started
+  // first, so that it starts while the folder's description is read and checked.
+  const reader = new RecordingReader([
+    { file: join(o.dir, SESSION_FILES.eye), stream: "eye" },
+    { file: join(o.dir, SESSION_FILES.stimulus), stream: "stimulus" },
+  ]);
+  try {
+    return await replayWith(reader, o);
+  } finally {
+    reader.close();
+  }
+}
+
+async function replayWith(reader: RecordingReader, o: ReplayOptions) {
   const meta = readJsonFile(join(o.dir, SESSION_FILES.meta), SessionMeta);
   const protocol: Protocol =
     o.cyclesPerBlock === undefined
@@ -116,11 +130,6 @@ export async function replaySession(o: ReplayOptions) {
   const channelIndex = new Map(meta.rig.light.map((c, i) => [c.name, c.index ?? i]));
 
   const light = peek(recordedEdges(join(o.dir, SESSION_FILES.events), channelIndex));
-  // The sample files are read on a thread of their own (sample-thread.ts), ended with the replay.
-  const reader = new RecordingReader([
-    { file: join(o.dir, SESSION_FILES.eye), stream: "eye" },
-    { file: join(o.dir, SESSION_FILES.stimulus), stream: "stimulus" },
-  ]);
   const boot = (p: { first: RecordedBatch | undefined }) => {
     const placed = p.first?.placed;
     return placed && p.first?.rows ? bootUs(placed.deviceUs[0] as number, placed.tUs[0] as number) : 0;
@@ -198,6 +207,5 @@ export async function replaySession(o: ReplayOptions) {
     });
   } finally {
     for (const p of Object.values(paths)) unplugSimulatedDevice(p);
-    reader.close();
   }
 }
