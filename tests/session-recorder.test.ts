@@ -58,50 +58,60 @@ describe("session recorder sample rows", () => {
       [1.5, 0.5, 1.5, 1],
     );
     rows.push([-0.0004, -7, -0.0004, 1], [0, 10, 0, 1], [0, 99, 0, 1], [0, 100, 0, 1]);
-    const dir = join(root, "rows");
-    const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
-    for (const [tMs, deviceUs, hostMs, v] of rows) {
-      recorder.eye(batchOf([{ tMs, deviceUs, hostMs, deg: v }]));
-      recorder.stimulus(batchOf([{ tMs, deviceUs, hostMs, deg: -v }]));
+    for (const writerThread of [false, true]) {
+      const dir = join(root, `rows-${writerThread}`);
+      const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta, {
+        writerThread,
+      });
+      for (const [tMs, deviceUs, hostMs, v] of rows) {
+        recorder.eye(batchOf([{ tMs, deviceUs, hostMs, deg: v }]));
+        recorder.stimulus(batchOf([{ tMs, deviceUs, hostMs, deg: -v }]));
+      }
+      recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
+      const eye = readFileSync(join(dir, "eye.tsv"), "latin1").split("\n").slice(1, -1);
+      const stim = readFileSync(join(dir, "stimulus.tsv"), "latin1").split("\n").slice(1, -1);
+      expect(eye).toEqual(rows.map((r) => expectedRow(...r).slice(0, -1)));
+      expect(stim).toEqual(rows.map(([t, d, h, v]) => expectedRow(t, d, h, -v).slice(0, -1)));
     }
-    recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
-    const eye = readFileSync(join(dir, "eye.tsv"), "latin1").split("\n").slice(1, -1);
-    const stim = readFileSync(join(dir, "stimulus.tsv"), "latin1").split("\n").slice(1, -1);
-    expect(eye).toEqual(rows.map((r) => expectedRow(...r).slice(0, -1)));
-    expect(stim).toEqual(rows.map(([t, d, h, v]) => expectedRow(t, d, h, -v).slice(0, -1)));
   });
 });
 
 describe("session recorder ordering", () => {
-  it("writes a block's samples to their files before the block's row, without waiting for a flush", () => {
-    const dir = join(root, "order");
-    const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta);
-    /** Whole lines on disk, header included. */
-    const lines = (file: string) => readFileSync(join(dir, file), "latin1").split("\n").length - 1;
-    recorder.eye(batchOf([{ tMs: 5, deviceUs: 5000, hostMs: 5, deg: 1 }]));
-    recorder.stimulus(batchOf([{ tMs: 5, deviceUs: 5000, hostMs: 5, deg: 2 }]));
-    // The files and their headers exist from the start; the rows go to the writer thread, which is not woken
-    // for one row before the 250-ms flush: only the block makes them reach the files now.
-    expect(lines("eye.tsv")).toBeGreaterThanOrEqual(1);
-    const block: GainBlock = {
-      block: 0,
-      phase: "training",
-      t_s: 0.5,
-      t_start_s: 0,
-      t_end_s: 1,
-      gain: 0.5,
-      phase_lag_deg: 3,
-      r2: 0.9,
-      cycles_used: 1,
-      cycles_total: 1,
-      quality: "ok",
-    };
-    recorder.block(block);
-    // header and the sample, before the block's row has been written at all
-    expect([lines("eye.tsv"), lines("stimulus.tsv"), lines("gain.tsv")]).toEqual([2, 2, 0]);
-    recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
-    expect(lines("gain.tsv")).toBe(2);
-  });
+  it.each([false, true])(
+    "writes a block's samples to their files before the block's row, without waiting for a flush (writer thread: %s)",
+    (writerThread) => {
+      const dir = join(root, `order-${writerThread}`);
+      const recorder = new SessionRecorder(dir, { format: "hokr-session/1" } as SessionMeta, {
+        writerThread,
+      });
+      /** Whole lines on disk, header included. */
+      const lines = (file: string) => readFileSync(join(dir, file), "latin1").split("\n").length - 1;
+      recorder.eye(batchOf([{ tMs: 5, deviceUs: 5000, hostMs: 5, deg: 1 }]));
+      recorder.stimulus(batchOf([{ tMs: 5, deviceUs: 5000, hostMs: 5, deg: 2 }]));
+      // The files and their headers exist from the start. Inline, the rows wait in a buffer for the 250-ms flush;
+      // the writer thread is not woken for one row before it: only the block makes them reach the files now.
+      if (writerThread) expect(lines("eye.tsv")).toBeGreaterThanOrEqual(1);
+      else expect([lines("eye.tsv"), lines("stimulus.tsv")]).toEqual([1, 1]);
+      const block: GainBlock = {
+        block: 0,
+        phase: "training",
+        t_s: 0.5,
+        t_start_s: 0,
+        t_end_s: 1,
+        gain: 0.5,
+        phase_lag_deg: 3,
+        r2: 0.9,
+        cycles_used: 1,
+        cycles_total: 1,
+        quality: "ok",
+      };
+      recorder.block(block);
+      // header and the sample, before the block's row has been written at all
+      expect([lines("eye.tsv"), lines("stimulus.tsv"), lines("gain.tsv")]).toEqual([2, 2, 0]);
+      recorder.finish("complete", { reason: "test", sessionS: 1 }, new Date(0).toISOString());
+      expect(lines("gain.tsv")).toBe(2);
+    },
+  );
 });
 
 describe("session recorder sample files, on the writer thread or inline (a session on a worker thread)", () => {

@@ -2,6 +2,7 @@
 // guarantees the ending: whatever happens (end of protocol, SIGINT, a thrown error), every light is
 // commanded off and the recording is flushed and marked with how the session ended.
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { isMainThread } from "node:worker_threads";
 import type { Rig } from "../../devices/rig.ts";
 import type { GainBlock } from "../analysis/gain-block.ts";
 import { type LearningSummary, sessionLearning } from "../analysis/learning.ts";
@@ -165,7 +166,13 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
   const recorder = new SessionRecorder(
     o.outDir,
     { ...o.meta, status: "running", clock: o.clock },
-    { scratch: o.scratch ?? false },
+    {
+      scratch: o.scratch ?? false,
+      // A thread for the sample files where it pays (sample-writer.ts): a virtual clock's session, as fast as
+      // the computer goes, on the process's main thread (not a cohort's worker, whose cohort fills the cores).
+      // On the real clock they cost the session's thread ~0.1% and it never waits for a lower-priority thread.
+      writerThread: o.clock === "virtual" && isMainThread,
+    },
   );
   const events = timelineEvents(o.timeline);
   // The session ends at its end event's time (on the µs grid, like every event), not at durationS × 1000: the

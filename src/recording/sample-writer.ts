@@ -5,17 +5,13 @@
 // them out each time it has caught up; asleep, it is woken for every quarter ring and by the recorder's
 // 250-ms flush, so rows reach the file (the kernel's page cache) within a quarter second, as the recorder's
 // other files do. The recorder waits only when a ring is full, when it needs every row so far in its file
-// (before a gain row that comes from them), and at the end, while the thread syncs and closes. A session
-// that itself runs on a worker thread (a cohort's animal, the cohort keeping every core busy) writes its
-// sample files inline instead: `sampleFiles` chooses.
+// (before a gain row that comes from them), and at the end, while the thread syncs and closes. Only a session
+// on the virtual clock and the process's main thread has its files written so (the runner chooses): one on
+// the real clock writes them inline, since at real-time rates they cost its thread ~0.1% and it must never
+// wait for a thread of lower priority; one on a worker thread (a cohort's animal) too, since the cohort
+// already keeps every core busy.
 import { writeFileSync } from "node:fs";
-import {
-  isMainThread,
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  type Worker,
-} from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from "node:worker_threads";
 import type { SampleBatch } from "../core/samples.ts";
 import { tsWorker } from "../models/kuramoto/ts-worker.ts";
 import { AppendFile, type SampleColumns } from "./append-file.ts";
@@ -70,7 +66,7 @@ export async function serveSampleFiles({ files, durable, rings, control, port }:
   // A thread whose event loop has nothing left ends, and a pending Atomics.waitAsync is not something.
   const alive = setInterval(() => {}, 2 ** 30);
   try {
-    const out = files.map((f) => new AppendFile(f.path, "", durable)); // headers: written by the recorder
+    const out = files.map((f) => new AppendFile(f.path, "", durable)); // headers: written by sampleFiles
     const consumed = rings.map(() => 0);
     for (;;) {
       // Read before looking for rows: the recorder commits its last rows before it asks to close, so a close
@@ -137,15 +133,15 @@ export interface SampleFiles {
   close(): void;
 }
 
-/**
- * The sample files `files`, created with their headers: written on a thread of their own where the session
- * runs on the process's main thread (`thread`), inline where it runs on a worker thread.
- */
+/** The sample files `files`, created with their headers: written on a thread of their own (`thread`), or inline. */
 export function sampleFiles(
   files: readonly SampleFileSpec[],
   durable: boolean,
-  thread = isMainThread,
+  thread: boolean,
 ): SampleFiles {
+  // The files exist, with their headers, from the start (a reader following the folder, a session killed at
+  // once), and a folder that cannot be written is an error here, not on a thread.
+  for (const f of files) writeFileSync(f.path, f.header, { flag: "a" });
   return thread ? new SampleWriter(files, durable) : new InlineSampleFiles(files, durable);
 }
 
@@ -154,7 +150,7 @@ class InlineSampleFiles implements SampleFiles {
   private readonly files: AppendFile[];
 
   constructor(files: readonly SampleFileSpec[], durable: boolean) {
-    this.files = files.map((f) => new AppendFile(f.path, f.header, durable));
+    this.files = files.map((f) => new AppendFile(f.path, "", durable)); // headers: written by sampleFiles
   }
 
   rows(file: number, b: SampleBatch): void {
@@ -186,9 +182,6 @@ class SampleWriter implements SampleFiles {
   private closed = false;
 
   constructor(files: readonly SampleFileSpec[], durable: boolean) {
-    // The files exist, with their headers, from the start (a reader following the folder, a session killed at
-    // once), and a folder that cannot be written is an error here, not on the thread.
-    for (const f of files) writeFileSync(f.path, f.header, { flag: "a" });
     this.rings = files.map(() => ({
       counters: sharedI32(3),
       tMs: sharedF64(CAPACITY),

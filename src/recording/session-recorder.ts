@@ -1,4 +1,4 @@
-// Writes a session folder as the session runs (format: session-folder.ts). The sample files are formatted and
+// Writes a session folder as the session runs (format: session-folder.ts). The sample files may be formatted and
 // written on a thread of their own (sample-writer.ts), woken for every quarter of its ring and at least every
 // 250 ms; the other files are buffered here and written with a plain write(2) every 250 ms. Either way rows reach the kernel's page cache within a quarter second: a SIGKILL loses at most that. session.json
 // is replaced atomically (write + rename), never half-written. A folder that must survive a power loss is
@@ -29,7 +29,14 @@ export class SessionRecorder implements SessionSink {
   constructor(
     readonly dir: string,
     private meta: SessionMeta,
-    { scratch, writerThread }: { scratch: boolean; writerThread?: boolean } = { scratch: false },
+    {
+      scratch = false,
+      writerThread = false,
+    }: {
+      scratch?: boolean;
+      /** The sample files written on a thread of their own (sample-writer.ts), rather than inline. */
+      writerThread?: boolean;
+    } = {},
   ) {
     mkdirSync(dir, { recursive: true });
     if (readdirSync(dir).length > 0)
