@@ -170,7 +170,7 @@ export async function runSession<R extends Rig>(o: RunOptions<R>): Promise<RunOu
       scratch: o.scratch ?? false,
       // A thread for the sample files where it pays (sample-writer.ts): a virtual clock's session, as fast as
       // the computer goes, on the process's main thread (not a cohort's worker, whose cohort fills the cores).
-      // On the real clock they cost the session's thread ~0.1% and it never waits for a lower-priority thread.
+      // On the real clock they cost the session's thread ~0.01%, and it never waits for a lower-priority thread.
       writerThread: o.clock === "virtual" && isMainThread,
     },
   );
