@@ -3,7 +3,7 @@
 // protocols; peak memory of the whole process (workers included). The speed-up is a ratio: its reference (one
 // worker) and subject (every core) are measured in alternated rounds (bench/interleaved.ts).
 import { simulateCohort } from "../src/cohort/cohort.ts";
-import { defaultWorkers } from "../src/models/kuramoto/ts-worker.ts";
+import { defaultWorkers } from "../src/core/ts-worker.ts";
 import { interleaved, median, spread } from "./interleaved.ts";
 
 interface Rate {

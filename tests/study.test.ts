@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type CohortOutput, simulateCohort } from "../src/cohort/cohort.ts";
 import type { GroupName } from "../src/cohort/groups.ts";
 import type { Measure } from "../src/cohort/report.ts";
-import { defaultWorkers } from "../src/models/kuramoto/ts-worker.ts";
+import { defaultWorkers } from "../src/core/ts-worker.ts";
 
 let out: CohortOutput;
 beforeAll(async () => {

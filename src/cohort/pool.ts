@@ -1,7 +1,7 @@
 // Runs a cohort's animals in parallel on worker threads, one animal per worker at a time; results come
 // back in job order whatever order the workers finish in, so a cohort's output does not depend on timing.
 import type { Worker } from "node:worker_threads";
-import { tsWorker } from "../models/kuramoto/ts-worker.ts";
+import { tsWorker } from "../core/ts-worker.ts";
 import { AnimalFailed, type AnimalJob, type AnimalResult } from "./animal.ts";
 
 export interface PoolOptions {

@@ -13,7 +13,7 @@
 import { writeFileSync } from "node:fs";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from "node:worker_threads";
 import type { SampleBatch } from "../core/samples.ts";
-import { tsWorker } from "../models/kuramoto/ts-worker.ts";
+import { sharedArray, tsWorker } from "../core/ts-worker.ts";
 import { AppendFile, type SampleColumns } from "./append-file.ts";
 
 /** Rows a file's ring holds (32 s of a 1 kHz eye tracker). */
@@ -57,9 +57,6 @@ interface WriterSetup {
   control: Int32Array;
   port: MessagePort;
 }
-
-const sharedF64 = (n: number) => new Float64Array(new SharedArrayBuffer(n * 8));
-const sharedI32 = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
 
 /** The writer thread's side (sample-writer.worker.ts). */
 export async function serveSampleFiles({ files, durable, rings, control, port }: WriterSetup): Promise<void> {
@@ -174,20 +171,22 @@ class InlineSampleFiles implements SampleFiles {
 class SampleWriter implements SampleFiles {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly control = sharedI32(5);
+  private readonly control = sharedArray(Int32Array, 5);
   private readonly rings: Ring[];
   private readonly committed: number[];
   /** Rows committed since the writer was last given news. */
   private unannounced = 0;
   private closed = false;
+  /** What the writer failed on (its message is received once). */
+  private failure = "(no reason given)";
 
   constructor(files: readonly SampleFileSpec[], durable: boolean) {
     this.rings = files.map(() => ({
-      counters: sharedI32(3),
-      tMs: sharedF64(CAPACITY),
-      deviceUs: sharedF64(CAPACITY),
-      hostMs: sharedF64(CAPACITY),
-      deg: sharedF64(CAPACITY),
+      counters: sharedArray(Int32Array, 3),
+      tMs: sharedArray(Float64Array, CAPACITY),
+      deviceUs: sharedArray(Float64Array, CAPACITY),
+      hostMs: sharedArray(Float64Array, CAPACITY),
+      deg: sharedArray(Float64Array, CAPACITY),
     }));
     this.committed = files.map(() => 0);
     const { port1, port2 } = new MessageChannel();
@@ -270,7 +269,4 @@ class SampleWriter implements SampleFiles {
     if (message !== undefined) this.failure = String(message);
     throw new Error(`writing the sample files failed: ${this.failure}`);
   }
-
-  /** What the writer failed on (its message is received once). */
-  private failure = "(no reason given)";
 }

@@ -1,8 +1,9 @@
 // Writes a session folder as the session runs (format: session-folder.ts). The sample files may be formatted and
 // written on a thread of their own (sample-writer.ts), woken for every quarter of its ring and at least every
-// 250 ms; the other files are buffered here and written with a plain write(2) every 250 ms. Either way rows reach the kernel's page cache within a quarter second: a SIGKILL loses at most that. session.json
-// is replaced atomically (write + rename), never half-written. A folder that must survive a power loss is
-// forced to disk as it grows (in the background) and once more when it closes.
+// 250 ms; the other files are buffered here and written with a plain write(2) every 250 ms. Either way rows
+// reach the kernel's page cache within a quarter second: a SIGKILL loses at most that. session.json is replaced
+// atomically (write + rename), never half-written. A folder that must survive a power loss is forced to disk as
+// it grows (in the background) and once more when it closes.
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GainBlock } from "../analysis/gain-block.ts";
@@ -13,7 +14,7 @@ import { formatGainRow, gainTableHeader } from "./gain-table.ts";
 import { type SampleFiles, sampleFiles } from "./sample-writer.ts";
 import { SESSION_FILES, type SessionMeta } from "./session-folder.ts";
 
-/** The sample files, in the writer thread's order. */
+/** The sample files, in the order given to sampleFiles. */
 const [EYE, STIMULUS] = [0, 1];
 
 export class SessionRecorder implements SessionSink {
@@ -48,13 +49,12 @@ export class SessionRecorder implements SessionSink {
     this.events = new AppendFile(join(dir, SESSION_FILES.events), "", durable);
     this.gain = new AppendFile(join(dir, SESSION_FILES.gain), gainTableHeader(), durable);
     if (!scratch) {
-      const files = [];
-      files[EYE] = { path: join(dir, SESSION_FILES.eye), header: "t_us\tdevice_us\thost_us\tx_deg\n" };
-      files[STIMULUS] = {
+      const eye = { path: join(dir, SESSION_FILES.eye), header: "t_us\tdevice_us\thost_us\tx_deg\n" };
+      const stimulus = {
         path: join(dir, SESSION_FILES.stimulus),
         header: "t_us\tdevice_us\thost_us\tposition_deg\n",
       };
-      this.samples = sampleFiles(files, durable, writerThread);
+      this.samples = sampleFiles([eye, stimulus], durable, writerThread); // files EYE, STIMULUS
     }
     this.files = [this.events, this.gain];
     this.timer = setInterval(() => this.flush(), 250);

@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } f
 import { stimulusEvents } from "../../devices/drum/codec.ts";
 import { eyeEvents } from "../../devices/eye-tracker/codec.ts";
 import { FileProblem } from "../config/json-file.ts";
-import { tsWorker } from "../models/kuramoto/ts-worker.ts";
+import { sharedArray, tsWorker } from "../core/ts-worker.ts";
 import { tsvColumns } from "../recording/recorded-rows.ts";
 import { lineBytes, type RecordedBatch, writeSampleLines } from "./recorded-lines.ts";
 
@@ -61,8 +61,6 @@ interface ReaderSetup {
 }
 
 type LastWord = { done: true } | { problem: { file: string; problems: string[] } } | { error: string };
-
-const shared = <A>(make: (b: SharedArrayBuffer) => A, bytes: number) => make(new SharedArrayBuffer(bytes));
 
 /**
  * The reader's side (recorded-samples.worker.ts): fills each stream's slots in turn, whichever has room, then
@@ -145,11 +143,11 @@ export function serveSamples({ streams, wake, port }: ReaderSetup): void {
 export class RecordingReader {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly wake = shared((b) => new Int32Array(b), 4);
+  private readonly wake = sharedArray(Int32Array, 1);
   /** Last words received for streams whose player has not asked yet. */
   private readonly lastWords = new Map<number, LastWord>();
   readonly streams: Iterator<RecordedBatch>[];
-  closed = false;
+  private ended = false;
 
   constructor(files: readonly { file: string; stream: SampleStream }[]) {
     const setups = files.map(({ file, stream }): StreamSetup => {
@@ -157,13 +155,13 @@ export class RecordingReader {
       return {
         file,
         stream,
-        counters: shared((b) => new Int32Array(b), (ROWS_AT + SLOTS) * 4),
+        counters: sharedArray(Int32Array, ROWS_AT + SLOTS),
         slots: Array.from({ length: SLOTS }, () => ({
-          hostMs: shared((b) => new Float64Array(b), ROWS * 8),
-          deviceUs: shared((b) => new Float64Array(b), ROWS * 8),
-          tUs: shared((b) => new Float64Array(b), ROWS * 8),
-          ends: shared((b) => new Uint32Array(b), ROWS * 4),
-          bytes: shared((b) => new Uint8Array(b), ROWS * perLine),
+          hostMs: sharedArray(Float64Array, ROWS),
+          deviceUs: sharedArray(Float64Array, ROWS),
+          tUs: sharedArray(Float64Array, ROWS),
+          ends: sharedArray(Uint32Array, ROWS),
+          bytes: sharedArray(Uint8Array, ROWS * perLine),
         })),
       };
     });
@@ -173,6 +171,11 @@ export class RecordingReader {
     this.worker.unref();
     this.port = port1;
     this.streams = setups.map((s, i) => new StreamPlayer(this, i, s));
+  }
+
+  /** Whether it was closed: its streams end there. */
+  get closed(): boolean {
+    return this.ended;
   }
 
   /** A player took a batch: the reader may fill its slot. */
@@ -192,8 +195,8 @@ export class RecordingReader {
 
   /** Ends the reader (after the streams' ends, or when the replay stops before them): its streams end too. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.ended) return;
+    this.ended = true;
     this.port.close();
     void this.worker.terminate();
   }

@@ -10,7 +10,7 @@ import { CohortAborted } from "../../cohort/pool.ts";
 import { PowerEffect } from "../../cohort/power.ts";
 import { MEASURES, type Measure } from "../../cohort/report.ts";
 import type { Describe } from "../../cohort/stats.ts";
-import { defaultWorkers } from "../../models/kuramoto/ts-worker.ts";
+import { defaultWorkers } from "../../core/ts-worker.ts";
 import { guarded, numberOption, UsageError } from "../errors.ts";
 import { signed, table } from "../format.ts";
 

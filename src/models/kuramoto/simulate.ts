@@ -2,6 +2,8 @@
 // populations' order parameters. Euler–Maruyama: θ ← θ + dt·f(θ) + √(2D·dt)·N(0,1); RK4 (D = 0): classic
 // four-stage Runge–Kutta, the order parameters re-evaluated at every stage. One run can be split across
 // worker threads sharing the state (a shared WebAssembly.Memory) that claim its chunks, one barrier per stage.
+
+import { tsWorker } from "../../core/ts-worker.ts";
 import {
   allocate,
   CTRL_ACTIVE,
@@ -33,7 +35,6 @@ import {
 import { fillFrequencies, fillInitialPhases, inputFields, type Run } from "./model.ts";
 import { gainAt } from "./modulation.ts";
 import { runStreams } from "./rng.ts";
-import { tsWorker } from "./ts-worker.ts";
 
 /** Order parameters sampled every `recordEvery`: R in [0, 1], ψ in (−π, π] rad, t in s. */
 export interface Recording {

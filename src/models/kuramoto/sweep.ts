@@ -2,10 +2,10 @@
 // classified, with the OA prediction beside it; cells run in parallel on worker threads.
 import type { Worker } from "node:worker_threads";
 import { z } from "zod";
+import { tsWorker } from "../../core/ts-worker.ts";
 import { type Classification, ClassifyOptionsSchema } from "./classify.ts";
 import { CouplingsSchema, type Run, RunSchema } from "./model.ts";
 import { incoherenceGrowthRate, type OAState, oaParams } from "./oa.ts";
-import { tsWorker } from "./ts-worker.ts";
 
 export const CouplingNameSchema = CouplingsSchema.keyof();
 export type CouplingName = z.infer<typeof CouplingNameSchema>;

@@ -1,9 +1,9 @@
 // `hokr kuramoto sweep`: a phase diagram over two couplings, simulated in parallel, with the OA boundary.
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
+import { defaultWorkers } from "../../../core/ts-worker.ts";
 import { heatmapSpec, renderSvg } from "../../../models/kuramoto/plots.ts";
 import { runSweep, SweepSchema, sweepTsv } from "../../../models/kuramoto/sweep.ts";
-import { defaultWorkers } from "../../../models/kuramoto/ts-worker.ts";
 import { guarded } from "../../errors.ts";
 import {
   addClassifyOptions,

@@ -9,7 +9,7 @@ import { type Transferable, Worker } from "node:worker_threads";
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
 const tsxApi = import.meta.resolve("tsx/esm/api");
-const bundle = new URL("../../core/bundle.js", import.meta.url).href;
+const bundle = new URL("./bundle.js", import.meta.url).href;
 
 /** A worker on `entry`, given `workerData` (with `transferList`: what in it moves to the worker, e.g. a port). */
 export function tsWorker(entry: URL, workerData: unknown, transferList: Transferable[] = []): Worker {
@@ -18,4 +18,12 @@ export function tsWorker(entry: URL, workerData: unknown, transferList: Transfer
     `import(${JSON.stringify(bundle)}).then((b) => b.bundledEntry(${source})).then((js) => js ? import(js) : ` +
     `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${source}); }));`;
   return new Worker(code, { eval: true, workerData, transferList });
+}
+
+/** A typed array of `length` elements over shared memory: seen by a worker thread and the thread that started it. */
+export function sharedArray<A>(
+  Type: { new (buffer: SharedArrayBuffer): A; readonly BYTES_PER_ELEMENT: number },
+  length: number,
+): A {
+  return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT));
 }
