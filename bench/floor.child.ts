@@ -1,0 +1,168 @@
+// The floor under issue #14's two ratio rows: the least work the path the issue requires does per eye sample,
+// with the project's own fastest pieces chained directly and nothing else — no clock alignment, analysis,
+// drum, light source, event log, RxJS or second thread. A full session or replay does all of this and more,
+// so neither can be faster than its floor here.
+//
+//   mouse   the virtual mouse alone, one sample per frame (the session bench's reference)
+//   live    mouse → `S` line (the eye codec's encodeNumeric) → the serial binding's queued port, a quarter
+//           second of lines per write as a simulated session sends them → serialport's SerialPortStream →
+//           lines split (one cut by a read carried over) → the codec's decodeBytes → eye.tsv rows (AppendFile)
+//   replay  the same host side, fed from a file of the live run's lines in 64 KB reads (less than a replay
+//           does: it reads eye.tsv and encodes its lines)
+//
+// Usage: tsx bench/floor.child.ts mouse|live|replay SESSION_S RATE_HZ DIR [--no-rows]
+// `live --keep` also writes its lines to DIR/lines, for a `replay` to read (a run apart, not timed).
+import { appendFileSync, closeSync, openSync, readSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { BindingInterface, OpenOptions } from "@serialport/bindings-interface";
+import { SerialPortStream } from "@serialport/stream";
+import { EYE_EVENTS, eyeEvents } from "../devices/eye-tracker/codec.ts";
+import { encodeNumeric, fieldIndex, numericBytes } from "../devices/messages.ts";
+import { QueuedPort } from "../devices/queued-port.ts";
+import { UINT32 } from "../devices/wire.ts";
+import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
+import { VirtualMouse } from "../mocks/virtual-mouse.ts";
+import { Random } from "../src/core/random.ts";
+import { AppendFile } from "../src/recording/append-file.ts";
+
+const [mode = "", sessionArg = "", rateArg = "", dir = ""] = process.argv.slice(2);
+const rows = !process.argv.includes("--no-rows");
+const keep = process.argv.includes("--keep");
+const sessionS = Number(sessionArg);
+const rateHz = Number(rateArg);
+const frames = Math.floor(sessionS * rateHz) + 1;
+const frameS = 1 / rateHz;
+/** Frames per write: a simulated session's virtual clock steps 250 ms between event-loop turns. */
+const framesPerWrite = Math.max(1, Math.round(rateHz / 4));
+const linesFile = join(dir, "lines");
+const S = eyeEvents.numeric("S");
+const S_TIME = fieldIndex(EYE_EVENTS, "S", "deviceUs");
+const S_X = fieldIndex(EYE_EVENTS, "S", "xDeg");
+const BOOT_US = 4_000_000_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const t0 = performance.now();
+const params = MouseParameters.parse({ sampleRateHz: rateHz });
+const random = new Random(1);
+const mouse = new VirtualMouse(
+  drawMouse(params, random, [], []),
+  params,
+  { stimulus: () => null, litWavelengthsNm: () => [] },
+  random,
+);
+let checksum = 0;
+
+if (mode === "mouse") {
+  for (let k = 0; k < frames; k++) checksum += mouse.sample(k * frameS) || 0;
+} else {
+  // The host side: the serial stream over a port whose device lives in this process.
+  class FloorPort extends QueuedPort {
+    protected get present(): boolean {
+      return true;
+    }
+    protected deliver(): void {}
+  }
+  let port: FloorPort | undefined;
+  const binding = {
+    list: async () => [],
+    open: async (options: OpenOptions) => {
+      port = new FloorPort(options);
+      return port;
+    },
+  } as unknown as BindingInterface;
+  const stream = new SerialPortStream({ binding, path: "floor", baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => stream.open((e) => (e ? reject(e) : resolve())));
+  const device = port as FloorPort;
+  rmSync(join(dir, "eye.tsv"), { force: true });
+  const file = new AppendFile(join(dir, "eye.tsv"), "t_us\tdevice_us\thost_us\tx_deg\n", true);
+  let capacity = 1 << 12;
+  let columns = {
+    tMs: new Float64Array(capacity),
+    deviceUs: new Float64Array(capacity),
+    hostMs: new Float64Array(capacity),
+    deg: new Float64Array(capacity),
+  };
+  const fields = new Float64Array(S.specs.length);
+  let hostMs = 0;
+  const replaying = mode === "replay";
+  let lastDeviceUs = 0;
+  let wrapsUs = 0;
+  let carried: Buffer | undefined;
+  stream.on("data", (read: Buffer) => {
+    const chunk = carried ? Buffer.concat([carried, read]) : read;
+    const end = chunk.lastIndexOf(10) + 1;
+    carried = end < chunk.length ? Buffer.from(chunk.subarray(end)) : undefined;
+    let n = 0;
+    for (let from = 0; from < end; ) {
+      const nl = chunk.indexOf(10, from);
+      // A line the fast decoder leaves (`nan` while the pupil is lost): the general decoder, as the port does.
+      if (!eyeEvents.decodeBytes(chunk, from, nl, fields)) {
+        const e = eyeEvents.decode(chunk.toString("latin1", from, nl));
+        if (!("tag" in e) || e.tag !== "S") throw new Error(`floor: not an S line at byte ${from}`);
+        fields[S_TIME] = e.deviceUs;
+        fields[S_X] = e.xDeg;
+      }
+      if (n === capacity) {
+        capacity *= 2;
+        const grow = (a: Float64Array) => {
+          const b = new Float64Array(capacity);
+          b.set(a);
+          return b;
+        };
+        columns = {
+          tMs: grow(columns.tMs),
+          deviceUs: grow(columns.deviceUs),
+          hostMs: grow(columns.hostMs),
+          deg: grow(columns.deg),
+        };
+      }
+      const deviceUs = fields[S_TIME] as number;
+      // The device's 32-bit µs clock, unwrapped: the least the clock alignment does.
+      if (deviceUs < lastDeviceUs) wrapsUs += UINT32;
+      lastDeviceUs = deviceUs;
+      columns.deviceUs[n] = deviceUs;
+      columns.tMs[n] = (deviceUs + wrapsUs - BOOT_US) / 1000;
+      // A replay's host time is the recording's (here, the line's own time); a live line's is its read's.
+      columns.hostMs[n] = replaying ? (columns.tMs[n] as number) : hostMs;
+      columns.deg[n] = fields[S_X] as number;
+      n++;
+      from = nl + 1;
+    }
+    if (rows) file.rows(columns, 0, n);
+    checksum += n;
+  });
+
+  if (mode === "live") {
+    const out = new Uint8Array(framesPerWrite * (numericBytes(S) + 1));
+    const sample = new Float64Array(S.specs.length).fill(Number.NaN);
+    for (let k = 0; k < frames; ) {
+      let at = 0;
+      for (const end = Math.min(frames, k + framesPerWrite); k < end; k++) {
+        sample[S_TIME] = (BOOT_US + Math.round(k * frameS * 1e6)) % UINT32;
+        sample[S_X] = Math.round(mouse.sample(k * frameS) * 1e4) / 1e4;
+        at = encodeNumeric(S, sample, out, at);
+        out[at++] = 10;
+      }
+      hostMs = k * frameS * 1000;
+      const lines = Buffer.from(out.subarray(0, at));
+      device.push(lines);
+      if (keep) appendFileSync(linesFile, lines);
+      await nextTurn();
+    }
+  } else if (mode === "replay") {
+    const fd = openSync(linesFile, "r");
+    for (;;) {
+      const read = Buffer.allocUnsafe(1 << 16);
+      const n = readSync(fd, read, 0, read.length, null);
+      if (n === 0) break;
+      device.push(read.subarray(0, n));
+      await nextTurn();
+    }
+    closeSync(fd);
+  } else throw new Error(`floor.child: unknown mode '${mode}' (mouse, live or replay)`);
+  await nextTurn();
+  file.close();
+}
+const wallS = (performance.now() - t0) / 1000;
+process.stdout.write(`${JSON.stringify({ mode, wallS, frames, checksum })}\n`);
