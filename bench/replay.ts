@@ -1,13 +1,12 @@
 // Replay speed: a recorded 75-min session with 1 kHz eye samples played back through the drivers, codecs and
 // pipeline (target ≥ 2000× real time, i.e. under 2.3 s, and ≥ 3× faster than the live run), with peak memory;
-// the live simulated run that recorded it is the reference, in rounds alternated with its replay.
+// the live simulated run that recorded it is the reference, in rounds alternated with its replay, each run in
+// a fresh process (as `hokr run --sim` and `hokr replay` are): a live run in this process would start warm
+// from the second round on, its code already compiled, where every replay starts cold.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { MouseParameters } from "../mocks/mouse-parameters.ts";
-import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { interleaved, median, spread } from "./interleaved.ts";
@@ -15,35 +14,36 @@ import { interleaved, median, spread } from "./interleaved.ts";
 /** Rounds of the live run and its replay, alternated (bench/interleaved.ts). */
 const ROUNDS = 3;
 
-interface Replayed {
+interface Run {
   status: string;
   wallS: number;
   maxRssMB: number;
 }
 
+/** Runs a bench child (`tsx bench/<name>.child.ts args…`) in a fresh process; its JSON line. */
+const child = (name: string, ...args: string[]): Run =>
+  JSON.parse(
+    execFileSync(
+      process.execPath,
+      ["--import", "tsx", new URL(`./${name}.child.ts`, import.meta.url).pathname, ...args],
+      { encoding: "utf8" },
+    ),
+  ) as Run;
+
 export async function bench(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "hokr-bench-replay-"));
   try {
     const loaded = loadProtocol("protocols/control.json", SIMULATED_RIG);
-    const mouse = MouseParameters.parse({ sampleRateHz: 1000 });
-    // Each round: the live run (the reference, in this process), then its replay in a fresh process.
+    // Each round: the live run (the reference), then its replay.
     const rounds = await interleaved(
       ROUNDS,
-      async (round) => {
+      (round) => {
         const dir = join(root, `live-${round}`);
-        const t0 = performance.now();
-        await runSimulated({ loaded, seed: 1, mouse, outDir: dir });
-        return { dir, wallS: (performance.now() - t0) / 1000 };
+        return { dir, ...child("live", dir) };
       },
       (round, live) => {
         const out = join(root, `replay-${round}`);
-        const replayed = JSON.parse(
-          execFileSync(
-            process.execPath,
-            ["--import", "tsx", new URL("./replay.child.ts", import.meta.url).pathname, live.dir, out],
-            { encoding: "utf8" },
-          ),
-        ) as Replayed;
+        const replayed = child("replay", live.dir, out);
         // 360 MB a round: gone before the next one.
         rmSync(live.dir, { recursive: true, force: true });
         rmSync(out, { recursive: true, force: true });
