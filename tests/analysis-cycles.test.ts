@@ -139,3 +139,78 @@ describe("assembleCycles and where streams are cut", () => {
     for (const cut of [0.5, 0.1, 0.01, 0]) expect(await cyclesOf(cut), `cut ${cut}`).toEqual(oneByOne);
   });
 });
+
+describe("assembleCycles takes a batch as its samples one at a time", () => {
+  it("gives the same cycles as the same samples in one-sample batches, with times that step back a little", async () => {
+    const { from, lastValueFrom, toArray } = await import("rxjs");
+    // Placed sample times can step back a few ms when the clock fit moves; a stimulus can stop mid-cycle; an
+    // epoch can be announced after samples past its start. Each batch, split in place into its samples, must
+    // give the same cycles: the assembler's runs of samples (a cycle's, a rest's) are only a shortcut.
+    const random = new Random(11);
+    const jitter = (t: number) => (random.uniform() < 0.05 ? t - 3 * random.uniform() : t);
+    const eyeT = Array.from({ length: 1200 }, (_, i) => jitter(i + 0.25));
+    const stimT = Array.from({ length: 400 }, (_, i) => jitter(2.5 * i + 1)).filter((t) => t < 700);
+    const batched: AnalysisInput[] = [epoch("A", 20, 400)];
+    const eyeStream = { kind: "eye" as const, t: eyeT, at: 0 };
+    const streams = [eyeStream, { kind: "stim" as const, t: stimT, at: 0 }];
+    let announced = false;
+    for (;;) {
+      const open = streams.filter((s) => s.at < s.t.length);
+      if (open.length === 0) break;
+      const s = open[Math.floor(random.uniform() * open.length)] as (typeof open)[number];
+      const b = new BatchBuilder(1);
+      do {
+        const t = s.t[s.at++] as number;
+        b.push(t, t * 1000, t, Math.sin(t / 9));
+      } while (s.at < s.t.length && random.uniform() > 0.02);
+      batched.push({ kind: s.kind, batch: b.take() as SampleBatch });
+      if (s.kind === "stim" && s.at === s.t.length) batched.push({ kind: "stim-stop", tMs: 700 });
+      // Epoch B is announced once the eye is past 480 ms: its first samples came before it.
+      if (!announced && eyeStream.at > 480) {
+        batched.push(epoch("B", 450, 1100));
+        announced = true;
+      }
+    }
+    const split = batched.flatMap((input): AnalysisInput[] =>
+      input.kind === "eye" || input.kind === "stim"
+        ? Array.from({ length: input.batch.length }, (_, i) => ({
+            kind: input.kind,
+            batch: batchOf([
+              {
+                tMs: input.batch.tMs[i] as number,
+                deviceUs: input.batch.deviceUs[i] as number,
+                hostMs: input.batch.hostMs[i] as number,
+                deg: input.batch.deg[i] as number,
+              },
+            ]),
+          }))
+        : [input],
+    );
+    const cyclesOf = async (inputs: AnalysisInput[]) =>
+      (await lastValueFrom(from(inputs).pipe(assembleCycles(), toArray()))).map((c) => ({
+        epoch: c.epoch.phase,
+        index: c.index,
+        eye: [...c.eyeT].map((t, i) => [t, c.eyeX[i]]),
+        stim: [...c.stimT].map((t, i) => [t, c.stimX[i]]),
+      }));
+    const one = await cyclesOf(split);
+    // The case is not empty: both epochs give cycles, and some samples stepped back.
+    expect(new Set(one.map((c) => c.epoch))).toEqual(new Set(["A", "B"]));
+    expect(eyeT.some((t, i) => i > 0 && t < (eyeT[i - 1] as number))).toBe(true);
+    expect(await cyclesOf(batched)).toEqual(one);
+  });
+
+  it("a batch whose first sample completes its cycle adds nothing more to it (the rest come too late)", async () => {
+    const { from, lastValueFrom, toArray } = await import("rxjs");
+    // The eye is at 500 ms and the stimulus reported 461 ms before epoch B [450, 480) was announced; then two
+    // stimulus reports stepped back into B's first cycle arrive in one batch. The first opens that cycle and
+    // completes it (both streams are past its end); the second is too late for it, as if it came alone.
+    const stim = (...ts: number[]): AnalysisInput => ({
+      kind: "stim",
+      batch: batchOf(ts.map((tMs) => ({ tMs, deg: tMs }))),
+    });
+    const inputs: AnalysisInput[] = [eye(500), stim(461), epoch("B", 450, 480), stim(455, 457)];
+    const cycles = await lastValueFrom(from(inputs).pipe(assembleCycles(), toArray()));
+    expect(cycles.map((c) => `${c.epoch.phase}${c.index}:${[...c.stimX].join(",")}`)).toEqual(["B0:455"]);
+  });
+});

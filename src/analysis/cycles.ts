@@ -51,6 +51,9 @@ export interface CycleResult extends CycleGain {
 export const wholeCycles = (e: StimulusEpoch) =>
   Math.floor(((e.endMs - e.startMs) / 1000) * e.frequencyHz + 1e-6);
 
+/** The cycle of `epoch` that session time `tMs` falls in, from 0 (past its whole cycles: ≥ wholeCycles). */
+const cycleIndex = (e: StimulusEpoch, tMs: number) => Math.floor(((tMs - e.startMs) / 1000) * e.frequencyHz);
+
 /** A growable (time, value) column pair in typed arrays: a cycle's samples stay off the garbage-collected heap. */
 class Columns {
   t: Float64Array;
@@ -138,19 +141,51 @@ class CycleAssembler {
       return this.release();
     }
     // Sample by sample, each releasing what it completes: a batch gives what its samples one at a time would.
+    // After a sample, the run of samples after it that fall where it fell — in the same cycle, which it left
+    // incomplete, or past every epoch's cycles (a rest) — is taken in one loop: each of them would go where
+    // the first went, and none would complete a cycle (one before the run's cycle was decided by the run's
+    // first sample, the run's own cycle waits for a sample at its end), so one release after the run gives
+    // what a release after each sample would.
     const { batch } = input;
     const eye = input.kind === "eye";
+    const t = batch.tMs;
+    const deg = batch.deg;
     let done: Cycle[] | undefined;
-    for (let i = 0; i < batch.length; i++) {
-      const tMs = batch.tMs[i] as number;
+    for (let i = 0; i < batch.length; ) {
+      const tMs = t[i] as number;
       const c = this.cycleAt(tMs);
-      if (eye) {
-        this.eyeMark = Math.max(this.eyeMark, tMs);
-        if (c) c.eye.push((tMs - c.startMs) / 1000, batch.deg[i] as number);
-      } else {
-        this.stimMark = Math.max(this.stimMark, tMs);
-        if (c) c.stim.push((tMs - c.startMs) / 1000, batch.deg[i] as number);
+      const columns = c === null ? null : eye ? c.eye : c.stim;
+      if (columns !== null) columns.push((tMs - (c as OpenCycle).startMs) / 1000, deg[i] as number);
+      let mark = Math.max(eye ? this.eyeMark : this.stimMark, tMs);
+      if (eye) this.eyeMark = mark;
+      else this.stimMark = mark;
+      i++;
+      const e = this.epochAt(tMs);
+      const epoch = this.epochs[e];
+      const nextStartMs = this.epochs[e + 1]?.startMs ?? Number.POSITIVE_INFINITY;
+      if (c !== null && columns !== null && epoch !== undefined && !this.complete(c)) {
+        for (; i < batch.length; i++) {
+          const tj = t[i] as number;
+          if (!(tj >= epoch.startMs && tj < nextStartMs && cycleIndex(epoch, tj) === c.index)) break;
+          columns.push((tj - c.startMs) / 1000, deg[i] as number);
+          mark = Math.max(mark, tj);
+        }
+      } else if (c === null && (epoch === undefined || cycleIndex(epoch, tMs) >= wholeCycles(epoch))) {
+        const whole = epoch === undefined ? 0 : wholeCycles(epoch);
+        for (; i < batch.length; i++) {
+          const tj = t[i] as number;
+          if (
+            !(
+              tj < nextStartMs &&
+              (epoch === undefined || (tj >= epoch.startMs && cycleIndex(epoch, tj) >= whole))
+            )
+          )
+            break;
+          mark = Math.max(mark, tj);
+        }
       }
+      if (eye) this.eyeMark = mark;
+      else this.stimMark = mark;
       const released = this.release();
       if (released.length > 0) done = done ? done.concat(released) : [...released];
     }
@@ -208,12 +243,18 @@ class CycleAssembler {
     return done;
   }
 
+  /** The index in `epochs` of the last epoch started by `tMs` (−1: none yet). */
+  private epochAt(tMs: number): number {
+    let at = -1;
+    while (at + 1 < this.epochs.length && (this.epochs[at + 1] as StimulusEpoch).startMs <= tMs) at++;
+    return at;
+  }
+
   /** The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. */
   private cycleAt(tMs: number): OpenCycle | null {
-    let epoch: StimulusEpoch | undefined;
-    for (const e of this.epochs) if (e.startMs <= tMs) epoch = e;
+    const epoch = this.epochs[this.epochAt(tMs)];
     if (!epoch) return null;
-    const index = Math.floor(((tMs - epoch.startMs) / 1000) * epoch.frequencyHz);
+    const index = cycleIndex(epoch, tMs);
     if (index >= wholeCycles(epoch)) return null;
     const queue = this.queue;
     const last = queue.at(-1);
