@@ -21,10 +21,8 @@ import { EYE_EVENTS, eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { encodeNumeric, fieldIndex, numericBytes } from "../devices/messages.ts";
 import { QueuedPort } from "../devices/queued-port.ts";
 import { UINT32 } from "../devices/wire.ts";
-import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
-import { VirtualMouse } from "../mocks/virtual-mouse.ts";
-import { Random } from "../src/core/random.ts";
 import { AppendFile } from "../src/recording/append-file.ts";
+import { benchMouse, mouseAlone } from "./mouse-alone.ts";
 
 const [mode = "", sessionArg = "", rateArg = "", dir = ""] = process.argv.slice(2);
 const rows = !process.argv.includes("--no-rows");
@@ -43,19 +41,11 @@ const BOOT_US = 4_000_000_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const t0 = performance.now();
-const params = MouseParameters.parse({ sampleRateHz: rateHz });
-const random = new Random(1);
-const mouse = new VirtualMouse(
-  drawMouse(params, random, [], []),
-  params,
-  { stimulus: () => null, litWavelengthsNm: () => [] },
-  random,
-);
 let checksum = 0;
 
-if (mode === "mouse") {
-  for (let k = 0; k < frames; k++) checksum += mouse.sample(k * frameS) || 0;
-} else {
+if (mode === "mouse") checksum = mouseAlone(sessionS, rateHz);
+else {
+  const mouse = benchMouse(rateHz);
   // The host side: the serial stream over a port whose device lives in this process.
   class FloorPort extends QueuedPort {
     protected get present(): boolean {

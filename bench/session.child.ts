@@ -4,13 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { drawMouse, MouseParameters } from "../mocks/mouse-parameters.ts";
-import { VirtualMouse } from "../mocks/virtual-mouse.ts";
 import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
-import { Random } from "../src/core/random.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
+import { mouseAlone } from "./mouse-alone.ts";
 
 const restMin = Number(process.argv[2] ?? 60);
 const samplesOnly = process.argv.includes("--samples-only");
@@ -29,17 +27,7 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 if (samplesOnly) {
   // Reference: the virtual mouse alone producing the same 200 Hz eye samples, no engine, analysis or disk.
-  const params = MouseParameters.parse({});
-  const random = new Random(1);
-  const mouse = new VirtualMouse(
-    drawMouse(params, random, [], []),
-    params,
-    { stimulus: () => null, litWavelengthsNm: () => [] },
-    random,
-  );
-  let sink = 0;
-  for (let k = 0; k * 5 <= sessionS * 1000; k++) sink += mouse.sample(k * 0.005) || 0;
-  if (sink === 42) process.stdout.write("");
+  if (mouseAlone(sessionS, 200) === 42) process.stdout.write("");
 } else {
   await runSimulated({ loaded, seed: 1, outDir: join(dir, "session") });
 }
