@@ -161,7 +161,7 @@ class CycleAssembler {
       else this.stimMark = mark;
       i++;
       const e = this.epochAt(tMs);
-      const epoch = this.epochs[e];
+      const epoch = e < 0 ? undefined : (this.epochs[e] as StimulusEpoch);
       const nextStartMs = this.epochs[e + 1]?.startMs ?? Number.POSITIVE_INFINITY;
       if (c !== null && columns !== null && epoch !== undefined && !this.complete(c)) {
         for (; i < batch.length; i++) {
@@ -252,8 +252,9 @@ class CycleAssembler {
 
   /** The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. */
   private cycleAt(tMs: number): OpenCycle | null {
-    const epoch = this.epochs[this.epochAt(tMs)];
-    if (!epoch) return null;
+    const at = this.epochAt(tMs);
+    if (at < 0) return null;
+    const epoch = this.epochs[at] as StimulusEpoch;
     const index = cycleIndex(epoch, tMs);
     if (index >= wholeCycles(epoch)) return null;
     const queue = this.queue;
