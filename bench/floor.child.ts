@@ -21,6 +21,7 @@ import { EYE_EVENTS, eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { encodeNumeric, fieldIndex, numericBytes } from "../devices/messages.ts";
 import { QueuedPort } from "../devices/queued-port.ts";
 import { UINT32 } from "../devices/wire.ts";
+import { BatchBuilder } from "../src/core/samples.ts";
 import { AppendFile } from "../src/recording/append-file.ts";
 import { benchMouse, mouseAlone } from "./mouse-alone.ts";
 
@@ -66,13 +67,7 @@ else {
   const device = port as FloorPort;
   rmSync(join(dir, "eye.tsv"), { force: true });
   const file = new AppendFile(join(dir, "eye.tsv"), "t_us\tdevice_us\thost_us\tx_deg\n", true);
-  let capacity = 1 << 12;
-  let columns = {
-    tMs: new Float64Array(capacity),
-    deviceUs: new Float64Array(capacity),
-    hostMs: new Float64Array(capacity),
-    deg: new Float64Array(capacity),
-  };
+  const batch = new BatchBuilder(1 << 12);
   const fields = new Float64Array(S.specs.length);
   let hostMs = 0;
   const replaying = mode === "replay";
@@ -83,7 +78,6 @@ else {
     const chunk = carried ? Buffer.concat([carried, read]) : read;
     const end = chunk.lastIndexOf(10) + 1;
     carried = end < chunk.length ? Buffer.from(chunk.subarray(end)) : undefined;
-    let n = 0;
     for (let from = 0; from < end; ) {
       const nl = chunk.indexOf(10, from);
       // A line the fast decoder leaves (`nan` while the pupil is lost): the general decoder, as the port does.
@@ -93,34 +87,19 @@ else {
         fields[S_TIME] = e.deviceUs;
         fields[S_X] = e.xDeg;
       }
-      if (n === capacity) {
-        capacity *= 2;
-        const grow = (a: Float64Array) => {
-          const b = new Float64Array(capacity);
-          b.set(a);
-          return b;
-        };
-        columns = {
-          tMs: grow(columns.tMs),
-          deviceUs: grow(columns.deviceUs),
-          hostMs: grow(columns.hostMs),
-          deg: grow(columns.deg),
-        };
-      }
       const deviceUs = fields[S_TIME] as number;
       // The device's 32-bit µs clock, unwrapped: the least the clock alignment does.
       if (deviceUs < lastDeviceUs) wrapsUs += UINT32;
       lastDeviceUs = deviceUs;
-      columns.deviceUs[n] = deviceUs;
-      columns.tMs[n] = (deviceUs + wrapsUs - BOOT_US) / 1000;
+      const tMs = (deviceUs + wrapsUs - BOOT_US) / 1000;
       // A replay's host time is the recording's (here, the line's own time); a live line's is its read's.
-      columns.hostMs[n] = replaying ? (columns.tMs[n] as number) : hostMs;
-      columns.deg[n] = fields[S_X] as number;
-      n++;
+      batch.push(tMs, deviceUs, replaying ? tMs : hostMs, fields[S_X] as number);
       from = nl + 1;
     }
-    if (rows) file.rows(columns, 0, n);
-    checksum += n;
+    // The read's samples as one batch, as the port hands them on.
+    const b = batch.take();
+    if (b && rows) file.rows(b, 0, b.length);
+    checksum += b?.length ?? 0;
   });
 
   if (mode === "live") {

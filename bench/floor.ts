@@ -4,12 +4,12 @@
 //   - 200 Hz: the floor's live path against the virtual mouse alone (the session row: target ≤ 3×);
 //   - 1 kHz: the floor's live path against the floor's replay of its lines (the replay row: target ≥ 3×).
 // Each with the eye.tsv rows formatted and written inline, and without them (the part no second thread can take).
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
+import { benchChild } from "./child.ts";
 import { interleaved, spread } from "./interleaved.ts";
 
 const ROUNDS = 3;
@@ -24,23 +24,8 @@ export async function bench(): Promise<void> {
   try {
     // The session and replay rows' sessions: 15 min training, 60 min rest, 10 test cycles.
     const sessionS = loadProtocol("protocols/control.json", SIMULATED_RIG).timeline.durationS;
-    const child = (mode: string, rateHz: number, ...flags: string[]): Run =>
-      JSON.parse(
-        execFileSync(
-          process.execPath,
-          [
-            "--import",
-            "tsx",
-            new URL("./floor.child.ts", import.meta.url).pathname,
-            mode,
-            String(sessionS),
-            String(rateHz),
-            dir,
-            ...flags,
-          ],
-          { encoding: "utf8" },
-        ),
-      ) as Run;
+    const child = (mode: string, rateHz: number, ...flags: string[]) =>
+      benchChild<Run>("floor", [mode, String(sessionS), String(rateHz), dir, ...flags]);
     const ratio = (a: Run[], b: Run[]) => a.map((r, i) => r.wallS / (b[i] as Run).wallS);
     const lines: string[] = [`${ROUNDS} alternated rounds each; median (range)`];
     for (const rows of [true, false]) {

@@ -3,7 +3,6 @@
 // noise), a 100 Hz drum, 1 Hz light pulses through training and the gain blocks of the live analysis
 // operators; the export runs in a fresh process (its max RSS is its own). Reference, same run and process:
 // reading the folder's two sample files alone; the ratio shows what analysis + HDF5 add to reading.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import { timelineEvents } from "../src/engine/timeline-events.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
 import { SessionRecorder } from "../src/recording/session-recorder.ts";
 import { syntheticTrace } from "../tests/helpers/synthetic-trace.ts";
+import { benchChild } from "./child.ts";
 
 const RATE_HZ = 1000;
 const TARGET_S = 5;
@@ -92,28 +92,14 @@ export async function bench(): Promise<void> {
     const session = join(dir, "session");
     const samples = writeSession(session);
     const out = join(dir, "session.nwb");
-    const run = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          "--import",
-          import.meta.resolve("h5wasm/node"),
-          "--import",
-          "tsx",
-          fileURLToPath(new URL("./nwb-export.child.ts", import.meta.url)),
-          session,
-          out,
-        ],
-        { encoding: "utf8", maxBuffer: 1 << 24 },
-      ),
-    ) as {
+    const run = benchChild<{
       exportS: number;
       exportCpuS: number;
       readS: number;
       rows: number;
       maxRssMb: number;
       result: { warnings: string[]; cycles: number; blocks: number };
-    };
+    }>("nwb-export", [session, out], [import.meta.resolve("h5wasm/node")]);
     const tsvMb =
       (statSync(join(session, "eye.tsv")).size + statSync(join(session, "stimulus.tsv")).size) / 1e6;
     const lines = [

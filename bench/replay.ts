@@ -3,12 +3,12 @@
 // the live simulated run that recorded it is the reference, in rounds alternated with its replay, each run in
 // a fresh process (as `hokr run --sim` and `hokr replay` are): a live run in this process would start warm
 // from the second round on, its code already compiled, where every replay starts cold.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
+import { benchChild } from "./child.ts";
 import { interleaved, median, spread } from "./interleaved.ts";
 
 /** Rounds of the live run and its replay, alternated (bench/interleaved.ts). */
@@ -20,16 +20,6 @@ interface Run {
   maxRssMB: number;
 }
 
-/** Runs a bench child (`tsx bench/<name>.child.ts args…`) in a fresh process; its JSON line. */
-const child = (name: string, ...args: string[]): Run =>
-  JSON.parse(
-    execFileSync(
-      process.execPath,
-      ["--import", "tsx", new URL(`./${name}.child.ts`, import.meta.url).pathname, ...args],
-      { encoding: "utf8" },
-    ),
-  ) as Run;
-
 export async function bench(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "hokr-bench-replay-"));
   try {
@@ -39,11 +29,11 @@ export async function bench(): Promise<void> {
       ROUNDS,
       (round) => {
         const dir = join(root, `live-${round}`);
-        return { dir, ...child("live", dir) };
+        return { dir, ...benchChild<Run>("live", [dir]) };
       },
       (round, live) => {
         const out = join(root, `replay-${round}`);
-        const replayed = child("replay", live.dir, out);
+        const replayed = benchChild<Run>("replay", [live.dir, out]);
         // 360 MB a round: gone before the next one.
         rmSync(live.dir, { recursive: true, force: true });
         rmSync(out, { recursive: true, force: true });

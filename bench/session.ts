@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { benchChild } from "./child.ts";
 import { interleaved, median, spread } from "./interleaved.ts";
 
 interface Run {
@@ -17,14 +18,7 @@ interface Run {
   maxRssMB: number;
 }
 
-const child = (args: string[]): Run =>
-  JSON.parse(
-    execFileSync(
-      process.execPath,
-      ["--import", "tsx", new URL("./session.child.ts", import.meta.url).pathname, ...args],
-      { encoding: "utf8" },
-    ),
-  ) as Run;
+const child = (args: string[]) => benchChild<Run>("session", args);
 
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 

@@ -153,14 +153,14 @@ class CycleAssembler {
     let done: Cycle[] | undefined;
     for (let i = 0; i < batch.length; ) {
       const tMs = t[i] as number;
-      const c = this.cycleAt(tMs);
+      const e = this.epochAt(tMs);
+      const c = this.cycleAt(tMs, e);
       const columns = c === null ? null : eye ? c.eye : c.stim;
       if (columns !== null) columns.push((tMs - (c as OpenCycle).startMs) / 1000, deg[i] as number);
       let mark = Math.max(eye ? this.eyeMark : this.stimMark, tMs);
       if (eye) this.eyeMark = mark;
       else this.stimMark = mark;
       i++;
-      const e = this.epochAt(tMs);
       const epoch = e < 0 ? undefined : (this.epochs[e] as StimulusEpoch);
       const nextStartMs = this.epochs[e + 1]?.startMs ?? Number.POSITIVE_INFINITY;
       if (c !== null && columns !== null && epoch !== undefined && !this.complete(c)) {
@@ -250,9 +250,11 @@ class CycleAssembler {
     return at;
   }
 
-  /** The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. */
-  private cycleAt(tMs: number): OpenCycle | null {
-    const at = this.epochAt(tMs);
+  /**
+   * The cycle a time falls in, created (with any before it in its epoch) if need be; null if none. `at`: the
+   * time's epoch, `epochAt(tMs)`.
+   */
+  private cycleAt(tMs: number, at: number): OpenCycle | null {
     if (at < 0) return null;
     const epoch = this.epochs[at] as StimulusEpoch;
     const index = cycleIndex(epoch, tMs);
