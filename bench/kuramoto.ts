@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { PRESETS, RunSchema } from "../src/models/kuramoto/model.ts";
 import { simulate } from "../src/models/kuramoto/simulate.ts";
+import { peakRssMB } from "./child.ts";
 
 const K = PRESETS.bistable;
 const DT = 0.01;
@@ -114,6 +115,7 @@ export async function bench(): Promise<void> {
   process.stdout.write(
     "(per CPU-second: work per core, barely moved by other processes on a shared machine; hokr's 2-thread figure counts its threads' spinning at barriers)\n",
   );
-  const rss = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`peak RSS of this process (all runs, up to N = 1e6): ${rss.toFixed(0)} MB\n`);
+  process.stdout.write(
+    `peak memory of this bench process so far (all runs, up to N = 1e6): ${peakRssMB().toFixed(0)} MB\n`,
+  );
 }

@@ -6,6 +6,7 @@ import { MouseParameters } from "../mocks/mouse-parameters.ts";
 import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { loadProtocol } from "../src/protocol/load.ts";
+import { peakRssMB } from "./child.ts";
 
 const [outDir] = process.argv.slice(2) as [string];
 const loaded = loadProtocol("protocols/control.json", SIMULATED_RIG);
@@ -14,5 +15,5 @@ const t0 = performance.now();
 const out = await runSimulated({ loaded, seed: 1, mouse, outDir });
 const wallS = (performance.now() - t0) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ status: out.status, wallS, sessionS: loaded.timeline.durationS, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ status: out.status, wallS, sessionS: loaded.timeline.durationS, maxRssMB: peakRssMB() })}\n`,
 );

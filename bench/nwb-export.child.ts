@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { exportNwb } from "../src/export/nwb-export.ts";
 import { tsvColumns } from "../src/recording/recorded-rows.ts";
 import { SESSION_FILES } from "../src/recording/session-folder.ts";
+import { peakRssMB } from "./child.ts";
 
 const [dir, out] = process.argv.slice(2) as [string, string];
 const t0 = performance.now();
@@ -24,5 +25,5 @@ for (const [file, value] of [
   for (const b of tsvColumns(join(dir, file), ["t_us", value])) rows += b.rows;
 const readS = (performance.now() - r0) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ exportS, exportCpuS, readS, rows, maxRssMb: process.resourceUsage().maxRSS / 1024, result })}\n`,
+  `${JSON.stringify({ exportS, exportCpuS, readS, rows, maxRssMb: peakRssMB(), result })}\n`,
 );

@@ -8,6 +8,7 @@ import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
+import { peakRssMB } from "./child.ts";
 import { mouseAlone } from "./mouse-alone.ts";
 
 const restMin = Number(process.argv[2] ?? 60);
@@ -35,6 +36,4 @@ const wallS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(
-  `${JSON.stringify({ sessionS, wallS, cpuS, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ sessionS, wallS, cpuS, maxRssMB: peakRssMB() })}\n`);

@@ -4,6 +4,7 @@
 // worker) and subject (every core) are measured in alternated rounds (bench/interleaved.ts).
 import { simulateCohort } from "../src/cohort/cohort.ts";
 import { defaultWorkers } from "../src/core/ts-worker.ts";
+import { peakRssMB } from "./child.ts";
 import { interleaved, median, spread } from "./interleaved.ts";
 
 interface Rate {
@@ -79,7 +80,7 @@ export async function bench(): Promise<void> {
       `parallel speed-up over 1 worker: ${spread(speedUps, 2)}× on ${cores} workers for the animals, median (range) ` +
         `over the rounds (target ≥ 1.7× on 2: ${verdict(median(speedUps) >= 1.7)}), ${spread(cohortSpeedUps, 2)}× for the whole ` +
         "cohort with its report (fitted on one core after the last animal); bounded by the cores busy: other processes on the machine take their share",
-      `peak memory (process, workers included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+      `peak memory of this bench process so far (workers included): ${peakRssMB().toFixed(0)} MB`,
     ].join("\n")}\n`,
   );
 }

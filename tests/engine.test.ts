@@ -230,4 +230,28 @@ describe("a session on the virtual clock", () => {
     });
     expect(out.status, out.reason).toBe("complete");
   });
+
+  it("writes its sample files on a thread of its own (one thread started; tests/real-clock.test.ts: none there)", async () => {
+    const protocol = Protocol.parse({
+      name: "short",
+      phases: [
+        { name: "training", durationS: 4, stimulus: { on: true } },
+        { name: "test", cycles: 2, stimulus: { on: true } },
+      ],
+    });
+    const started: unknown[] = [];
+    const count = (w: unknown) => started.push(w);
+    process.on("worker", count);
+    try {
+      const out = await runSimulated({
+        loaded: checkProtocol("short", protocol, SIMULATED_RIG),
+        seed: 1,
+        outDir: join(root, "thread"),
+      });
+      expect(out.status, out.reason).toBe("complete");
+    } finally {
+      process.off("worker", count);
+    }
+    expect(started).toHaveLength(1);
+  });
 });

@@ -12,7 +12,7 @@ import { Protocol } from "../src/protocol/schema.ts";
 const root = mkdtempSync(join(tmpdir(), "hokr-realtime-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it("runs a short session on the real clock: phases in order, pulses on the device, blocks analysed", async () => {
+it("runs a short session on the real clock: phases in order, pulses on the device, blocks analysed, no writer thread", async () => {
   const protocol = Protocol.parse({
     name: "short",
     stimulus: { frequencyHz: 2 },
@@ -32,12 +32,17 @@ it("runs a short session on the real clock: phases in order, pulses on the devic
       },
     ],
   });
+  // On the real clock the session writes its sample files inline: it never waits on a lower-priority thread.
+  const started: unknown[] = [];
+  const count = (w: unknown) => started.push(w);
+  process.on("worker", count);
   const out = await runSimulated({
     loaded: checkProtocol("short", protocol, SIMULATED_RIG),
     seed: 1,
     clock: "real",
     outDir: join(root, "s"),
-  });
+  }).finally(() => process.off("worker", count));
+  expect(started).toEqual([]);
   expect(out.status).toBe("complete");
   expect(out.blocks.map((b) => b.phase)).toEqual(["training", "training", "test"]);
   const events = readFileSync(join(root, "s", "events.jsonl"), "utf8")
