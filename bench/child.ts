@@ -19,7 +19,7 @@ const STATUS = "/proc/self/status";
  * This process's peak resident memory in MB: /proc's VmHWM on Linux, the high-water mark of the process's own
  * memory, which starts afresh at exec. Not `process.resourceUsage().maxRSS` there: Linux carries a maximum over
  * fork and exec, so a child reported its parent's size as its own peak whenever the bench had grown larger (a
- * 154-MB session reported 273 MB after the nwb-export row).
+ * ~150-MB session reported 273 MB after the nwb-export row).
  */
 export function peakRssMB(): number {
   const hwm = existsSync(STATUS) ? /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(STATUS, "utf8")) : null;
