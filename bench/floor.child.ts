@@ -4,9 +4,10 @@
 // so neither can be faster than its floor here.
 //
 //   mouse   the virtual mouse alone, one sample per frame (the session bench's reference)
-//   live    mouse → `S` line (the eye codec's encodeNumeric) → the serial binding's queued port, a quarter
-//           second of lines per write as a simulated session sends them → serialport's SerialPortStream →
-//           lines split (one cut by a read carried over) → the codec's decodeBytes → eye.tsv rows (AppendFile)
+//   live    mouse → `S` line (the eye codec's encodeNumeric) → a simulated session's serial binding
+//           (mocks/serial-binding.ts), a quarter second of lines per write as its devices send them →
+//           serialport's SerialPortStream → lines split (one cut by a read carried over) → the codec's
+//           decodeBytes → eye.tsv rows (AppendFile)
 //   replay  the same host side, fed from a file of the live run's lines in 64 KB reads (less than a replay
 //           does: it reads eye.tsv and encodes its lines)
 //
@@ -15,12 +16,11 @@
 import { appendFileSync, closeSync, openSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { BindingInterface, OpenOptions } from "@serialport/bindings-interface";
 import { SerialPortStream } from "@serialport/stream";
 import { EYE_EVENTS, eyeEvents } from "../devices/eye-tracker/codec.ts";
 import { encodeNumeric, fieldIndex, numericBytes } from "../devices/messages.ts";
-import { QueuedPort } from "../devices/queued-port.ts";
 import { UINT32 } from "../devices/wire.ts";
+import { plugSimulatedDevice, SimulatedBinding } from "../mocks/serial-binding.ts";
 import { BatchBuilder } from "../src/core/samples.ts";
 import { AppendFile } from "../src/recording/append-file.ts";
 import { benchMouse, mouseAlone } from "./mouse-alone.ts";
@@ -47,24 +47,12 @@ let checksum = 0;
 if (mode === "mouse") checksum = mouseAlone(sessionS, rateHz);
 else {
   const mouse = benchMouse(rateHz);
-  // The host side: the serial stream over a port whose device lives in this process.
-  class FloorPort extends QueuedPort {
-    protected get present(): boolean {
-      return true;
-    }
-    protected deliver(): void {}
-  }
-  let port: FloorPort | undefined;
-  const binding = {
-    list: async () => [],
-    open: async (options: OpenOptions) => {
-      port = new FloorPort(options);
-      return port;
-    },
-  } as unknown as BindingInterface;
-  const stream = new SerialPortStream({ binding, path: "floor", baudRate: 115200, autoOpen: false });
+  // The host side: the serial stream over a simulated port, whose device sends what it is given.
+  let send: (bytes: Uint8Array) => void = () => {};
+  const path = "sim/floor/eye";
+  plugSimulatedDevice({ receive: () => {}, attach: (s) => (send = s), detach: () => {} }, { path });
+  const stream = new SerialPortStream({ binding: SimulatedBinding, path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => stream.open((e) => (e ? reject(e) : resolve())));
-  const device = port as FloorPort;
   rmSync(join(dir, "eye.tsv"), { force: true });
   const file = new AppendFile(join(dir, "eye.tsv"), "t_us\tdevice_us\thost_us\tx_deg\n", true);
   const batch = new BatchBuilder(1 << 12);
@@ -114,18 +102,18 @@ else {
         out[at++] = 10;
       }
       hostMs = k * frameS * 1000;
-      const lines = Buffer.from(out.subarray(0, at));
-      device.push(lines);
+      const lines = out.subarray(0, at);
+      send(lines);
       if (keep) appendFileSync(linesFile, lines);
       await nextTurn();
     }
   } else if (mode === "replay") {
     const fd = openSync(linesFile, "r");
+    const read = Buffer.allocUnsafe(1 << 16);
     for (;;) {
-      const read = Buffer.allocUnsafe(1 << 16);
       const n = readSync(fd, read, 0, read.length, null);
       if (n === 0) break;
-      device.push(read.subarray(0, n));
+      send(read.subarray(0, n));
       await nextTurn();
     }
     closeSync(fd);

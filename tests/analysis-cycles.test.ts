@@ -1,6 +1,6 @@
 // assembleCycles when devices deliver samples in batches: a stimulus epoch can be announced before samples
 // that are earlier than its start, and those still belong to the previous epoch.
-import { map } from "rxjs";
+import { from, lastValueFrom, map, toArray } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { type AnalysisInput, assembleCycles, type StimulusEpoch } from "../src/analysis/cycles.ts";
@@ -20,6 +20,48 @@ const epoch = (phase: string, startMs: number, endMs: number): AnalysisInput => 
   } satisfies StimulusEpoch,
 });
 const eye = (tMs: number): AnalysisInput => ({ kind: "eye", batch: batchOf([{ tMs, deg: tMs }]) });
+
+/** A stream of sample times, read from `at` on. */
+interface Stream {
+  kind: "eye" | "stim";
+  t: number[];
+  at: number;
+  deg: (t: number) => number;
+}
+
+/**
+ * The streams cut into batches at random places (`cut`: the chance of a cut after each sample) and interleaved
+ * at random, appended to `out`; `then(s)` runs after each batch of stream `s`, to add inputs there.
+ */
+function interleave(
+  random: Random,
+  streams: Stream[],
+  cut: number,
+  out: AnalysisInput[],
+  then: (s: Stream) => void = () => {},
+): AnalysisInput[] {
+  for (;;) {
+    const open = streams.filter((s) => s.at < s.t.length);
+    if (open.length === 0) return out;
+    const s = open[Math.floor(random.uniform() * open.length)] as Stream;
+    const b = new BatchBuilder(1);
+    do {
+      const t = s.t[s.at++] as number;
+      b.push(t, t * 1000, t, s.deg(t));
+    } while (s.at < s.t.length && random.uniform() > cut);
+    out.push({ kind: s.kind, batch: b.take() as SampleBatch });
+    then(s);
+  }
+}
+
+/** The cycles `assembleCycles` gives for `inputs`: each one's epoch, index and samples. */
+const assembled = async (inputs: AnalysisInput[]) =>
+  (await lastValueFrom(from(inputs).pipe(assembleCycles(), toArray()))).map((c) => ({
+    epoch: c.epoch.phase,
+    index: c.index,
+    eye: [...c.eyeT].map((t, i) => [t, c.eyeX[i]]),
+    stim: [...c.stimT].map((t, i) => [t, c.stimX[i]]),
+  }));
 
 describe("assembleCycles with batched samples", () => {
   it("keeps an epoch waiting until the samples reach its start, and still emits the previous epoch's last cycle", () => {
@@ -82,7 +124,6 @@ describe("assembleCycles with batched samples", () => {
 
 describe("assembleCycles and a late sample (issue #12)", () => {
   it("a sample older than cycles already emitted never reopens its epoch's cycles", async () => {
-    const { from, lastValueFrom, toArray } = await import("rxjs");
     // Epoch A [0, 10 000) ms at 100 Hz: 1000 cycles. The eye reaches 500 ms, so 50 cycles are emitted and the
     // queue is empty; then one sample from 20 ms arrives late, and the stream goes on to 600 ms.
     const inputs: AnalysisInput[] = [epoch("A", 0, 10_000)];
@@ -102,38 +143,23 @@ describe("assembleCycles and a late sample (issue #12)", () => {
 
 describe("assembleCycles and where streams are cut", () => {
   it("gives the same cycles whatever the batches and however the streams interleave", async () => {
-    const { from, lastValueFrom, toArray } = await import("rxjs");
     // Two epochs at 100 Hz (10 ms cycles), an eye at 1 kHz and a stimulus at 400 Hz with a few dropped samples.
     const random = new Random(5);
     const eyeT = Array.from({ length: 900 }, (_, i) => i + 0.25).filter(() => random.uniform() > 0.02);
     const stimT = Array.from({ length: 360 }, (_, i) => 2.5 * i).filter(() => random.uniform() > 0.02);
     const epochs = [epoch("A", 20, 400), epoch("B", 450, 880)];
-    /** The streams cut into batches at random places and interleaved at random; `cut`: chance of a cut per sample. */
-    const inputs = (cut: number): AnalysisInput[] => {
-      const out: AnalysisInput[] = [...epochs];
-      const streams = [
-        { kind: "eye" as const, t: eyeT, at: 0, deg: (t: number) => Math.sin(t / 7) },
-        { kind: "stim" as const, t: stimT, at: 0, deg: (t: number) => -t / 100 },
-      ];
-      for (;;) {
-        const open = streams.filter((s) => s.at < s.t.length);
-        if (open.length === 0) return out;
-        const s = open[Math.floor(random.uniform() * open.length)] as (typeof open)[number];
-        const b = new BatchBuilder(1);
-        do {
-          const t = s.t[s.at++] as number;
-          b.push(t, t * 1000, t, s.deg(t));
-        } while (s.at < s.t.length && random.uniform() > cut);
-        out.push({ kind: s.kind, batch: b.take() as SampleBatch });
-      }
-    };
-    const cyclesOf = async (cut: number) =>
-      (await lastValueFrom(from(inputs(cut)).pipe(assembleCycles(), toArray()))).map((c) => ({
-        epoch: c.epoch.phase,
-        index: c.index,
-        eye: [...c.eyeT].map((t, i) => [t, c.eyeX[i]]),
-        stim: [...c.stimT].map((t, i) => [t, c.stimX[i]]),
-      }));
+    const cyclesOf = (cut: number) =>
+      assembled(
+        interleave(
+          random,
+          [
+            { kind: "eye", t: eyeT, at: 0, deg: (t) => Math.sin(t / 7) },
+            { kind: "stim", t: stimT, at: 0, deg: (t) => -t / 100 },
+          ],
+          cut,
+          [...epochs],
+        ),
+      );
     const oneByOne = await cyclesOf(1);
     expect(oneByOne.map((c) => c.epoch)).toEqual([...Array(38).fill("A"), ...Array(43).fill("B")]);
     for (const cut of [0.5, 0.1, 0.01, 0]) expect(await cyclesOf(cut), `cut ${cut}`).toEqual(oneByOne);
@@ -142,7 +168,6 @@ describe("assembleCycles and where streams are cut", () => {
 
 describe("assembleCycles takes a batch as its samples one at a time", () => {
   it("gives the same cycles as the same samples in one-sample batches, with times that step back a little", async () => {
-    const { from, lastValueFrom, toArray } = await import("rxjs");
     // Placed sample times can step back a few ms when the clock fit moves; a stimulus can stop mid-cycle; an
     // epoch can be announced after samples past its start. Each batch, split in place into its samples, must
     // give the same cycles: the assembler's runs of samples (a cycle's, a rest's) are only a shortcut.
@@ -150,27 +175,18 @@ describe("assembleCycles takes a batch as its samples one at a time", () => {
     const jitter = (t: number) => (random.uniform() < 0.05 ? t - 3 * random.uniform() : t);
     const eyeT = Array.from({ length: 1200 }, (_, i) => jitter(i + 0.25));
     const stimT = Array.from({ length: 400 }, (_, i) => jitter(2.5 * i + 1)).filter((t) => t < 700);
+    const deg = (t: number) => Math.sin(t / 9);
+    const eyeStream: Stream = { kind: "eye", t: eyeT, at: 0, deg };
     const batched: AnalysisInput[] = [epoch("A", 20, 400)];
-    const eyeStream = { kind: "eye" as const, t: eyeT, at: 0 };
-    const streams = [eyeStream, { kind: "stim" as const, t: stimT, at: 0 }];
     let announced = false;
-    for (;;) {
-      const open = streams.filter((s) => s.at < s.t.length);
-      if (open.length === 0) break;
-      const s = open[Math.floor(random.uniform() * open.length)] as (typeof open)[number];
-      const b = new BatchBuilder(1);
-      do {
-        const t = s.t[s.at++] as number;
-        b.push(t, t * 1000, t, Math.sin(t / 9));
-      } while (s.at < s.t.length && random.uniform() > 0.02);
-      batched.push({ kind: s.kind, batch: b.take() as SampleBatch });
+    interleave(random, [eyeStream, { kind: "stim", t: stimT, at: 0, deg }], 0.02, batched, (s) => {
       if (s.kind === "stim" && s.at === s.t.length) batched.push({ kind: "stim-stop", tMs: 700 });
       // Epoch B is announced once the eye is past 480 ms: its first samples came before it.
       if (!announced && eyeStream.at > 480) {
         batched.push(epoch("B", 450, 1100));
         announced = true;
       }
-    }
+    });
     const split = batched.flatMap((input): AnalysisInput[] =>
       input.kind === "eye" || input.kind === "stim"
         ? Array.from({ length: input.batch.length }, (_, i) => ({
@@ -186,22 +202,14 @@ describe("assembleCycles takes a batch as its samples one at a time", () => {
           }))
         : [input],
     );
-    const cyclesOf = async (inputs: AnalysisInput[]) =>
-      (await lastValueFrom(from(inputs).pipe(assembleCycles(), toArray()))).map((c) => ({
-        epoch: c.epoch.phase,
-        index: c.index,
-        eye: [...c.eyeT].map((t, i) => [t, c.eyeX[i]]),
-        stim: [...c.stimT].map((t, i) => [t, c.stimX[i]]),
-      }));
-    const one = await cyclesOf(split);
+    const one = await assembled(split);
     // The case is not empty: both epochs give cycles, and some samples stepped back.
     expect(new Set(one.map((c) => c.epoch))).toEqual(new Set(["A", "B"]));
     expect(eyeT.some((t, i) => i > 0 && t < (eyeT[i - 1] as number))).toBe(true);
-    expect(await cyclesOf(batched)).toEqual(one);
+    expect(await assembled(batched)).toEqual(one);
   });
 
   it("a batch whose first sample completes its cycle adds nothing more to it (the rest come too late)", async () => {
-    const { from, lastValueFrom, toArray } = await import("rxjs");
     // The eye is at 500 ms and the stimulus reported 461 ms before epoch B [450, 480) was announced; then two
     // stimulus reports stepped back into B's first cycle arrive in one batch. The first opens that cycle and
     // completes it (both streams are past its end); the second is too late for it, as if it came alone.

@@ -15,6 +15,8 @@ import { playTimeline, timelineEvents } from "../src/engine/timeline-events.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
 import { buildTimeline } from "../src/protocol/timeline.ts";
+import { SHORT_PROTOCOL } from "./helpers/short-protocol.ts";
+import { threadsStarted } from "./helpers/threads.ts";
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -232,26 +234,14 @@ describe("a session on the virtual clock", () => {
   });
 
   it("writes its sample files on a thread of its own (one thread started; tests/real-clock.test.ts: none there)", async () => {
-    const protocol = Protocol.parse({
-      name: "short",
-      phases: [
-        { name: "training", durationS: 4, stimulus: { on: true } },
-        { name: "test", cycles: 2, stimulus: { on: true } },
-      ],
-    });
-    const started: unknown[] = [];
-    const count = (w: unknown) => started.push(w);
-    process.on("worker", count);
-    try {
-      const out = await runSimulated({
-        loaded: checkProtocol("short", protocol, SIMULATED_RIG),
+    const { result: out, threads } = await threadsStarted(() =>
+      runSimulated({
+        loaded: checkProtocol("short", Protocol.parse(SHORT_PROTOCOL), SIMULATED_RIG),
         seed: 1,
         outDir: join(root, "thread"),
-      });
-      expect(out.status, out.reason).toBe("complete");
-    } finally {
-      process.off("worker", count);
-    }
-    expect(started).toHaveLength(1);
+      }),
+    );
+    expect(out.status, out.reason).toBe("complete");
+    expect(threads).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import { runSimulated } from "../src/app/rig-sessions.ts";
 import { SIMULATED_RIG } from "../src/config/rig-config.ts";
 import { checkProtocol } from "../src/protocol/load.ts";
 import { Protocol } from "../src/protocol/schema.ts";
+import { threadsStarted } from "./helpers/threads.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hokr-realtime-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -33,16 +34,15 @@ it("runs a short session on the real clock: phases in order, pulses on the devic
     ],
   });
   // On the real clock the session writes its sample files inline: it never waits on a lower-priority thread.
-  const started: unknown[] = [];
-  const count = (w: unknown) => started.push(w);
-  process.on("worker", count);
-  const out = await runSimulated({
-    loaded: checkProtocol("short", protocol, SIMULATED_RIG),
-    seed: 1,
-    clock: "real",
-    outDir: join(root, "s"),
-  }).finally(() => process.off("worker", count));
-  expect(started).toEqual([]);
+  const { result: out, threads } = await threadsStarted(() =>
+    runSimulated({
+      loaded: checkProtocol("short", protocol, SIMULATED_RIG),
+      seed: 1,
+      clock: "real",
+      outDir: join(root, "s"),
+    }),
+  );
+  expect(threads).toBe(0);
   expect(out.status).toBe("complete");
   expect(out.blocks.map((b) => b.phase)).toEqual(["training", "training", "test"]);
   const events = readFileSync(join(root, "s", "events.jsonl"), "utf8")
